@@ -1,0 +1,30 @@
+/*
+ * banned — string functions that overflow or are not re-entrant. Included in
+ * every translation unit by the Makefile; using one breaks the build.
+ * Use snprintf, memcpy with a checked length, strtoll with end checks.
+ */
+#ifndef RELANCE_BANNED_H
+#define RELANCE_BANNED_H
+
+#define BANNED(f) sorry_##f##_is_banned_in_relance
+
+#undef strcpy
+#define strcpy(a, b) BANNED(strcpy)
+#undef strcat
+#define strcat(a, b) BANNED(strcat)
+#undef sprintf
+#define sprintf(...) BANNED(sprintf)
+#undef vsprintf
+#define vsprintf(...) BANNED(vsprintf)
+#undef strtok
+#define strtok(a, b) BANNED(strtok)
+#undef atoi
+#define atoi(a) BANNED(atoi)
+#undef atol
+#define atol(a) BANNED(atol)
+#undef atof
+#define atof(a) BANNED(atof)
+#undef gets
+#define gets(a) BANNED(gets)
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * cmd — what every command receives, and the helpers they share.
+ *
+ * main.c parses the global options (--db, --now, --config, --help) wherever
+ * they appear, then calls the command's function with the remaining
+ * arguments. Commands return an exit status: 0 success, 1 run-time failure,
+ * 2 bad usage or bad input (SPEC.md "Command line").
+ */
+#ifndef RELANCE_CMD_H
+#define RELANCE_CMD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+struct cmd_ctx {
+	const char *db_url;     /* --db, $RELANCE_DB, or "relance.db" */
+	const char *config;     /* --config, $RELANCE_CONFIG, or NULL */
+	int64_t now;            /* --now, $RELANCE_NOW, or the system clock */
+	int now_given;          /* whether now came from --now or RELANCE_NOW */
+	const char *prog;       /* "relance" */
+};
+
+struct cmd {
+	const char *name;       /* "import", "export positions" */
+	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
+	const char *usage;      /* one line of arguments */
+	const char *help;       /* paragraph printed by --help */
+};
+
+/*
+ * Opens the database for a command and checks its schema. Prints one line
+ * "relance: URL: reason" on failure and returns the exit status to use
+ * (EXIT_USAGE for a bad URL or a schema to create or upgrade, EXIT_RUNTIME
+ * for an unreachable server); 0 on success.
+ */
+int cmd_open_store(struct cmd_ctx *ctx, struct store **out);
+
+/* Prints "relance: " + message + newline on stderr. Returns `status`. */
+int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether argv holds --json (and removes nothing). */
+int cmd_flag(int argc, char **argv, const char *flag);
+
+struct account_summary;
+struct position;
+/*
+ * The position of a listed account at `now`: from its snapshot when every
+ * entry is in effect by then (no ledger read), else computed from its
+ * ledger. *out owns its open items (position_release). Returns 0, or an
+ * exit status after printing why.
+ */
+int cmd_position_at(struct cmd_ctx *ctx, struct store *store,
+		    const struct account_summary *a, struct position *out);
+
+int cmd_init(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_export_positions(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_account_show(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_summary(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_generate(struct cmd_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * main — the command table and the global options.
+ *
+ * One row per command, like git's builtin table. Global options may stand
+ * before or after the command name; everything else is the command's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "core/tz.h"
+#include "store/store.h"
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, "",
+	  "Creates the database schema, or migrates it to this version of relance." },
+	{ "import", cmd_import, "KIND FILE",
+	  "Imports a CSV file whole or not at all. KIND is customers, accounts, services,\n"
+	  "invoices, payments or credit-notes (credit_notes); FILE may be - for standard\n"
+	  "input. Every bad row is reported as FILE:LINE: what is wrong, and then nothing\n"
+	  "is stored (exit 2). Importing the same rows again changes nothing." },
+	{ "export positions", cmd_export_positions, "[--json]",
+	  "Writes every account's position at --now as CSV: account_id, balance, overdue,\n"
+	  "oldest_unpaid_due_on, days_past_due, then currency, customer_id, stage.\n"
+	  "--json writes one JSON object per line instead." },
+	{ "account show", cmd_account_show, "ID [--json]",
+	  "Shows the customer file of one account: customer, services, position at --now\n"
+	  "and the ledger entries." },
+	{ "summary", cmd_summary, "",
+	  "Prints accounts, owed and overdue per currency and an ageing table at --now." },
+	{ "generate", cmd_generate, "DIR [--customers N] [--seed N] [--months N]",
+	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"
+	  "invoices.csv, payments.csv, credit_notes.csv) over the five jurisdictions into\n"
+	  "DIR. The same arguments always give the same files." },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: relance [--db URL] [--now RFC3339] [--config FILE] COMMAND [ARGS]\n\n"
+		"commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].usage);
+	fprintf(f, "\n--db URL       a SQLite file path or postgresql://... "
+		"(default $RELANCE_DB, then relance.db)\n"
+		"--now INSTANT  the current instant, RFC 3339 (default $RELANCE_NOW, then the clock)\n"
+		"--config FILE  the operations file (default $RELANCE_CONFIG, then relance.conf)\n"
+		"--help         this text; `relance COMMAND --help` for one command\n");
+}
+
+int cmd_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("relance: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cmd_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+int cmd_open_store(struct cmd_ctx *ctx, struct store **out)
+{
+	char err[512];
+	int rc = store_open(ctx->db_url, out, err, sizeof(err));
+
+	if (rc != STORE_OK)
+		return cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
+	rc = store_check_schema(*out);
+	if (rc != STORE_OK) {
+		cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s: %s",
+			 ctx->db_url, store_errmsg(*out));
+		store_close(*out);
+		*out = NULL;
+		return rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int parse_now(struct cmd_ctx *ctx, const char *text, const char *from)
+{
+	struct tz *utc;
+
+	/* A bare date means local midnight; with no customer in sight the
+	 * process's own zone is UTC. */
+	if (tz_get("UTC", &utc) != TZ_OK ||
+	    tz_parse_when(utc, text, strlen(text), &ctx->now) != TZ_OK)
+		return cmd_fail(EXIT_USAGE, "%s: '%s' is not an RFC 3339 instant "
+				"(e.g. 2024-07-25T10:00:00Z)", from, text);
+	ctx->now_given = 1;
+	return 0;
+}
+
+/* Takes the value of a global option given as "--opt V" or "--opt=V". */
+static int global_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*value = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = { 0 };
+	const char *now_text = NULL, *env;
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	int n_rest = 0, help = 0, status;
+	const struct cmd *cmd = NULL;
+
+	if (rest == NULL)
+		return cmd_fail(EXIT_RUNTIME, "out of memory");
+	ctx.prog = "relance";
+	for (int i = 1; i < argc; i++) {
+		static const char *const names[] = { "--db", "--now", "--config" };
+		const char **slots[] = { &ctx.db_url, &now_text, &ctx.config };
+		int matched = 0;
+
+		for (int k = 0; k < 3 && !matched; k++) {
+			int r = global_option(argc, argv, &i, names[k], slots[k]);
+
+			if (r < 0) {
+				free(rest);
+				return cmd_fail(EXIT_USAGE, "%s needs a value", names[k]);
+			}
+			matched = r;
+		}
+		if (matched)
+			continue;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			help = 1;
+		else
+			rest[n_rest++] = argv[i];
+	}
+
+	if (ctx.db_url == NULL)
+		ctx.db_url = (env = getenv("RELANCE_DB")) && *env ? env : "relance.db";
+	if (ctx.config == NULL && (env = getenv("RELANCE_CONFIG")) && *env)
+		ctx.config = env;
+	if (now_text != NULL) {
+		if ((status = parse_now(&ctx, now_text, "--now")) != 0)
+			goto out;
+	} else if ((env = getenv("RELANCE_NOW")) && *env) {
+		if ((status = parse_now(&ctx, env, "RELANCE_NOW")) != 0)
+			goto out;
+	} else {
+		ctx.now = (int64_t)time(NULL);
+	}
+
+	/* Longest match first: "export positions" before a bare "export". */
+	for (size_t i = 0; i < N_COMMANDS && n_rest > 0; i++) {
+		const char *name = commands[i].name, *space = strchr(name, ' ');
+
+		if (space == NULL ? strcmp(rest[0], name) == 0 :
+		    (n_rest > 1 && strncmp(rest[0], name, (size_t)(space - name)) == 0 &&
+		     rest[0][space - name] == '\0' && strcmp(rest[1], space + 1) == 0)) {
+			cmd = &commands[i];
+			break;
+		}
+	}
+	if (cmd == NULL) {
+		if (n_rest == 0 || help) {
+			usage(help ? stdout : stderr);
+			status = help ? EXIT_OK : EXIT_USAGE;
+		} else {
+			usage(stderr);
+			status = cmd_fail(EXIT_USAGE, "unknown command '%s'", rest[0]);
+		}
+		goto out;
+	}
+	if (help) {
+		printf("usage: relance %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
+		status = EXIT_OK;
+		goto out;
+	}
+	{
+		int skip = strchr(cmd->name, ' ') ? 2 : 1;
+
+		status = cmd->run(&ctx, n_rest - skip, rest + skip);
+	}
+out:
+	free(rest);
+	if (fflush(stdout) != 0 && status == EXIT_OK)
+		status = cmd_fail(EXIT_RUNTIME, "writing the output: %s", strerror(errno));
+	return status;
+}

@@ -1,0 +1,1275 @@
+/*
+ * sqlite — the embedded store engine: one SQLite file in WAL mode.
+ *
+ * Statements are prepared once per connection and kept in `stmts`. Foreign
+ * keys are declared for readers of the schema but not enforced by SQLite:
+ * the import checks every reference itself and reports it by line, which a
+ * constraint failure could not do.
+ *
+ * Costs that matter: ledger rows go in with one INSERT ... ON CONFLICT DO
+ * NOTHING each (a second statement only when the id is already known), and
+ * account look-ups during an import hit an in-memory cache first.
+ */
+#include <assert.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/money.h"
+#include "store_impl.h"
+
+enum stmt_id {
+	S_CUSTOMER_GET,
+	S_CUSTOMER_INSERT,
+	S_CUSTOMER_UPDATE,
+	S_CUSTOMER_KEY,
+	S_ACCOUNT_GET,
+	S_ACCOUNT_INSERT,
+	S_ACCOUNT_FIND,
+	S_SERVICE_GET,
+	S_SERVICE_INSERT,
+	S_SERVICE_UPDATE,
+	S_INVOICE_INSERT,
+	S_INVOICE_GET,
+	S_PAYMENT_INSERT,
+	S_PAYMENT_GET,
+	S_CNOTE_INSERT,
+	S_CNOTE_GET,
+	S_INVOICE_FIND,
+	S_SNAPSHOT_PUT,
+	S_IMPORT_BEGIN,
+	S_IMPORT_FINISH,
+	S_SERVICES_OF,
+	S_CUSTOMER_VIEW,
+	S_LEDGER_ACCOUNT,
+	S_LEDGER_INVOICES,
+	S_LEDGER_PAYMENTS,
+	S_LEDGER_CNOTES,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_CUSTOMER_GET] =
+		"SELECT customer_key, name, locale, timezone, jurisdiction, phone, email, "
+		"segment, import_id, source_line FROM customers WHERE customer_id = ?1",
+	[S_CUSTOMER_INSERT] =
+		"INSERT INTO customers (customer_id, name, locale, timezone, jurisdiction, "
+		"phone, email, segment, import_id, source_line) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_CUSTOMER_UPDATE] =
+		"UPDATE customers SET name = ?2, locale = ?3, timezone = ?4, jurisdiction = ?5, "
+		"phone = ?6, email = ?7, segment = ?8, import_id = ?9, source_line = ?10 "
+		"WHERE customer_id = ?1",
+	[S_CUSTOMER_KEY] = "SELECT customer_key FROM customers WHERE customer_id = ?1",
+	[S_ACCOUNT_GET] =
+		"SELECT a.account_key, c.customer_id, a.currency, a.import_id, a.source_line "
+		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		"WHERE a.account_id = ?1",
+	[S_ACCOUNT_INSERT] =
+		"INSERT INTO accounts (account_id, customer_key, currency, import_id, source_line) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_ACCOUNT_FIND] =
+		"SELECT a.account_key, a.currency, c.timezone FROM accounts a "
+		"JOIN customers c ON c.customer_key = a.customer_key WHERE a.account_id = ?1",
+	[S_SERVICE_GET] =
+		"SELECT s.service_key, a.account_id, s.kind, s.identifier, s.adapter, "
+		"s.import_id, s.source_line FROM services s "
+		"JOIN accounts a ON a.account_key = s.account_key WHERE s.service_id = ?1",
+	[S_SERVICE_INSERT] =
+		"INSERT INTO services (service_id, account_key, kind, identifier, adapter, "
+		"import_id, source_line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_SERVICE_UPDATE] =
+		"UPDATE services SET kind = ?2, identifier = ?3, adapter = ?4, import_id = ?5, "
+		"source_line = ?6 WHERE service_id = ?1",
+	[S_INVOICE_INSERT] =
+		"INSERT INTO invoices (invoice_id, account_key, issued_on, due_on, amount, "
+		"import_id, source_line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		"ON CONFLICT (invoice_id) DO NOTHING",
+	[S_INVOICE_GET] =
+		"SELECT account_key, issued_on, due_on, amount, import_id, source_line "
+		"FROM invoices WHERE invoice_id = ?1",
+	[S_PAYMENT_INSERT] =
+		"INSERT INTO payments (payment_id, account_key, received_at, amount, method, "
+		"invoice_id, import_id, source_line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		"ON CONFLICT (payment_id) DO NOTHING",
+	[S_PAYMENT_GET] =
+		"SELECT account_key, received_at, amount, method, invoice_id, import_id, "
+		"source_line FROM payments WHERE payment_id = ?1",
+	[S_CNOTE_INSERT] =
+		"INSERT INTO credit_notes (credit_note_id, account_key, issued_on, amount, "
+		"reason, invoice_id, import_id, source_line) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (credit_note_id) DO NOTHING",
+	[S_CNOTE_GET] =
+		"SELECT account_key, issued_on, amount, reason, invoice_id, import_id, "
+		"source_line FROM credit_notes WHERE credit_note_id = ?1",
+	[S_INVOICE_FIND] = "SELECT account_key FROM invoices WHERE invoice_id = ?1",
+	[S_SNAPSHOT_PUT] =
+		"INSERT OR REPLACE INTO positions (account_key, balance, invoiced, paid, "
+		"credited, complete_at, oldest_open_due, open_items) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_IMPORT_BEGIN] =
+		"INSERT INTO imports (kind, source, started_at) VALUES (?1, ?2, ?3)",
+	[S_IMPORT_FINISH] =
+		"UPDATE imports SET row_count = ?2, inserted = ?3 WHERE import_id = ?1",
+	[S_SERVICES_OF] =
+		"SELECT service_id, kind, identifier, adapter FROM services "
+		"WHERE account_key = ?1 ORDER BY service_id",
+	[S_CUSTOMER_VIEW] =
+		"SELECT customer_id, name, locale, timezone, jurisdiction, "
+		"coalesce(phone, ''), coalesce(email, ''), coalesce(segment, '') "
+		"FROM customers WHERE customer_id = ?1",
+	/* Ledger scans: ?1 bounds the keys from below, ?2 from above, so one
+	 * statement serves the whole-ledger merge and the single account. */
+	[S_LEDGER_ACCOUNT] =
+		"SELECT a.account_key, a.account_id, c.customer_id, a.currency, c.timezone "
+		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		"WHERE a.account_key BETWEEN ?1 AND ?2 ORDER BY a.account_key",
+	[S_LEDGER_INVOICES] =
+		"SELECT account_key, invoice_id, issued_on, due_on, amount FROM invoices "
+		"WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
+	[S_LEDGER_PAYMENTS] =
+		"SELECT account_key, payment_id, invoice_id, received_at, amount FROM payments "
+		"WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
+	[S_LEDGER_CNOTES] =
+		"SELECT account_key, credit_note_id, invoice_id, issued_on, amount "
+		"FROM credit_notes WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
+};
+
+/* Account look-ups of an import: an open-addressing table that is simply
+ * emptied when full or when a transaction rolls back. */
+#define ACACHE_SLOTS (1u << 18)
+#define ACACHE_MAX   (ACACHE_SLOTS / 2)
+
+struct acache_slot {
+	char *id;               /* NULL: empty */
+	struct account_ref ref;
+};
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	sqlite3_stmt *stmts[S_COUNT];
+	struct acache_slot *acache;
+	size_t acache_used;
+};
+
+static struct sqlite_store *sq(struct store *s) { return (struct sqlite_store *)s; }
+
+static int db_error(struct sqlite_store *q, const char *what)
+{
+	return store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s", q->path, what,
+			       sqlite3_errmsg(q->db));
+}
+
+/* The prepared statement `id`, reset and with its bindings cleared. */
+static sqlite3_stmt *stmt(struct sqlite_store *q, enum stmt_id id)
+{
+	sqlite3_stmt *st = q->stmts[id];
+
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(q->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				       &st, NULL) != SQLITE_OK) {
+			db_error(q, "prepare");
+			return NULL;
+		}
+		q->stmts[id] = st;
+		return st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static int is_absent(const char *v) { return v == NULL || v[0] == '\0'; }
+
+/* Binds text, or NULL for an absent optional field. */
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (is_absent(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* Equality of an optional stored column and an optional input field. */
+static int same_opt(sqlite3_stmt *st, int col, const char *v)
+{
+	return strcmp(col_text(st, col), v ? v : "") == 0;
+}
+
+/* Runs a statement to completion; SQLITE_ROW results are ignored. */
+static int step_done(struct sqlite_store *q, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		return db_error(q, what);
+	return STORE_OK;
+}
+
+/* ---- account cache -------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void acache_clear(struct sqlite_store *q)
+{
+	if (q->acache == NULL)
+		return;
+	for (size_t i = 0; i < ACACHE_SLOTS; i++) {
+		free(q->acache[i].id);
+		q->acache[i].id = NULL;
+	}
+	q->acache_used = 0;
+}
+
+static struct acache_slot *acache_slot(struct sqlite_store *q, const char *id)
+{
+	size_t i = hash_str(id) & (ACACHE_SLOTS - 1);
+
+	while (q->acache[i].id != NULL && strcmp(q->acache[i].id, id) != 0)
+		i = (i + 1) & (ACACHE_SLOTS - 1);
+	return &q->acache[i];
+}
+
+static void acache_put(struct sqlite_store *q, const char *id, const struct account_ref *ref)
+{
+	struct acache_slot *slot;
+
+	if (q->acache == NULL) {
+		q->acache = calloc(ACACHE_SLOTS, sizeof(*q->acache));
+		if (q->acache == NULL)
+			return;   /* the cache is an optimisation only */
+	}
+	if (q->acache_used >= ACACHE_MAX)
+		acache_clear(q);
+	slot = acache_slot(q, id);
+	if (slot->id == NULL) {
+		slot->id = strdup(id);
+		if (slot->id == NULL)
+			return;
+		q->acache_used++;
+	}
+	slot->ref = *ref;
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static void sq_close(struct store *s)
+{
+	struct sqlite_store *q = sq(s);
+
+	if (q->in_tx)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(q->stmts[i]);
+	sqlite3_close(q->db);
+	acache_clear(q);
+	free(q->acache);
+	free(q->path);
+	free(q);
+}
+
+static int sq_exec(struct sqlite_store *q, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_set_error(&q->base, STORE_ERR_DB, "%s: %s", q->path,
+				msg ? msg : sqlite3_errmsg(q->db));
+		sqlite3_free(msg);
+		return STORE_ERR_DB;
+	}
+	return STORE_OK;
+}
+
+static int sq_begin(struct store *s)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	assert(!q->in_tx);
+	/* IMMEDIATE: take the write lock now rather than fail at the first
+	 * write when another process got there in between. */
+	if ((rc = sq_exec(q, "BEGIN IMMEDIATE")) == STORE_OK)
+		q->in_tx = 1;
+	return rc;
+}
+
+static int sq_commit(struct store *s)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	assert(q->in_tx);
+	if ((rc = sq_exec(q, "COMMIT")) == STORE_OK)
+		q->in_tx = 0;
+	return rc;
+}
+
+static int sq_rollback(struct store *s)
+{
+	struct sqlite_store *q = sq(s);
+
+	if (!q->in_tx)
+		return STORE_OK;
+	q->in_tx = 0;
+	/* Cached look-ups may name accounts that are being rolled back. */
+	acache_clear(q);
+	return sq_exec(q, "ROLLBACK");
+}
+
+static int sq_schema_version(struct store *s, int *version)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_OK;
+
+	*version = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM sqlite_master "
+			       "WHERE type = 'table' AND name = 'schema_version'",
+			       -1, &st, NULL) != SQLITE_OK) {
+		/* Not a database at all: a text file named like one. */
+		rc = store_set_error(s, STORE_ERR_INPUT, "%s: not a SQLite database: %s",
+				     q->path, sqlite3_errmsg(q->db));
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = store_set_error(s, STORE_ERR_INPUT, "%s: not a SQLite database: %s",
+				     q->path, sqlite3_errmsg(q->db));
+		goto out;
+	}
+	if (sqlite3_column_int(st, 0) == 0)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(q->db, "SELECT max(version) FROM schema_version", -1, &st,
+			       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_error(q, "reading the schema version");
+		goto out;
+	}
+	*version = sqlite3_column_int(st, 0);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_migrate(struct store *s, int *from)
+{
+	struct sqlite_store *q = sq(s);
+	int rc, v;
+
+	if ((rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = sq_schema_version(s, &v)) != STORE_OK)
+		goto fail;
+	*from = v;
+	if (v > STORE_SCHEMA_VERSION) {
+		rc = store_set_error(s, STORE_ERR_INPUT,
+				     "%s: schema version %d is newer than this relance (%d)",
+				     q->path, v, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < store_migration_count; v++) {
+		if ((rc = sq_exec(q, store_sqlite_migrations[v])) != STORE_OK)
+			goto fail;
+		if (v > 0) {
+			char sql[64];
+
+			snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", v + 1);
+			if ((rc = sq_exec(q, sql)) != STORE_OK)
+				goto fail;
+		}
+	}
+	return sq_commit(s);
+fail:
+	sq_rollback(s);
+	return rc;
+}
+
+/* ---- imports -------------------------------------------------------------- */
+
+static int sq_import_begin(struct store *s, const char *kind, const char *source,
+			   int64_t started_at, int64_t *import_id)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_IMPORT_BEGIN);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, source);
+	sqlite3_bind_int64(st, 3, started_at);
+	if ((rc = step_done(q, st, "registering the import")) != STORE_OK)
+		return rc;
+	*import_id = sqlite3_last_insert_rowid(q->db);
+	return STORE_OK;
+}
+
+static int sq_import_finish(struct store *s, int64_t import_id, int64_t rows, int64_t inserted)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_IMPORT_FINISH);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, import_id);
+	sqlite3_bind_int64(st, 2, rows);
+	sqlite3_bind_int64(st, 3, inserted);
+	return step_done(q, st, "closing the import");
+}
+
+/* A known row: a duplicate of this import's, or identical, or different. */
+static int classify_known(sqlite3_stmt *st, int import_col, int64_t import_id,
+			  struct store_outcome *o)
+{
+	if (sqlite3_column_int64(st, import_col) == import_id) {
+		o->put = STORE_PUT_DUPLICATE;
+		o->line = sqlite3_column_int64(st, import_col + 1);
+		return 1;
+	}
+	return 0;
+}
+
+static void bind_customer(sqlite3_stmt *st, const struct customer_row *r, int64_t import_id)
+{
+	bind_text(st, 1, r->customer_id);
+	bind_text(st, 2, r->name);
+	bind_text(st, 3, r->locale);
+	bind_text(st, 4, r->timezone);
+	bind_text(st, 5, r->jurisdiction);
+	bind_opt(st, 6, r->phone);
+	bind_opt(st, 7, r->email);
+	bind_opt(st, 8, r->segment);
+	sqlite3_bind_int64(st, 9, import_id);
+	sqlite3_bind_int64(st, 10, r->line);
+}
+
+static int sq_customers_put(struct store *s, int64_t import_id,
+			    const struct customer_row *rows, size_t n, struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct customer_row *r = &rows[i];
+		struct store_outcome *o = &out[i];
+		sqlite3_stmt *st = stmt(q, S_CUSTOMER_GET);
+		enum stmt_id write;
+
+		memset(o, 0, sizeof(*o));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->customer_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			if (classify_known(st, 8, import_id, o))
+				continue;
+			if (same_opt(st, 1, r->name) && same_opt(st, 2, r->locale) &&
+			    same_opt(st, 3, r->timezone) && same_opt(st, 4, r->jurisdiction) &&
+			    same_opt(st, 5, r->phone) && same_opt(st, 6, r->email) &&
+			    same_opt(st, 7, r->segment)) {
+				o->put = STORE_PUT_SAME;
+				continue;
+			}
+			o->put = STORE_PUT_UPDATED;
+			write = S_CUSTOMER_UPDATE;
+		} else if (rc == SQLITE_DONE) {
+			o->put = STORE_PUT_NEW;
+			write = S_CUSTOMER_INSERT;
+		} else {
+			return db_error(q, "reading a customer");
+		}
+		if ((st = stmt(q, write)) == NULL)
+			return STORE_ERR_DB;
+		bind_customer(st, r, import_id);
+		if ((rc = step_done(q, st, "writing a customer")) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+static int sq_accounts_put(struct store *s, int64_t import_id,
+			   const struct account_row *rows, size_t n, struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct account_row *r = &rows[i];
+		struct store_outcome *o = &out[i];
+		sqlite3_stmt *st = stmt(q, S_ACCOUNT_GET);
+		int64_t customer_key;
+
+		memset(o, 0, sizeof(*o));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->account_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			if (classify_known(st, 3, import_id, o))
+				continue;
+			if (!same_opt(st, 1, r->customer_id)) {
+				o->put = STORE_PUT_CONFLICT;
+				o->what = "customer_id";
+			} else if (!same_opt(st, 2, r->currency)) {
+				o->put = STORE_PUT_CONFLICT;
+				o->what = "currency";
+			} else {
+				o->put = STORE_PUT_SAME;
+			}
+			continue;
+		}
+		if (rc != SQLITE_DONE)
+			return db_error(q, "reading an account");
+
+		if ((st = stmt(q, S_CUSTOMER_KEY)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->customer_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			o->put = STORE_PUT_NO_REF;
+			o->what = "customer_id";
+			continue;
+		}
+		if (rc != SQLITE_ROW)
+			return db_error(q, "reading a customer");
+		customer_key = sqlite3_column_int64(st, 0);
+
+		if ((st = stmt(q, S_ACCOUNT_INSERT)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->account_id);
+		sqlite3_bind_int64(st, 2, customer_key);
+		bind_text(st, 3, r->currency);
+		sqlite3_bind_int64(st, 4, import_id);
+		sqlite3_bind_int64(st, 5, r->line);
+		if ((rc = step_done(q, st, "writing an account")) != STORE_OK)
+			return rc;
+		o->put = STORE_PUT_NEW;
+	}
+	return STORE_OK;
+}
+
+/* The key of a known account id, or 0 (account keys start at 1). */
+static int account_key_of(struct sqlite_store *q, const char *account_id, int64_t *key)
+{
+	struct account_ref ref;
+	const char *ids[1] = { account_id };
+	int rc = q->base.ops->accounts_find(&q->base, ids, 1, &ref);
+
+	*key = ref.found ? ref.account_key : 0;
+	return rc;
+}
+
+static int sq_services_put(struct store *s, int64_t import_id,
+			   const struct service_row *rows, size_t n, struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct service_row *r = &rows[i];
+		struct store_outcome *o = &out[i];
+		sqlite3_stmt *st = stmt(q, S_SERVICE_GET);
+		int64_t account_key;
+
+		memset(o, 0, sizeof(*o));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->service_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			if (classify_known(st, 5, import_id, o))
+				continue;
+			if (!same_opt(st, 1, r->account_id)) {
+				o->put = STORE_PUT_CONFLICT;
+				o->what = "account_id";
+				continue;
+			}
+			if (same_opt(st, 2, r->kind) && same_opt(st, 3, r->identifier) &&
+			    same_opt(st, 4, r->adapter)) {
+				o->put = STORE_PUT_SAME;
+				continue;
+			}
+			if ((st = stmt(q, S_SERVICE_UPDATE)) == NULL)
+				return STORE_ERR_DB;
+			bind_text(st, 1, r->service_id);
+			bind_text(st, 2, r->kind);
+			bind_text(st, 3, r->identifier);
+			bind_text(st, 4, r->adapter);
+			sqlite3_bind_int64(st, 5, import_id);
+			sqlite3_bind_int64(st, 6, r->line);
+			if ((rc = step_done(q, st, "updating a service")) != STORE_OK)
+				return rc;
+			o->put = STORE_PUT_UPDATED;
+			continue;
+		}
+		if (rc != SQLITE_DONE)
+			return db_error(q, "reading a service");
+		if ((rc = account_key_of(q, r->account_id, &account_key)) != STORE_OK)
+			return rc;
+		if (account_key == 0) {
+			o->put = STORE_PUT_NO_REF;
+			o->what = "account_id";
+			continue;
+		}
+		if ((st = stmt(q, S_SERVICE_INSERT)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->service_id);
+		sqlite3_bind_int64(st, 2, account_key);
+		bind_text(st, 3, r->kind);
+		bind_text(st, 4, r->identifier);
+		bind_text(st, 5, r->adapter);
+		sqlite3_bind_int64(st, 6, import_id);
+		sqlite3_bind_int64(st, 7, r->line);
+		if ((rc = step_done(q, st, "writing a service")) != STORE_OK)
+			return rc;
+		o->put = STORE_PUT_NEW;
+	}
+	return STORE_OK;
+}
+
+static int sq_invoices_put(struct store *s, int64_t import_id,
+			   const struct invoice_row *rows, size_t n, struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct invoice_row *r = &rows[i];
+		struct store_outcome *o = &out[i];
+		sqlite3_stmt *st = stmt(q, S_INVOICE_INSERT);
+
+		memset(o, 0, sizeof(*o));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->inv.id);
+		sqlite3_bind_int64(st, 2, r->account_key);
+		sqlite3_bind_int(st, 3, r->inv.issued_on);
+		sqlite3_bind_int(st, 4, r->inv.due_on);
+		sqlite3_bind_int64(st, 5, r->inv.amount);
+		sqlite3_bind_int64(st, 6, import_id);
+		sqlite3_bind_int64(st, 7, r->line);
+		if ((rc = step_done(q, st, "writing an invoice")) != STORE_OK)
+			return rc;
+		if (sqlite3_changes(q->db) == 1) {
+			o->put = STORE_PUT_NEW;
+			continue;
+		}
+		if ((st = stmt(q, S_INVOICE_GET)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->inv.id);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			return db_error(q, "reading a known invoice");
+		if (classify_known(st, 4, import_id, o))
+			continue;
+		o->put = STORE_PUT_CONFLICT;
+		if (sqlite3_column_int64(st, 0) != r->account_key)
+			o->what = "account_id";
+		else if (sqlite3_column_int(st, 1) != r->inv.issued_on)
+			o->what = "issued_on";
+		else if (sqlite3_column_int(st, 2) != r->inv.due_on)
+			o->what = "due_on";
+		else if (sqlite3_column_int64(st, 3) != r->inv.amount)
+			o->what = "amount";
+		else
+			o->put = STORE_PUT_SAME;
+	}
+	return STORE_OK;
+}
+
+static int sq_credits_put(struct store *s, int64_t import_id,
+			  const struct credit_row *rows, size_t n, struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct credit_row *r = &rows[i];
+		struct store_outcome *o = &out[i];
+		int payment = r->cr.kind == LEDGER_PAYMENT;
+		sqlite3_stmt *st = stmt(q, payment ? S_PAYMENT_INSERT : S_CNOTE_INSERT);
+
+		memset(o, 0, sizeof(*o));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->cr.id);
+		sqlite3_bind_int64(st, 2, r->account_key);
+		if (payment)
+			sqlite3_bind_int64(st, 3, r->cr.received_at);
+		else
+			sqlite3_bind_int(st, 3, r->cr.issued_on);
+		sqlite3_bind_int64(st, 4, r->cr.amount);
+		if (payment)
+			bind_opt(st, 5, r->method);
+		else
+			bind_text(st, 5, r->reason);
+		bind_opt(st, 6, r->cr.invoice_id);
+		sqlite3_bind_int64(st, 7, import_id);
+		sqlite3_bind_int64(st, 8, r->line);
+		if ((rc = step_done(q, st, payment ? "writing a payment" :
+				    "writing a credit note")) != STORE_OK)
+			return rc;
+		if (sqlite3_changes(q->db) == 1) {
+			o->put = STORE_PUT_NEW;
+			continue;
+		}
+		if ((st = stmt(q, payment ? S_PAYMENT_GET : S_CNOTE_GET)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, r->cr.id);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			return db_error(q, "reading a known credit");
+		if (classify_known(st, 5, import_id, o))
+			continue;
+		o->put = STORE_PUT_CONFLICT;
+		if (sqlite3_column_int64(st, 0) != r->account_key)
+			o->what = "account_id";
+		else if (sqlite3_column_int64(st, 1) !=
+			 (payment ? r->cr.received_at : (int64_t)r->cr.issued_on))
+			o->what = payment ? "received_at" : "issued_on";
+		else if (sqlite3_column_int64(st, 2) != r->cr.amount)
+			o->what = "amount";
+		else if (!same_opt(st, 3, payment ? r->method : r->reason))
+			o->what = payment ? "method" : "reason";
+		else if (!same_opt(st, 4, r->cr.invoice_id))
+			o->what = "invoice_id";
+		else
+			o->put = STORE_PUT_SAME;
+	}
+	return STORE_OK;
+}
+
+static int sq_accounts_find(struct store *s, const char *const *ids, size_t n,
+			    struct account_ref *out)
+{
+	struct sqlite_store *q = sq(s);
+
+	for (size_t i = 0; i < n; i++) {
+		struct account_ref *ref = &out[i];
+		sqlite3_stmt *st;
+		int rc;
+
+		memset(ref, 0, sizeof(*ref));
+		if (q->acache != NULL) {
+			struct acache_slot *slot = acache_slot(q, ids[i]);
+
+			if (slot->id != NULL) {
+				*ref = slot->ref;
+				continue;
+			}
+		}
+		if ((st = stmt(q, S_ACCOUNT_FIND)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			continue;   /* unknown ids are not cached: they may arrive */
+		if (rc != SQLITE_ROW)
+			return db_error(q, "finding an account");
+		ref->found = 1;
+		ref->account_key = sqlite3_column_int64(st, 0);
+		snprintf(ref->currency, sizeof(ref->currency), "%s", col_text(st, 1));
+		snprintf(ref->timezone, sizeof(ref->timezone), "%s", col_text(st, 2));
+		acache_put(q, ids[i], ref);
+	}
+	return STORE_OK;
+}
+
+static int sq_invoices_find(struct store *s, const char *const *ids, size_t n,
+			    struct invoice_ref *out)
+{
+	struct sqlite_store *q = sq(s);
+
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt(q, S_INVOICE_FIND);
+		int rc;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		if (st == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			out[i].found = 1;
+			out[i].account_key = sqlite3_column_int64(st, 0);
+		} else if (rc != SQLITE_DONE) {
+			return db_error(q, "finding an invoice");
+		}
+	}
+	return STORE_OK;
+}
+
+/* ---- ledger scan ----------------------------------------------------------- */
+
+/*
+ * One account's entries while a scan assembles them. Ids are copied into
+ * `text` and referenced by offset until the account is complete, because the
+ * buffer may move as it grows.
+ */
+struct scan_buf {
+	struct ledger_invoice *inv;
+	size_t n_inv, cap_inv;
+	struct ledger_credit *cr;
+	size_t n_cr, cap_cr;
+	char *text;
+	size_t text_len, text_cap;
+};
+
+#define NO_TEXT ((size_t)-1)
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	np = realloc(*p, c * size);
+	if (np == NULL)
+		return -1;
+	*p = np;
+	*cap = c;
+	return 0;
+}
+
+/* Copies a column's text into the buffer; returns its offset or NO_TEXT. */
+static int keep_text(struct scan_buf *b, sqlite3_stmt *st, int col, size_t *off)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t len;
+
+	if (t == NULL) {
+		*off = NO_TEXT;
+		return 0;
+	}
+	len = (size_t)sqlite3_column_bytes(st, col);
+	if (grow((void **)&b->text, &b->text_cap, b->text_len + len + 1, 1) != 0)
+		return -1;
+	memcpy(b->text + b->text_len, t, len + 1);
+	*off = b->text_len;
+	b->text_len += len + 1;
+	return 0;
+}
+
+/* Offsets are parked in the pointer fields as integers until fix_text. */
+static const char *park(size_t off) { return (const char *)(uintptr_t)(off + 1); }
+
+static const char *unpark(const char *text, const char *parked)
+{
+	uintptr_t v = (uintptr_t)parked;
+
+	return v == 0 || v - 1 == NO_TEXT ? NULL : text + (v - 1);
+}
+
+static int scan_invoice(struct scan_buf *b, sqlite3_stmt *st)
+{
+	size_t off;
+
+	if (grow((void **)&b->inv, &b->cap_inv, b->n_inv + 1, sizeof(*b->inv)) != 0 ||
+	    keep_text(b, st, 1, &off) != 0)
+		return STORE_ERR_NOMEM;
+	b->inv[b->n_inv].id = park(off);
+	b->inv[b->n_inv].issued_on = sqlite3_column_int(st, 2);
+	b->inv[b->n_inv].due_on = sqlite3_column_int(st, 3);
+	b->inv[b->n_inv].amount = sqlite3_column_int64(st, 4);
+	b->n_inv++;
+	return STORE_OK;
+}
+
+static int scan_credit(struct scan_buf *b, sqlite3_stmt *st, int kind)
+{
+	struct ledger_credit *c;
+	size_t id, ref;
+
+	if (grow((void **)&b->cr, &b->cap_cr, b->n_cr + 1, sizeof(*b->cr)) != 0 ||
+	    keep_text(b, st, 1, &id) != 0 || keep_text(b, st, 2, &ref) != 0)
+		return STORE_ERR_NOMEM;
+	c = &b->cr[b->n_cr++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->id = park(id);
+	c->invoice_id = park(ref);
+	if (kind == LEDGER_PAYMENT)
+		c->received_at = sqlite3_column_int64(st, 3);
+	else
+		c->issued_on = sqlite3_column_int(st, 3);
+	c->amount = sqlite3_column_int64(st, 4);
+	return STORE_OK;
+}
+
+/* A cursor over one of the ledger statements, ordered by account key. */
+struct cursor {
+	sqlite3_stmt *st;
+	int live;   /* a row is current */
+};
+
+static int cursor_step(struct sqlite_store *q, struct cursor *c)
+{
+	int rc = sqlite3_step(c->st);
+
+	if (rc == SQLITE_ROW) {
+		c->live = 1;
+		return STORE_OK;
+	}
+	c->live = 0;
+	return rc == SQLITE_DONE ? STORE_OK : db_error(q, "scanning the ledger");
+}
+
+static int in_keys(const int64_t *keys, size_t n, int64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (keys[mid] == key)
+			return 1;
+		if (keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Merges the account list with the three ledger tables over keys in
+ * [lo, hi], calling cb for the accounts in `keys` (all when keys is NULL).
+ */
+static int scan_range(struct sqlite_store *q, int64_t lo, int64_t hi,
+		      const int64_t *keys, size_t n_keys,
+		      struct scan_buf *b, store_ledger_cb cb, void *ctx)
+{
+	static const enum stmt_id ids[4] = {
+		S_LEDGER_ACCOUNT, S_LEDGER_INVOICES, S_LEDGER_PAYMENTS, S_LEDGER_CNOTES
+	};
+	struct cursor cur[4];
+	int rc = STORE_OK;
+
+	for (int i = 0; i < 4; i++) {
+		cur[i].st = stmt(q, ids[i]);
+		cur[i].live = 0;
+		if (cur[i].st == NULL)
+			return STORE_ERR_DB;
+		sqlite3_bind_int64(cur[i].st, 1, lo);
+		sqlite3_bind_int64(cur[i].st, 2, hi);
+		if ((rc = cursor_step(q, &cur[i])) != STORE_OK)
+			return rc;
+	}
+	while (cur[0].live) {
+		sqlite3_stmt *a = cur[0].st;
+		int64_t key = sqlite3_column_int64(a, 0);
+		int wanted = keys == NULL || in_keys(keys, n_keys, key);
+
+		b->n_inv = b->n_cr = b->text_len = 0;
+		for (int i = 1; i < 4; i++) {
+			while (cur[i].live && sqlite3_column_int64(cur[i].st, 0) <= key) {
+				if (wanted && sqlite3_column_int64(cur[i].st, 0) == key) {
+					rc = i == 1 ? scan_invoice(b, cur[i].st) :
+					     scan_credit(b, cur[i].st, i == 2 ? LEDGER_PAYMENT :
+							 LEDGER_CREDIT_NOTE);
+					if (rc != STORE_OK)
+						return rc;
+				}
+				if ((rc = cursor_step(q, &cur[i])) != STORE_OK)
+					return rc;
+			}
+		}
+		if (wanted) {
+			struct account_ledger l;
+			const char *cur_code = col_text(a, 3);
+			int exponent = 2;
+
+			for (size_t i = 0; i < b->n_inv; i++)
+				b->inv[i].id = unpark(b->text, b->inv[i].id);
+			for (size_t i = 0; i < b->n_cr; i++) {
+				b->cr[i].id = unpark(b->text, b->cr[i].id);
+				b->cr[i].invoice_id = unpark(b->text, b->cr[i].invoice_id);
+			}
+			if (money_currency_exponent(cur_code, &exponent) != MONEY_OK)
+				return store_set_error(&q->base, STORE_ERR_INPUT,
+						       "%s: account %s has unknown currency %s",
+						       q->path, col_text(a, 1), cur_code);
+			l.account_key = key;
+			l.account_id = col_text(a, 1);
+			l.customer_id = col_text(a, 2);
+			l.currency = cur_code;
+			l.exponent = exponent;
+			l.timezone = col_text(a, 4);
+			l.invoices = b->inv;
+			l.n_invoices = b->n_inv;
+			l.credits = b->cr;
+			l.n_credits = b->n_cr;
+			rc = cb(ctx, &l);
+			if (rc != 0)
+				return rc;
+		}
+		if ((rc = cursor_step(q, &cur[0])) != STORE_OK)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+static int sq_ledger_scan(struct store *s, const int64_t *keys, size_t n,
+			  store_ledger_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	struct scan_buf b = { 0 };
+	int rc = STORE_OK;
+
+	if (keys == NULL) {
+		rc = scan_range(q, INT64_MIN, INT64_MAX, NULL, 0, &b, cb, ctx);
+	} else if (n > 0 && n <= 64) {
+		/* A few accounts: one indexed range each. */
+		for (size_t i = 0; i < n && rc == STORE_OK; i++)
+			rc = scan_range(q, keys[i], keys[i], keys, n, &b, cb, ctx);
+	} else if (n > 0) {
+		/* Many: one merge over the span, skipping accounts not asked for. */
+		rc = scan_range(q, keys[0], keys[n - 1], keys, n, &b, cb, ctx);
+	}
+	for (int i = S_LEDGER_ACCOUNT; i <= S_LEDGER_CNOTES; i++)
+		if (q->stmts[i])
+			sqlite3_reset(q->stmts[i]);
+	free(b.inv);
+	free(b.cr);
+	free(b.text);
+	return rc;
+}
+
+static int sq_snapshots_put(struct store *s, const int64_t *keys,
+			    const struct position *snaps, size_t n)
+{
+	struct sqlite_store *q = sq(s);
+	unsigned char small[64 * POSITION_ITEM_BYTES];
+	int rc = STORE_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct position *p = &snaps[i];
+		sqlite3_stmt *st = stmt(q, S_SNAPSHOT_PUT);
+		unsigned char *blob = small;
+		size_t len;
+
+		if (st == NULL)
+			return STORE_ERR_DB;
+		if (p->n_open > 64 && (blob = malloc(p->n_open * POSITION_ITEM_BYTES)) == NULL)
+			return STORE_ERR_NOMEM;
+		len = position_pack_items(p->open, p->n_open, blob);
+		sqlite3_bind_int64(st, 1, keys[i]);
+		sqlite3_bind_int64(st, 2, p->balance);
+		sqlite3_bind_int64(st, 3, p->invoiced);
+		sqlite3_bind_int64(st, 4, p->paid);
+		sqlite3_bind_int64(st, 5, p->credited);
+		sqlite3_bind_int64(st, 6, p->complete_at);
+		if (p->n_open > 0)
+			sqlite3_bind_int(st, 7, p->open[0].due_on);
+		else
+			sqlite3_bind_null(st, 7);
+		sqlite3_bind_blob(st, 8, blob, (int)len, SQLITE_TRANSIENT);
+		rc = step_done(q, st, "writing a position");
+		if (blob != small)
+			free(blob);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	return rc;
+}
+
+static int sq_accounts_scan(struct store *s, const char *account_id,
+			    store_account_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT a.account_key, a.account_id, c.customer_id, a.currency, c.timezone, "
+		"c.jurisdiction, c.locale, c.name, coalesce(c.segment, ''), "
+		"coalesce(k.stage, ''), p.account_key IS NOT NULL, p.balance, p.invoiced, "
+		"p.paid, p.credited, p.complete_at, p.open_items "
+		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		"LEFT JOIN positions p ON p.account_key = a.account_key "
+		"LEFT JOIN cases k ON k.account_key = a.account_key "
+		"WHERE ?1 IS NULL OR a.account_id = ?1 ORDER BY a.account_id";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "listing accounts");
+	if (account_id != NULL)
+		bind_text(st, 1, account_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct account_summary a;
+
+		memset(&a, 0, sizeof(a));
+		a.account_key = sqlite3_column_int64(st, 0);
+		a.account_id = col_text(st, 1);
+		a.customer_id = col_text(st, 2);
+		a.currency = col_text(st, 3);
+		a.timezone = col_text(st, 4);
+		a.jurisdiction = col_text(st, 5);
+		a.locale = col_text(st, 6);
+		a.name = col_text(st, 7);
+		a.segment = col_text(st, 8);
+		a.stage = col_text(st, 9);
+		a.has_snapshot = sqlite3_column_int(st, 10);
+		if (a.has_snapshot) {
+			a.snapshot.balance = sqlite3_column_int64(st, 11);
+			a.snapshot.invoiced = sqlite3_column_int64(st, 12);
+			a.snapshot.paid = sqlite3_column_int64(st, 13);
+			a.snapshot.credited = sqlite3_column_int64(st, 14);
+			a.snapshot.complete_at = sqlite3_column_int64(st, 15);
+			if (position_unpack_items(sqlite3_column_blob(st, 16),
+						  (size_t)sqlite3_column_bytes(st, 16),
+						  &a.snapshot.open, &a.snapshot.n_open) != POSITION_OK) {
+				rc = store_set_error(s, STORE_ERR_DB,
+						     "%s: account %s: damaged position snapshot",
+						     q->path, a.account_id);
+				goto out;
+			}
+		}
+		rc = cb(ctx, &a);
+		position_release(&a.snapshot);
+		if (rc != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing accounts");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_services_scan(struct store *s, int64_t account_key,
+			    store_service_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICES_OF);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, account_key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct service_view v = {
+			col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3)
+		};
+
+		if ((rc = cb(ctx, &v)) != 0) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing services");
+}
+
+static int sq_customer_get(struct store *s, const char *customer_id,
+			   store_customer_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CUSTOMER_VIEW);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, customer_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct customer_view v = {
+			col_text(st, 0), col_text(st, 1), col_text(st, 2), col_text(st, 3),
+			col_text(st, 4), col_text(st, 5), col_text(st, 6), col_text(st, 7)
+		};
+
+		rc = cb(ctx, &v);
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return store_set_error(s, STORE_ERR_INPUT, "no customer %s", customer_id);
+	return db_error(q, "reading a customer");
+}
+
+static const struct store_ops sqlite_ops = {
+	.engine = "sqlite",
+	.close = sq_close,
+	.migrate = sq_migrate,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.import_begin = sq_import_begin,
+	.import_finish = sq_import_finish,
+	.customers_put = sq_customers_put,
+	.accounts_put = sq_accounts_put,
+	.services_put = sq_services_put,
+	.invoices_put = sq_invoices_put,
+	.credits_put = sq_credits_put,
+	.accounts_find = sq_accounts_find,
+	.invoices_find = sq_invoices_find,
+	.ledger_scan = sq_ledger_scan,
+	.snapshots_put = sq_snapshots_put,
+	.accounts_scan = sq_accounts_scan,
+	.services_scan = sq_services_scan,
+	.customer_get = sq_customer_get,
+};
+
+int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)
+{
+	struct sqlite_store *q = calloc(1, sizeof(*q));
+	int rc;
+
+	*out = NULL;
+	if (q == NULL || (q->path = strdup(path)) == NULL) {
+		free(q);
+		snprintf(err, errsize, "%s: out of memory", path);
+		return STORE_ERR_NOMEM;
+	}
+	q->base.ops = &sqlite_ops;
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errsize, "%s: cannot open: %s", path,
+			 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(q->db, 10000);
+	sqlite3_extended_result_codes(q->db, 1);
+	/* WAL: readers (the console, exports) never block the writer.
+	 * synchronous=NORMAL in WAL loses no committed transaction on a crash of
+	 * the process, only possibly the last ones on a power loss. */
+	if (sq_exec(q, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY") != STORE_OK) {
+		snprintf(err, errsize, "%s", q->base.err);
+		goto fail;
+	}
+	*out = &q->base;
+	return STORE_OK;
+fail:
+	sqlite3_close(q->db);
+	free(q->path);
+	free(q);
+	return STORE_ERR_INPUT;
+}

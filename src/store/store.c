@@ -1,0 +1,174 @@
+/*
+ * store — dispatch of the public interface to the engine chosen by URL.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_impl.h"
+
+int store_set_error(struct store *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(s->err))
+		memcpy(s->err + sizeof(s->err) - 4, "...", 4);
+	return code;
+}
+
+static int is_postgres_url(const char *url)
+{
+	return strncmp(url, "postgresql://", 13) == 0 ||
+	       strncmp(url, "postgres://", 11) == 0;
+}
+
+int store_open(const char *url, struct store **out, char *err, size_t errsize)
+{
+	return store_open_ex(url, 0, out, err, errsize);
+}
+
+int store_open_ex(const char *url, int flags, struct store **out, char *err, size_t errsize)
+{
+	*out = NULL;
+	if (url == NULL || *url == '\0') {
+		snprintf(err, errsize, "empty database URL");
+		return STORE_ERR_INPUT;
+	}
+	if (is_postgres_url(url))
+		return store_postgres_open(url, out, err, errsize);
+	if (strncmp(url, "sqlite:", 7) == 0)
+		url += 7;
+	if (strstr(url, "://") != NULL) {
+		snprintf(err, errsize, "%s: unknown database URL scheme "
+			 "(expected a SQLite file path or postgresql://...)", url);
+		return STORE_ERR_INPUT;
+	}
+	if (!(flags & STORE_OPEN_CREATE) && access(url, F_OK) != 0) {
+		snprintf(err, errsize, "%s: no such database: run `relance init` first", url);
+		return STORE_ERR_INPUT;
+	}
+	return store_sqlite_open(url, out, err, errsize);
+}
+
+void store_close(struct store *s)
+{
+	if (s != NULL)
+		s->ops->close(s);
+}
+
+const char *store_errmsg(const struct store *s) { return s->err; }
+const char *store_engine(const struct store *s) { return s->ops->engine; }
+
+int store_migrate(struct store *s, int *from) { return s->ops->migrate(s, from); }
+
+int store_check_schema(struct store *s)
+{
+	int v = 0, rc = s->ops->schema_version(s, &v);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (v == 0)
+		return store_set_error(s, STORE_ERR_SCHEMA,
+				       "no relance schema in this database: run `relance init`");
+	if (v > STORE_SCHEMA_VERSION)
+		return store_set_error(s, STORE_ERR_INPUT,
+				       "database schema version %d is newer than this relance (%d): "
+				       "upgrade relance", v, STORE_SCHEMA_VERSION);
+	if (v < STORE_SCHEMA_VERSION)
+		return store_set_error(s, STORE_ERR_SCHEMA,
+				       "database schema version %d is older than this relance (%d): "
+				       "run `relance init` to migrate", v, STORE_SCHEMA_VERSION);
+	return STORE_OK;
+}
+
+int store_begin(struct store *s) { return s->ops->begin(s); }
+int store_commit(struct store *s) { return s->ops->commit(s); }
+int store_rollback(struct store *s) { return s->ops->rollback(s); }
+
+int store_import_begin(struct store *s, const char *kind, const char *source,
+		       int64_t started_at, int64_t *import_id)
+{
+	return s->ops->import_begin(s, kind, source, started_at, import_id);
+}
+
+int store_import_finish(struct store *s, int64_t import_id, int64_t rows, int64_t inserted)
+{
+	return s->ops->import_finish(s, import_id, rows, inserted);
+}
+
+int store_customers_put(struct store *s, int64_t import_id,
+			const struct customer_row *rows, size_t n, struct store_outcome *out)
+{
+	return s->ops->customers_put(s, import_id, rows, n, out);
+}
+
+int store_accounts_put(struct store *s, int64_t import_id,
+		       const struct account_row *rows, size_t n, struct store_outcome *out)
+{
+	return s->ops->accounts_put(s, import_id, rows, n, out);
+}
+
+int store_services_put(struct store *s, int64_t import_id,
+		       const struct service_row *rows, size_t n, struct store_outcome *out)
+{
+	return s->ops->services_put(s, import_id, rows, n, out);
+}
+
+int store_invoices_put(struct store *s, int64_t import_id,
+		       const struct invoice_row *rows, size_t n, struct store_outcome *out)
+{
+	return s->ops->invoices_put(s, import_id, rows, n, out);
+}
+
+int store_credits_put(struct store *s, int64_t import_id,
+		      const struct credit_row *rows, size_t n, struct store_outcome *out)
+{
+	return s->ops->credits_put(s, import_id, rows, n, out);
+}
+
+int store_accounts_find(struct store *s, const char *const *ids, size_t n,
+			struct account_ref *out)
+{
+	return s->ops->accounts_find(s, ids, n, out);
+}
+
+int store_invoices_find(struct store *s, const char *const *ids, size_t n,
+			struct invoice_ref *out)
+{
+	return s->ops->invoices_find(s, ids, n, out);
+}
+
+int store_ledger_scan(struct store *s, const int64_t *keys, size_t n,
+		      store_ledger_cb cb, void *ctx)
+{
+	return s->ops->ledger_scan(s, keys, n, cb, ctx);
+}
+
+int store_snapshots_put(struct store *s, const int64_t *keys,
+			const struct position *snapshots, size_t n)
+{
+	return s->ops->snapshots_put(s, keys, snapshots, n);
+}
+
+int store_accounts_scan(struct store *s, const char *account_id,
+			store_account_cb cb, void *ctx)
+{
+	return s->ops->accounts_scan(s, account_id, cb, ctx);
+}
+
+int store_services_scan(struct store *s, int64_t account_key,
+			store_service_cb cb, void *ctx)
+{
+	return s->ops->services_scan(s, account_key, cb, ctx);
+}
+
+int store_customer_get(struct store *s, const char *customer_id,
+		       store_customer_cb cb, void *ctx)
+{
+	return s->ops->customer_get(s, customer_id, cb, ctx);
+}

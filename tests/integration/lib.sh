@@ -1,0 +1,62 @@
+# Sourced by every integration test. Each test runs once per engine
+# (RELANCE_TEST_ENGINE=sqlite|postgres) in its own folder RELANCE_TEST_WORK,
+# with a fresh database in RELANCE_DB.
+set -eu
+: "${RELANCE_BIN:?run through tests/run}"
+mkdir -p "$RELANCE_TEST_WORK"
+cd "$RELANCE_TEST_WORK"
+if [ "$RELANCE_TEST_ENGINE" = postgres ]; then
+	RELANCE_DB=$("$TOP/scripts/pg-test-server" createdb "$RELANCE_TEST_PG_DIR" \
+		"t_$(basename "$RELANCE_TEST_WORK" | tr -c 'a-z0-9\n' '_')_$$")
+else
+	RELANCE_DB="$RELANCE_TEST_WORK/relance.db"
+	rm -f "$RELANCE_DB"
+fi
+export RELANCE_DB
+unset RELANCE_NOW RELANCE_CONFIG
+
+relance() { "$RELANCE_BIN" "$@"; }
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+# expect_status N CMD...: runs CMD, keeps stdout in out.txt and stderr in
+# err.txt, and fails unless it exits with N.
+expect_status() {
+	want=$1
+	shift
+	set +e
+	"$@" >out.txt 2>err.txt
+	got=$?
+	set -e
+	if [ "$got" != "$want" ]; then
+		echo "--- stdout"; cat out.txt; echo "--- stderr"; cat err.txt
+		fail "'$*' exited $got, expected $want"
+	fi
+}
+
+# expect_line FILE TEXT: FILE has a line equal to TEXT.
+expect_line() {
+	grep -qxF -- "$2" "$1" || { echo "--- $1"; cat "$1"; fail "no line '$2' in $1"; }
+}
+
+# expect_grep FILE PATTERN: FILE matches the fixed string PATTERN somewhere.
+expect_grep() {
+	grep -qF -- "$2" "$1" || { echo "--- $1"; cat "$1"; fail "'$2' not in $1"; }
+}
+
+# A row count straight from the database, for "nothing was stored" checks.
+db_count() {
+	if [ "$RELANCE_TEST_ENGINE" = postgres ]; then
+		psql -qtA "$RELANCE_DB" -c "SELECT count(*) FROM $1"
+	else
+		sqlite3 "$RELANCE_DB" "SELECT count(*) FROM $1"
+	fi
+}
+
+db_exec() {
+	if [ "$RELANCE_TEST_ENGINE" = postgres ]; then
+		psql -qtA -v ON_ERROR_STOP=1 "$RELANCE_DB" -c "$1"
+	else
+		sqlite3 "$RELANCE_DB" "$1"
+	fi
+}

@@ -1,0 +1,2062 @@
+/*
+ * postgres — the scale-out store engine: one libpq connection per store.
+ *
+ * Batches travel as arrays. Every *_put sends its rows in one statement whose
+ * parameters are text array literals ("{...}") unpacked by unnest(), so an
+ * import costs a few round trips per batch of thousands of rows, never one
+ * per row. The row-after-row semantics of store.h (a row sees the rows before
+ * it, in this batch and in earlier batches of the same import) are replayed
+ * in C: the stored state of every id of the batch is fetched in one query,
+ * each row is classified against it in file order and updates it, and only
+ * then are the resulting inserts and updates sent, again as arrays.
+ *
+ * Ledger rows go the other way round, because in the common case every id is
+ * new: INSERT ... ON CONFLICT DO NOTHING RETURNING id first, and a second
+ * query only for the ids that were already there. Concurrent imports of the
+ * same ids are therefore safe for the ledger; for customers, accounts and
+ * services the loser of such a race gets a unique violation (STORE_ERR_DB).
+ *
+ * Scans page through the accounts (PG_PAGE at a time) with plain queries
+ * instead of holding a cursor open: callbacks use the same connection to
+ * write (snapshots during an import) or read (the ledger of an account during
+ * an export), which a result still being streamed would forbid. Memory is
+ * bounded by one page of accounts and their entries.
+ *
+ * Errors are one line: the URL without its password, what was being done,
+ * and PostgreSQL's primary message. Nothing this file writes may contain the
+ * password, even when libpq's own message would.
+ */
+#include <assert.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/money.h"
+#include "store_impl.h"
+
+/* Accounts per page of a scan: bounds the memory of ledger_scan and
+ * accounts_scan (a page of accounts and all their entries). */
+#define PG_PAGE 1000
+#define PG_STR_(x) #x
+#define PG_STR(x) PG_STR_(x)
+
+/*
+ * Looks up a batch of ids one index probe each: `inner` is a query whose
+ * WHERE names the current id as k.id (k.key for bigint keys). Written as
+ * `col = ANY($1)` instead, the planner prices 2000 probes above a sequential
+ * scan plus hash join of a mid-sized table (tens of ms a batch instead of a
+ * few), and worse still before the table has statistics, which is exactly
+ * during the first big import. LIMIT 1 / OFFSET 0 keep the subquery from
+ * being flattened into a join that it could plan that way again.
+ */
+#define PG_EACH_ID(inner) \
+	"SELECT x.* FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (" inner \
+	" LIMIT 1) AS x"
+#define PG_EACH_KEY(inner) \
+	"SELECT x.* FROM unnest($1::bigint[]) AS k(key) CROSS JOIN LATERAL (" inner \
+	" OFFSET 0) AS x"
+
+/* Built-in type OIDs (pg_type.dat), fixed since PostgreSQL 7. */
+#define PG_INT8_OID 20
+#define PG_TEXT_ARRAY_OID 1009
+#define PG_INT8_ARRAY_OID 1016
+
+/* Key of the advisory lock that serialises concurrent migrations:
+ * "relance" in ASCII. */
+#define PG_MIGRATE_LOCK "32199698231010405"
+
+struct pg_store {
+	struct store base;
+	PGconn *conn;
+	char *url;           /* redacted: no password */
+	char *secret[3];     /* password spellings to scrub from messages */
+};
+
+static struct pg_store *pg(struct store *s) { return (struct pg_store *)s; }
+
+/* ---- growing buffers and array literals ---------------------------------- */
+
+/* A byte buffer that records running out of memory instead of failing at
+ * every append: the caller checks `oom` once when the buffer is complete. */
+struct pg_buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static int pg_buf_reserve(struct pg_buf *b, size_t extra)
+{
+	size_t cap = b->cap ? b->cap : 256;
+	char *np;
+
+	if (b->oom)
+		return -1;
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	if ((np = realloc(b->p, cap)) == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+static void pg_buf_add(struct pg_buf *b, const char *s, size_t n)
+{
+	if (pg_buf_reserve(b, n) != 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void pg_buf_ch(struct pg_buf *b, char c) { pg_buf_add(b, &c, 1); }
+
+static void pg_buf_free(struct pg_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * A PostgreSQL array literal being built: "{elem,elem,...}". Text elements
+ * are always double-quoted with '"' and '\' escaped, so no content can be
+ * mistaken for NULL, a separator or a nested array; NULL is the bare word.
+ */
+struct pg_arr {
+	struct pg_buf b;
+	size_t n;
+};
+
+static void pg_arr_begin(struct pg_arr *a)
+{
+	a->b.len = 0;
+	a->n = 0;
+	pg_buf_ch(&a->b, '{');
+}
+
+static void pg_arr_sep(struct pg_arr *a)
+{
+	if (a->n++ > 0)
+		pg_buf_ch(&a->b, ',');
+}
+
+static void pg_arr_text(struct pg_arr *a, const char *s)
+{
+	const char *run;
+
+	pg_arr_sep(a);
+	if (s == NULL) {
+		pg_buf_add(&a->b, "NULL", 4);
+		return;
+	}
+	pg_buf_ch(&a->b, '"');
+	for (run = s; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			pg_buf_add(&a->b, run, (size_t)(s - run));
+			pg_buf_ch(&a->b, '\\');
+			run = s;
+		}
+	}
+	pg_buf_add(&a->b, run, (size_t)(s - run));
+	pg_buf_ch(&a->b, '"');
+}
+
+static int pg_absent(const char *v) { return v == NULL || v[0] == '\0'; }
+
+/* An optional field: NULL and "" both mean absent and are stored as NULL. */
+static void pg_arr_opt(struct pg_arr *a, const char *s)
+{
+	pg_arr_text(a, pg_absent(s) ? NULL : s);
+}
+
+/* A required text field: NULL is stored as "" (the columns are NOT NULL). */
+static void pg_arr_req(struct pg_arr *a, const char *s)
+{
+	pg_arr_text(a, s ? s : "");
+}
+
+static void pg_arr_int(struct pg_arr *a, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	pg_arr_sep(a);
+	pg_buf_add(&a->b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void pg_arr_null(struct pg_arr *a)
+{
+	pg_arr_sep(a);
+	pg_buf_add(&a->b, "NULL", 4);
+}
+
+/* bytea in hex form: "\\x0a1b..." inside the literal is \x0a1b... */
+static void pg_arr_bytea(struct pg_arr *a, const unsigned char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	pg_arr_sep(a);
+	if (pg_buf_reserve(&a->b, 2 * n + 6) != 0)
+		return;
+	pg_buf_add(&a->b, "\"\\\\x", 4);
+	for (size_t i = 0; i < n; i++) {
+		a->b.p[a->b.len++] = hex[p[i] >> 4];
+		a->b.p[a->b.len++] = hex[p[i] & 15];
+	}
+	pg_buf_ch(&a->b, '"');
+}
+
+/* The finished literal, or NULL when memory ran out while building it. */
+static const char *pg_arr_end(struct pg_arr *a)
+{
+	pg_buf_ch(&a->b, '}');
+	return a->b.oom ? NULL : a->b.p;
+}
+
+static void pg_arrs_free(struct pg_arr *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pg_buf_free(&a[i].b);
+}
+
+/* ---- a set of ids ---------------------------------------------------------- */
+
+/*
+ * The distinct ids of a batch, numbered in order of first sight. Open
+ * addressing over at least twice as many slots as ids; keys are borrowed
+ * (the caller's rows), never copied.
+ */
+struct pg_map {
+	const char **keys;
+	size_t n, max;
+	uint32_t *slot;     /* 1 + index into keys; 0: empty */
+	size_t mask;
+};
+
+static uint64_t pg_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int pg_map_init(struct pg_map *m, size_t max)
+{
+	size_t slots = 16;
+
+	memset(m, 0, sizeof(*m));
+	while (slots < 2 * max)
+		slots *= 2;
+	m->keys = malloc((max ? max : 1) * sizeof(*m->keys));
+	m->slot = calloc(slots, sizeof(*m->slot));
+	m->max = max;
+	m->mask = slots - 1;
+	return m->keys && m->slot ? 0 : -1;
+}
+
+static void pg_map_free(struct pg_map *m)
+{
+	free(m->keys);
+	free(m->slot);
+	memset(m, 0, sizeof(*m));
+}
+
+static uint32_t *pg_map_probe(const struct pg_map *m, const char *key)
+{
+	size_t i = pg_hash(key) & m->mask;
+
+	while (m->slot[i] != 0 && strcmp(m->keys[m->slot[i] - 1], key) != 0)
+		i = (i + 1) & m->mask;
+	return &m->slot[i];
+}
+
+/* The index of `key`, added if new. The map holds at most `max` keys. */
+static size_t pg_map_add(struct pg_map *m, const char *key)
+{
+	uint32_t *slot = pg_map_probe(m, key);
+
+	if (*slot == 0) {
+		assert(m->n < m->max);
+		m->keys[m->n] = key;
+		*slot = (uint32_t)++m->n;
+	}
+	return *slot - 1;
+}
+
+/* The index of `key`, or -1. */
+static long pg_map_find(const struct pg_map *m, const char *key)
+{
+	return (long)*pg_map_probe(m, key) - 1;
+}
+
+/* The keys as one text array literal. */
+static const char *pg_map_array(const struct pg_map *m, struct pg_arr *a)
+{
+	pg_arr_begin(a);
+	for (size_t i = 0; i < m->n; i++)
+		pg_arr_text(a, m->keys[i]);
+	return pg_arr_end(a);
+}
+
+/* ---- errors and queries -------------------------------------------------- */
+
+/* Copies src into dst with every spelling of the password replaced. */
+static void pg_scrub(const struct pg_store *q, const char *src, char *dst, size_t size)
+{
+	size_t o = 0;
+
+	while (*src && o + 1 < size) {
+		size_t skip = 0;
+
+		for (int i = 0; i < 3 && skip == 0; i++) {
+			size_t n = q->secret[i] ? strlen(q->secret[i]) : 0;
+
+			if (n > 0 && strncmp(src, q->secret[i], n) == 0)
+				skip = n;
+		}
+		if (skip > 0) {
+			for (const char *r = "***"; *r && o + 1 < size; r++)
+				dst[o++] = *r;
+			src += skip;
+		} else if (*src == '\n' || *src == '\r' || *src == '\t') {
+			dst[o++] = ' ';
+			src++;
+		} else {
+			dst[o++] = *src++;
+		}
+	}
+	dst[o] = '\0';
+}
+
+/*
+ * libpq's connection failure in a few words: the first line, without the
+ * "connection to server at ..., port ... failed: " prefix (the URL already
+ * names the server) nor the server's "FATAL:  " tag, starting lower-case:
+ * "connection refused", "database \"x\" does not exist".
+ */
+static void pg_conn_reason(const struct pg_store *q, const char *msg, char *out, size_t size)
+{
+	char line[512];
+	const char *p, *f;
+	size_t n;
+
+	p = msg ? msg : "";
+	if (strncmp(p, "connection to server", 20) == 0 && (f = strstr(p, " failed: ")) != NULL &&
+	    (strchr(p, '\n') == NULL || f < strchr(p, '\n')))
+		p = f + 9;
+	if (strncmp(p, "FATAL:  ", 8) == 0 || strncmp(p, "ERROR:  ", 8) == 0)
+		p += 8;
+	n = strcspn(p, "\n");
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '.'))
+		line[--n] = '\0';
+	if (line[0] >= 'A' && line[0] <= 'Z' && line[1] >= 'a' && line[1] <= 'z')
+		line[0] = (char)(line[0] - 'A' + 'a');
+	if (line[0] == '\0')
+		snprintf(line, sizeof(line), "cannot connect");
+	pg_scrub(q, line, out, size);
+}
+
+/* Records a failed query: URL, what we were doing, PostgreSQL's message. */
+static int pg_fail(struct pg_store *q, const PGresult *res, const char *what)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char reason[400];
+
+	if (msg != NULL)
+		pg_scrub(q, msg, reason, sizeof(reason));
+	else
+		pg_conn_reason(q, PQerrorMessage(q->conn), reason, sizeof(reason));
+	return store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s", q->url, what, reason);
+}
+
+/*
+ * Runs `sql` with text parameters (NULL: SQL NULL). On success *res holds
+ * the result (rows or a command's status), to be PQclear'ed by the caller;
+ * on failure *res is NULL and the error is recorded. `types` may be NULL
+ * when every parameter's type is clear from the statement.
+ */
+static int pg_query(struct pg_store *q, const char *sql, int nparams, const Oid *types,
+		    const char *const *params, PGresult **res, const char *what)
+{
+	PGresult *r = PQexecParams(q->conn, sql, nparams, types, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+
+	*res = NULL;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		pg_fail(q, r, what);
+		PQclear(r);
+		return STORE_ERR_DB;
+	}
+	*res = r;
+	return STORE_OK;
+}
+
+/* A statement whose result does not matter (PQexec: may hold several). */
+static int pg_command(struct pg_store *q, const char *sql, const char *what)
+{
+	PGresult *r = PQexec(q->conn, sql);
+	ExecStatusType st = PQresultStatus(r);
+	int rc = STORE_OK;
+
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+		rc = pg_fail(q, r, what);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_nomem(struct pg_store *q)
+{
+	return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->url);
+}
+
+/* A bigint or integer column in text form (always well formed). */
+static int64_t pg_i64(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* A text column; NULL for SQL NULL. */
+static const char *pg_text(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static void pg_fmt_i64(char *buf, size_t size, int64_t v)
+{
+	snprintf(buf, size, "%lld", (long long)v);
+}
+
+/* Optional text fields compare with NULL and "" as the same absence. */
+static int pg_same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static void pg_close(struct store *s)
+{
+	struct pg_store *q = pg(s);
+
+	if (q->conn != NULL) {
+		PGTransactionStatusType ts = PQtransactionStatus(q->conn);
+
+		if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+			PQclear(PQexec(q->conn, "ROLLBACK"));
+		PQfinish(q->conn);
+	}
+	for (int i = 0; i < 3; i++)
+		free(q->secret[i]);
+	free(q->url);
+	free(q);
+}
+
+static int pg_begin(struct store *s)
+{
+	struct pg_store *q = pg(s);
+
+	if (PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+		return store_set_error(s, STORE_ERR_DB, "%s: a transaction is already open", q->url);
+	return pg_command(q, "BEGIN", "starting a transaction");
+}
+
+static int pg_commit(struct store *s)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = PQexec(q->conn, "COMMIT");
+	int rc = STORE_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(q, r, "committing");
+	/* COMMIT of a transaction that already failed succeeds as a ROLLBACK:
+	 * that must not pass for a commit. */
+	else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+		rc = store_set_error(s, STORE_ERR_DB, "%s: committing: the transaction had "
+				     "failed and was rolled back", q->url);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_rollback(struct store *s)
+{
+	struct pg_store *q = pg(s);
+
+	if (PQtransactionStatus(q->conn) == PQTRANS_IDLE)
+		return STORE_OK;
+	return pg_command(q, "ROLLBACK", "rolling back");
+}
+
+static int pg_schema_version(struct store *s, int *version)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	*version = 0;
+	rc = pg_query(q, "SELECT to_regclass('schema_version') IS NOT NULL", 0, NULL, NULL, &r,
+		      "reading the schema version");
+	if (rc != STORE_OK)
+		goto out;
+	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+		goto out;
+	PQclear(r);
+	rc = pg_query(q, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, NULL,
+		      &r, "reading the schema version");
+	if (rc != STORE_OK)
+		goto out;
+	*version = (int)pg_i64(r, 0, 0);
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_migrate(struct store *s, int *from)
+{
+	struct pg_store *q = pg(s);
+	int rc, v;
+
+	*from = 0;
+	if ((rc = pg_begin(s)) != STORE_OK)
+		return rc;
+	/* Two `relance init` at once: the second waits here, then finds the
+	 * schema the first one wrote. Released at COMMIT or ROLLBACK. */
+	rc = pg_command(q, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
+			"locking the schema");
+	if (rc != STORE_OK)
+		goto fail;
+	if ((rc = pg_schema_version(s, &v)) != STORE_OK)
+		goto fail;
+	*from = v;
+	if (v > STORE_SCHEMA_VERSION) {
+		rc = store_set_error(s, STORE_ERR_INPUT,
+				     "%s: schema version %d is newer than this relance (%d)",
+				     q->url, v, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < store_migration_count; v++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "migrating the schema to version %d", v + 1);
+		if ((rc = pg_command(q, store_postgres_migrations[v], what)) != STORE_OK)
+			goto fail;
+		/* The first script creates schema_version with its own row. */
+		if (v > 0) {
+			char sql[64];
+
+			snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", v + 1);
+			if ((rc = pg_command(q, sql, what)) != STORE_OK)
+				goto fail;
+		}
+	}
+	return pg_commit(s);
+fail:
+	pg_rollback(s);
+	return rc;
+}
+
+/* ---- imports ------------------------------------------------------------------ */
+
+static int pg_import_begin(struct store *s, const char *kind, const char *source,
+			   int64_t started_at, int64_t *import_id)
+{
+	struct pg_store *q = pg(s);
+	char at[24];
+	const char *params[3] = { kind ? kind : "", source ? source : "", at };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), started_at);
+	rc = pg_query(q, "INSERT INTO imports (kind, source, started_at) "
+		      "VALUES ($1, $2, $3) RETURNING import_id", 3, NULL, params, &r,
+		      "registering the import");
+	if (rc == STORE_OK)
+		*import_id = pg_i64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_import_finish(struct store *s, int64_t import_id, int64_t rows, int64_t inserted)
+{
+	struct pg_store *q = pg(s);
+	char v[3][24];
+	const char *params[3] = { v[0], v[1], v[2] };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(v[0], sizeof(v[0]), import_id);
+	pg_fmt_i64(v[1], sizeof(v[1]), rows);
+	pg_fmt_i64(v[2], sizeof(v[2]), inserted);
+	rc = pg_query(q, "UPDATE imports SET row_count = $2, inserted = $3 WHERE import_id = $1",
+		      3, NULL, params, &r, "closing the import");
+	PQclear(r);
+	return rc;
+}
+
+/* ---- customers, accounts, services: replayed upserts ------------------------ */
+
+#define PG_MAX_FIELDS 7
+
+/*
+ * What the batch knows of one id while its rows are replayed: the row as
+ * stored (first from the database, then as earlier rows of the batch left
+ * it). Field pointers point into a PGresult or the caller's rows, both alive
+ * for the whole put call.
+ */
+struct pg_known {
+	int exists;
+	int64_t import_id, line;
+	const char *field[PG_MAX_FIELDS];
+	long write_row;   /* the row whose content is written; -1: none */
+	int insert;       /* that write is an insert, else an update */
+};
+
+/*
+ * The first steps of every upsert: number the batch's distinct ids (row i
+ * has id number idx[i]) and load what is stored for them with `sql`, which
+ * takes the ids as $1 and returns id, import_id, source_line, then
+ * `nfields` fields. *res keeps the loaded strings alive.
+ */
+static int pg_load_known(struct pg_store *q, const char *sql, int nfields,
+			 const char *const *ids, size_t stride, size_t n,
+			 struct pg_map *map, size_t **idx, struct pg_known **known,
+			 PGresult **res, const char *what)
+{
+	struct pg_arr arr = { 0 };
+	const char *param;
+	int rc = STORE_OK;
+
+	*idx = NULL;
+	*known = NULL;
+	*res = NULL;
+	if (pg_map_init(map, n) != 0 || (*idx = malloc(n * sizeof(**idx))) == NULL ||
+	    (*known = calloc(n, sizeof(**known))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *id = *(const char *const *)((const char *)ids + i * stride);
+
+		(*idx)[i] = pg_map_add(map, id ? id : "");
+	}
+	for (size_t k = 0; k < map->n; k++)
+		(*known)[k].write_row = -1;
+	if ((param = pg_map_array(map, &arr)) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	if ((rc = pg_query(q, sql, 1, NULL, &param, res, what)) != STORE_OK)
+		goto out;
+	for (int r = 0; r < PQntuples(*res); r++) {
+		long k = pg_map_find(map, PQgetvalue(*res, r, 0));
+		struct pg_known *kn;
+
+		if (k < 0)
+			continue;
+		kn = &(*known)[k];
+		kn->exists = 1;
+		kn->import_id = pg_i64(*res, r, 1);
+		kn->line = pg_i64(*res, r, 2);
+		for (int f = 0; f < nfields; f++)
+			kn->field[f] = pg_text(*res, r, 3 + f);
+	}
+out:
+	pg_arrs_free(&arr, 1);
+	return rc;
+}
+
+/* A row of an id stored earlier by this very import is a duplicate of it. */
+static int pg_duplicate(const struct pg_known *k, int64_t import_id, struct store_outcome *o)
+{
+	if (!k->exists || k->import_id != import_id)
+		return 0;
+	o->put = STORE_PUT_DUPLICATE;
+	o->line = k->line;
+	return 1;
+}
+
+/* Keys (customer_key, account_key) of ids, by `sql` ($1: ids; returns id,
+ * key); 0 for unknown ids (keys start at 1). */
+static int pg_load_keys(struct pg_store *q, const char *sql, const struct pg_map *map,
+			int64_t *keys, const char *what)
+{
+	struct pg_arr arr = { 0 };
+	const char *param;
+	PGresult *r = NULL;
+	int rc;
+
+	memset(keys, 0, map->n * sizeof(*keys));
+	if (map->n == 0)
+		return STORE_OK;
+	if ((param = pg_map_array(map, &arr)) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	if ((rc = pg_query(q, sql, 1, NULL, &param, &r, what)) != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long k = pg_map_find(map, PQgetvalue(r, i, 0));
+
+		if (k >= 0)
+			keys[k] = pg_i64(r, i, 1);
+	}
+out:
+	PQclear(r);
+	pg_arrs_free(&arr, 1);
+	return rc;
+}
+
+/* Sends the arrays of a write, if it has rows. */
+static int pg_write(struct pg_store *q, const char *sql, struct pg_arr *arr, int narr,
+		    int64_t import_id, const char *what)
+{
+	const char *params[12];
+	char imp[24];
+	PGresult *r = NULL;
+	int rc;
+
+	assert(narr < 12);
+	if (arr[0].n == 0)
+		return STORE_OK;
+	pg_fmt_i64(imp, sizeof(imp), import_id);
+	params[0] = imp;
+	for (int i = 0; i < narr; i++)
+		if ((params[i + 1] = pg_arr_end(&arr[i])) == NULL)
+			return pg_nomem(q);
+	rc = pg_query(q, sql, narr + 1, NULL, params, &r, what);
+	PQclear(r);
+	return rc;
+}
+
+enum { C_NAME, C_LOCALE, C_TIMEZONE, C_JURISDICTION, C_PHONE, C_EMAIL, C_SEGMENT };
+
+static int pg_customers_put(struct store *s, int64_t import_id,
+			    const struct customer_row *rows, size_t n, struct store_outcome *out)
+{
+	/* $1 import_id, then one array per column. */
+	static const char cols[] =
+		"unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+		"$7::text[], $8::text[], $9::text[], $10::bigint[]) "
+		"AS t(id, name, locale, tz, jur, phone, email, seg, line)";
+	static const char insert_sql[] =
+		"INSERT INTO customers (customer_id, name, locale, timezone, jurisdiction, "
+		"phone, email, segment, import_id, source_line) "
+		"SELECT id, name, locale, tz, jur, phone, email, seg, $1::bigint, line FROM ";
+	static const char update_sql[] =
+		"UPDATE customers c SET name = t.name, locale = t.locale, timezone = t.tz, "
+		"jurisdiction = t.jur, phone = t.phone, email = t.email, segment = t.seg, "
+		"import_id = $1::bigint, source_line = t.line FROM ";
+	struct pg_store *q = pg(s);
+	struct pg_map map = { 0 };
+	size_t *idx = NULL;
+	struct pg_known *known = NULL;
+	PGresult *res = NULL;
+	struct pg_arr arr[2][9];
+	char sql[2][1024];
+	int rc;
+
+	memset(arr, 0, sizeof(arr));
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	rc = pg_load_known(q, PG_EACH_ID("SELECT customer_id, import_id, source_line, name, "
+					 "locale, timezone, jurisdiction, phone, email, segment "
+					 "FROM customers WHERE customer_id = k.id"), PG_MAX_FIELDS,
+			   &rows[0].customer_id, sizeof(*rows), n, &map, &idx, &known, &res,
+			   "reading customers");
+	if (rc != STORE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct customer_row *r = &rows[i];
+		const char *f[PG_MAX_FIELDS] = {
+			r->name, r->locale, r->timezone, r->jurisdiction,
+			r->phone, r->email, r->segment
+		};
+		struct pg_known *k = &known[idx[i]];
+		int same = 1;
+
+		if (pg_duplicate(k, import_id, &out[i]))
+			continue;
+		for (int j = 0; j < PG_MAX_FIELDS && k->exists; j++)
+			same = same && pg_same(k->field[j], f[j]);
+		if (k->exists && same) {
+			out[i].put = STORE_PUT_SAME;
+			continue;
+		}
+		out[i].put = k->exists ? STORE_PUT_UPDATED : STORE_PUT_NEW;
+		/* Nothing else of this id can be written by this batch: any
+		 * later row of it is now a duplicate. */
+		k->insert = !k->exists;
+		k->write_row = (long)i;
+		k->exists = 1;
+		k->import_id = import_id;
+		k->line = r->line;
+	}
+	for (int w = 0; w < 2; w++)
+		for (int c = 0; c < 9; c++)
+			pg_arr_begin(&arr[w][c]);
+	for (size_t k = 0; k < map.n; k++) {
+		const struct customer_row *r;
+		struct pg_arr *a;
+
+		if (known[k].write_row < 0)
+			continue;
+		r = &rows[known[k].write_row];
+		a = arr[known[k].insert ? 0 : 1];
+		pg_arr_req(&a[0], r->customer_id);
+		pg_arr_req(&a[1], r->name);
+		pg_arr_req(&a[2], r->locale);
+		pg_arr_req(&a[3], r->timezone);
+		pg_arr_req(&a[4], r->jurisdiction);
+		pg_arr_opt(&a[5], r->phone);
+		pg_arr_opt(&a[6], r->email);
+		pg_arr_opt(&a[7], r->segment);
+		pg_arr_int(&a[8], r->line);
+	}
+	snprintf(sql[0], sizeof(sql[0]), "%s%s", insert_sql, cols);
+	snprintf(sql[1], sizeof(sql[1]), "%s%s WHERE c.customer_id = t.id", update_sql, cols);
+	if ((rc = pg_write(q, sql[0], arr[0], 9, import_id, "writing customers")) != STORE_OK ||
+	    (rc = pg_write(q, sql[1], arr[1], 9, import_id, "updating customers")) != STORE_OK)
+		goto out;
+out:
+	pg_arrs_free(&arr[0][0], 18);
+	PQclear(res);
+	free(known);
+	free(idx);
+	pg_map_free(&map);
+	return rc;
+}
+
+static int pg_accounts_put(struct store *s, int64_t import_id,
+			   const struct account_row *rows, size_t n, struct store_outcome *out)
+{
+	struct pg_store *q = pg(s);
+	struct pg_map map = { 0 }, customers = { 0 };
+	size_t *idx = NULL;
+	struct pg_known *known = NULL;
+	int64_t *ckeys = NULL;
+	PGresult *res = NULL;
+	struct pg_arr arr[4];
+	int rc;
+
+	memset(arr, 0, sizeof(arr));
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	rc = pg_load_known(q, PG_EACH_ID("SELECT a.account_id, a.import_id, a.source_line, "
+					 "c.customer_id, a.currency FROM accounts a "
+					 "JOIN customers c ON c.customer_key = a.customer_key "
+					 "WHERE a.account_id = k.id"), 2,
+			   &rows[0].account_id, sizeof(*rows), n, &map, &idx, &known, &res,
+			   "reading accounts");
+	if (rc != STORE_OK)
+		goto out;
+	/* Customers matter only to rows whose account is not stored yet. */
+	if (pg_map_init(&customers, n) != 0 || (ckeys = malloc(n * sizeof(*ckeys))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!known[idx[i]].exists)
+			pg_map_add(&customers, rows[i].customer_id ? rows[i].customer_id : "");
+	rc = pg_load_keys(q, PG_EACH_ID("SELECT customer_id, customer_key FROM customers "
+					"WHERE customer_id = k.id"), &customers, ckeys,
+			  "reading customers");
+	if (rc != STORE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct account_row *r = &rows[i];
+		struct pg_known *k = &known[idx[i]];
+		long c;
+
+		if (pg_duplicate(k, import_id, &out[i]))
+			continue;
+		if (k->exists) {
+			/* An account never changes hands nor currency. */
+			if (!pg_same(k->field[0], r->customer_id)) {
+				out[i].put = STORE_PUT_CONFLICT;
+				out[i].what = "customer_id";
+			} else if (!pg_same(k->field[1], r->currency)) {
+				out[i].put = STORE_PUT_CONFLICT;
+				out[i].what = "currency";
+			} else {
+				out[i].put = STORE_PUT_SAME;
+			}
+			continue;
+		}
+		c = pg_map_find(&customers, r->customer_id ? r->customer_id : "");
+		if (c < 0 || ckeys[c] == 0) {
+			out[i].put = STORE_PUT_NO_REF;
+			out[i].what = "customer_id";
+			continue;
+		}
+		out[i].put = STORE_PUT_NEW;
+		k->exists = 1;
+		k->import_id = import_id;
+		k->line = r->line;
+		k->field[0] = r->customer_id;
+		k->field[1] = r->currency;
+		k->write_row = (long)i;
+		k->insert = 1;
+	}
+	for (int c = 0; c < 4; c++)
+		pg_arr_begin(&arr[c]);
+	for (size_t k = 0; k < map.n; k++) {
+		const struct account_row *r;
+
+		if (known[k].write_row < 0)
+			continue;
+		r = &rows[known[k].write_row];
+		pg_arr_req(&arr[0], r->account_id);
+		pg_arr_int(&arr[1], ckeys[pg_map_find(&customers, r->customer_id ? r->customer_id : "")]);
+		pg_arr_req(&arr[2], r->currency);
+		pg_arr_int(&arr[3], r->line);
+	}
+	rc = pg_write(q, "INSERT INTO accounts (account_id, customer_key, currency, import_id, "
+		      "source_line) SELECT id, ck, cur, $1::bigint, line "
+		      "FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[]) "
+		      "AS t(id, ck, cur, line)", arr, 4, import_id, "writing accounts");
+out:
+	pg_arrs_free(arr, 4);
+	PQclear(res);
+	free(ckeys);
+	free(known);
+	free(idx);
+	pg_map_free(&customers);
+	pg_map_free(&map);
+	return rc;
+}
+
+enum { SV_ACCOUNT, SV_KIND, SV_IDENTIFIER, SV_ADAPTER };
+
+static int pg_services_put(struct store *s, int64_t import_id,
+			   const struct service_row *rows, size_t n, struct store_outcome *out)
+{
+	static const char cols[] =
+		"unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], "
+		"$7::bigint[]) AS t(id, ak, kind, ident, adapter, line)";
+	struct pg_store *q = pg(s);
+	struct pg_map map = { 0 }, accounts = { 0 };
+	size_t *idx = NULL;
+	struct pg_known *known = NULL;
+	int64_t *akeys = NULL;
+	PGresult *res = NULL;
+	struct pg_arr arr[2][6];
+	char sql[2][1024];
+	int rc;
+
+	memset(arr, 0, sizeof(arr));
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	rc = pg_load_known(q, PG_EACH_ID("SELECT s.service_id, s.import_id, s.source_line, "
+					 "a.account_id, s.kind, s.identifier, s.adapter "
+					 "FROM services s JOIN accounts a "
+					 "ON a.account_key = s.account_key "
+					 "WHERE s.service_id = k.id"), 4,
+			   &rows[0].service_id, sizeof(*rows), n, &map, &idx, &known, &res,
+			   "reading services");
+	if (rc != STORE_OK)
+		goto out;
+	if (pg_map_init(&accounts, n) != 0 || (akeys = malloc(n * sizeof(*akeys))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!known[idx[i]].exists)
+			pg_map_add(&accounts, rows[i].account_id ? rows[i].account_id : "");
+	rc = pg_load_keys(q, PG_EACH_ID("SELECT account_id, account_key FROM accounts "
+					"WHERE account_id = k.id"), &accounts, akeys,
+			  "reading accounts");
+	if (rc != STORE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct service_row *r = &rows[i];
+		struct pg_known *k = &known[idx[i]];
+
+		if (pg_duplicate(k, import_id, &out[i]))
+			continue;
+		if (k->exists) {
+			if (!pg_same(k->field[SV_ACCOUNT], r->account_id)) {
+				out[i].put = STORE_PUT_CONFLICT;
+				out[i].what = "account_id";
+				continue;
+			}
+			if (pg_same(k->field[SV_KIND], r->kind) &&
+			    pg_same(k->field[SV_IDENTIFIER], r->identifier) &&
+			    pg_same(k->field[SV_ADAPTER], r->adapter)) {
+				out[i].put = STORE_PUT_SAME;
+				continue;
+			}
+			out[i].put = STORE_PUT_UPDATED;
+			k->insert = 0;
+		} else {
+			long a = pg_map_find(&accounts, r->account_id ? r->account_id : "");
+
+			if (a < 0 || akeys[a] == 0) {
+				out[i].put = STORE_PUT_NO_REF;
+				out[i].what = "account_id";
+				continue;
+			}
+			out[i].put = STORE_PUT_NEW;
+			k->insert = 1;
+		}
+		k->exists = 1;
+		k->import_id = import_id;
+		k->line = r->line;
+		k->field[SV_ACCOUNT] = r->account_id;
+		k->write_row = (long)i;
+	}
+	for (int w = 0; w < 2; w++)
+		for (int c = 0; c < 6; c++)
+			pg_arr_begin(&arr[w][c]);
+	for (size_t k = 0; k < map.n; k++) {
+		const struct service_row *r;
+		struct pg_arr *a;
+		long ak;
+
+		if (known[k].write_row < 0)
+			continue;
+		r = &rows[known[k].write_row];
+		a = arr[known[k].insert ? 0 : 1];
+		/* An update keeps the account: the key is not looked up. */
+		ak = known[k].insert ?
+			pg_map_find(&accounts, r->account_id ? r->account_id : "") : -1;
+		pg_arr_req(&a[0], r->service_id);
+		if (ak >= 0)
+			pg_arr_int(&a[1], akeys[ak]);
+		else
+			pg_arr_null(&a[1]);
+		pg_arr_req(&a[2], r->kind);
+		pg_arr_req(&a[3], r->identifier);
+		pg_arr_req(&a[4], r->adapter);
+		pg_arr_int(&a[5], r->line);
+	}
+	snprintf(sql[0], sizeof(sql[0]), "INSERT INTO services (service_id, account_key, kind, "
+		 "identifier, adapter, import_id, source_line) "
+		 "SELECT id, ak, kind, ident, adapter, $1::bigint, line FROM %s", cols);
+	snprintf(sql[1], sizeof(sql[1]), "UPDATE services s SET kind = t.kind, "
+		 "identifier = t.ident, adapter = t.adapter, import_id = $1::bigint, "
+		 "source_line = t.line FROM %s WHERE s.service_id = t.id", cols);
+	if ((rc = pg_write(q, sql[0], arr[0], 6, import_id, "writing services")) != STORE_OK ||
+	    (rc = pg_write(q, sql[1], arr[1], 6, import_id, "updating services")) != STORE_OK)
+		goto out;
+out:
+	pg_arrs_free(&arr[0][0], 12);
+	PQclear(res);
+	free(akeys);
+	free(known);
+	free(idx);
+	pg_map_free(&accounts);
+	pg_map_free(&map);
+	return rc;
+}
+
+/* ---- the ledger: append-only inserts ---------------------------------------- */
+
+/* One ledger row whatever its table; `when` is issued_on or received_at,
+ * `text` the method or reason; `slot` is where its outcome goes. */
+struct pg_lrow {
+	int64_t line, account_key, when, due_on, amount;
+	const char *id, *text, *invoice_id;
+	size_t slot;
+};
+
+struct pg_ledger_table {
+	const char *insert_sql;   /* $1 import, $2.. arrays; RETURNING the id */
+	const char *load_sql;     /* $1 ids: id, import_id, source_line, account_key,
+				     when, due_on, amount, text, invoice_id */
+	const char *when, *text;  /* field names for CONFLICT; text NULL: none */
+	int text_required;        /* text is NOT NULL ("" when absent) */
+	const char *what;
+};
+
+#define PG_LEDGER_ARRAYS "unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], " \
+	"$6::bigint[], $7::text[], $8::text[], $9::bigint[]) " \
+	"AS t(id, ak, w, due, amount, txt, inv, line)"
+
+static const struct pg_ledger_table pg_invoices = {
+	"INSERT INTO invoices (invoice_id, account_key, issued_on, due_on, amount, import_id, "
+	"source_line) SELECT id, ak, w, due, amount, $1, line FROM " PG_LEDGER_ARRAYS
+	" ON CONFLICT (invoice_id) DO NOTHING RETURNING invoice_id",
+	PG_EACH_ID("SELECT invoice_id, import_id, source_line, account_key, issued_on, "
+		   "due_on, amount, NULL, NULL FROM invoices WHERE invoice_id = k.id"),
+	"issued_on", NULL, 0, "writing invoices",
+};
+
+static const struct pg_ledger_table pg_payments = {
+	"INSERT INTO payments (payment_id, account_key, received_at, amount, method, "
+	"invoice_id, import_id, source_line) SELECT id, ak, w, amount, txt, inv, $1, line "
+	"FROM " PG_LEDGER_ARRAYS " ON CONFLICT (payment_id) DO NOTHING RETURNING payment_id",
+	PG_EACH_ID("SELECT payment_id, import_id, source_line, account_key, received_at, 0, "
+		   "amount, method, invoice_id FROM payments WHERE payment_id = k.id"),
+	"received_at", "method", 0, "writing payments",
+};
+
+static const struct pg_ledger_table pg_credit_notes = {
+	"INSERT INTO credit_notes (credit_note_id, account_key, issued_on, amount, reason, "
+	"invoice_id, import_id, source_line) SELECT id, ak, w, amount, txt, inv, $1, line "
+	"FROM " PG_LEDGER_ARRAYS " ON CONFLICT (credit_note_id) DO NOTHING "
+	"RETURNING credit_note_id",
+	PG_EACH_ID("SELECT credit_note_id, import_id, source_line, account_key, issued_on, "
+		   "0, amount, reason, invoice_id FROM credit_notes "
+		   "WHERE credit_note_id = k.id"),
+	"issued_on", "reason", 1, "writing credit notes",
+};
+
+/* The first field in which a stored ledger row (row r of `res`) differs
+ * from `l`, in the order the file's columns matter to a reader; NULL if
+ * none does. */
+static const char *pg_ledger_diff(const struct pg_ledger_table *t, const PGresult *res,
+				  int r, const struct pg_lrow *l)
+{
+	if (pg_i64(res, r, 3) != l->account_key)
+		return "account_id";
+	if (pg_i64(res, r, 4) != l->when)
+		return t->when;
+	if (pg_i64(res, r, 5) != l->due_on)
+		return "due_on";
+	if (pg_i64(res, r, 6) != l->amount)
+		return "amount";
+	if (t->text != NULL && !pg_same(pg_text(res, r, 7), l->text))
+		return t->text;
+	if (!pg_same(pg_text(res, r, 8), l->invoice_id))
+		return "invoice_id";
+	return NULL;
+}
+
+/*
+ * Inserts the first row of every id of the batch, then classifies each row
+ * in order: a row whose id this batch inserted is NEW (the first) or a
+ * DUPLICATE of the first; otherwise it is compared with the stored row,
+ * which is a DUPLICATE if this import stored it, else SAME or CONFLICT.
+ */
+static int pg_ledger_put(struct pg_store *q, const struct pg_ledger_table *t,
+			 int64_t import_id, const struct pg_lrow *rows, size_t n,
+			 struct store_outcome *out)
+{
+	static const Oid types[9] = {
+		PG_INT8_OID, PG_TEXT_ARRAY_OID, PG_INT8_ARRAY_OID, PG_INT8_ARRAY_OID,
+		PG_INT8_ARRAY_OID, PG_INT8_ARRAY_OID, PG_TEXT_ARRAY_OID, PG_TEXT_ARRAY_OID,
+		PG_INT8_ARRAY_OID
+	};
+	struct pg_map map = { 0 }, left = { 0 };
+	size_t *idx = NULL, *first = NULL;
+	unsigned char *inserted = NULL;
+	int *stored = NULL;   /* row of `old` holding id k; -1: none */
+	PGresult *ins = NULL, *old = NULL;
+	struct pg_arr arr[8];
+	const char *params[9];
+	char imp[24];
+	int rc = STORE_OK;
+
+	memset(arr, 0, sizeof(arr));
+	if (n == 0)
+		return STORE_OK;
+	if (pg_map_init(&map, n) != 0 || pg_map_init(&left, n) != 0 ||
+	    (idx = malloc(n * sizeof(*idx))) == NULL ||
+	    (first = malloc(n * sizeof(*first))) == NULL ||
+	    (inserted = calloc(n, 1)) == NULL || (stored = malloc(n * sizeof(*stored))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (int c = 0; c < 8; c++)
+		pg_arr_begin(&arr[c]);
+	for (size_t i = 0; i < n; i++) {
+		const struct pg_lrow *l = &rows[i];
+		size_t seen = map.n, k = pg_map_add(&map, l->id ? l->id : "");
+
+		idx[i] = k;
+		if (map.n == seen)
+			continue;   /* not the first row of its id */
+		first[k] = i;
+		stored[k] = -1;
+		pg_arr_req(&arr[0], l->id);
+		pg_arr_int(&arr[1], l->account_key);
+		pg_arr_int(&arr[2], l->when);
+		pg_arr_int(&arr[3], l->due_on);
+		pg_arr_int(&arr[4], l->amount);
+		if (t->text_required)
+			pg_arr_req(&arr[5], l->text);
+		else
+			pg_arr_opt(&arr[5], l->text);
+		pg_arr_opt(&arr[6], l->invoice_id);
+		pg_arr_int(&arr[7], l->line);
+	}
+	pg_fmt_i64(imp, sizeof(imp), import_id);
+	params[0] = imp;
+	for (int c = 0; c < 8; c++)
+		if ((params[c + 1] = pg_arr_end(&arr[c])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+	if ((rc = pg_query(q, t->insert_sql, 9, types, params, &ins, t->what)) != STORE_OK)
+		goto out;
+	for (int r = 0; r < PQntuples(ins); r++) {
+		long k = pg_map_find(&map, PQgetvalue(ins, r, 0));
+
+		if (k >= 0)
+			inserted[k] = 1;
+	}
+	/* The ids that were already stored: one more query, usually none. */
+	for (size_t k = 0; k < map.n; k++)
+		if (!inserted[k])
+			pg_map_add(&left, map.keys[k]);
+	if (left.n > 0) {
+		const char *param;
+
+		if ((param = pg_map_array(&left, &arr[0])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+		if ((rc = pg_query(q, t->load_sql, 1, NULL, &param, &old, t->what)) != STORE_OK)
+			goto out;
+		for (int r = 0; r < PQntuples(old); r++) {
+			long k = pg_map_find(&map, PQgetvalue(old, r, 0));
+
+			if (k >= 0)
+				stored[k] = r;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct store_outcome *o = &out[rows[i].slot];
+		size_t k = idx[i];
+		int r = stored[k];
+
+		memset(o, 0, sizeof(*o));
+		if (inserted[k]) {
+			if (first[k] == i) {
+				o->put = STORE_PUT_NEW;
+			} else {
+				o->put = STORE_PUT_DUPLICATE;
+				o->line = rows[first[k]].line;
+			}
+			continue;
+		}
+		if (r < 0) {
+			/* Not inserted yet not there: nothing deletes ledger rows. */
+			rc = store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s was neither "
+					     "inserted nor found", q->url, t->what, map.keys[k]);
+			goto out;
+		}
+		if (pg_i64(old, r, 1) == import_id) {
+			o->put = STORE_PUT_DUPLICATE;
+			o->line = pg_i64(old, r, 2);
+		} else if ((o->what = pg_ledger_diff(t, old, r, &rows[i])) != NULL) {
+			o->put = STORE_PUT_CONFLICT;
+		} else {
+			o->put = STORE_PUT_SAME;
+		}
+	}
+out:
+	pg_arrs_free(arr, 8);
+	PQclear(ins);
+	PQclear(old);
+	free(stored);
+	free(inserted);
+	free(first);
+	free(idx);
+	pg_map_free(&left);
+	pg_map_free(&map);
+	return rc;
+}
+
+static int pg_invoices_put(struct store *s, int64_t import_id,
+			   const struct invoice_row *rows, size_t n, struct store_outcome *out)
+{
+	struct pg_lrow *l;
+	int rc;
+
+	if (n == 0)
+		return STORE_OK;
+	if ((l = calloc(n, sizeof(*l))) == NULL)
+		return pg_nomem(pg(s));
+	for (size_t i = 0; i < n; i++) {
+		l[i].line = rows[i].line;
+		l[i].account_key = rows[i].account_key;
+		l[i].id = rows[i].inv.id;
+		l[i].when = rows[i].inv.issued_on;
+		l[i].due_on = rows[i].inv.due_on;
+		l[i].amount = rows[i].inv.amount;
+		l[i].slot = i;
+	}
+	rc = pg_ledger_put(pg(s), &pg_invoices, import_id, l, n, out);
+	free(l);
+	return rc;
+}
+
+/* Payments and credit notes live in two tables with separate id spaces:
+ * each gets its own pass over its own rows, in file order. */
+static int pg_credits_put(struct store *s, int64_t import_id,
+			  const struct credit_row *rows, size_t n, struct store_outcome *out)
+{
+	struct pg_lrow *l;
+	size_t np = 0, nc = 0;
+	int rc;
+
+	if (n == 0)
+		return STORE_OK;
+	if ((l = calloc(n, sizeof(*l))) == NULL)
+		return pg_nomem(pg(s));
+	/* Payments from the front, credit notes from the back (reversed). */
+	for (size_t i = 0; i < n; i++) {
+		const struct credit_row *r = &rows[i];
+		int payment = r->cr.kind == LEDGER_PAYMENT;
+		struct pg_lrow *x = payment ? &l[np++] : &l[n - ++nc];
+
+		x->line = r->line;
+		x->account_key = r->account_key;
+		x->id = r->cr.id;
+		x->when = payment ? r->cr.received_at : (int64_t)r->cr.issued_on;
+		x->amount = r->cr.amount;
+		x->text = payment ? r->method : r->reason;
+		x->invoice_id = r->cr.invoice_id;
+		x->slot = i;
+	}
+	for (size_t i = 0; i < nc / 2; i++) {
+		struct pg_lrow tmp = l[np + i];
+
+		l[np + i] = l[n - 1 - i];
+		l[n - 1 - i] = tmp;
+	}
+	rc = pg_ledger_put(pg(s), &pg_payments, import_id, l, np, out);
+	if (rc == STORE_OK)
+		rc = pg_ledger_put(pg(s), &pg_credit_notes, import_id, l + np, nc, out);
+	free(l);
+	return rc;
+}
+
+/* ---- look-ups ------------------------------------------------------------------- */
+
+static int pg_accounts_find(struct store *s, const char *const *ids, size_t n,
+			    struct account_ref *out)
+{
+	struct pg_store *q = pg(s);
+	struct pg_map map = { 0 };
+	struct pg_arr arr = { 0 };
+	struct account_ref *refs = NULL;
+	size_t *idx = NULL;
+	PGresult *r = NULL;
+	const char *param;
+	int rc = STORE_OK;
+
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	if (pg_map_init(&map, n) != 0 || (idx = malloc(n * sizeof(*idx))) == NULL ||
+	    (refs = calloc(n, sizeof(*refs))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = pg_map_add(&map, ids[i] ? ids[i] : "");
+	if ((param = pg_map_array(&map, &arr)) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	rc = pg_query(q, PG_EACH_ID("SELECT a.account_id, a.account_key, a.currency, "
+				    "c.timezone FROM accounts a "
+				    "JOIN customers c ON c.customer_key = a.customer_key "
+				    "WHERE a.account_id = k.id"), 1, NULL, &param, &r,
+		      "finding accounts");
+	if (rc != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long k = pg_map_find(&map, PQgetvalue(r, i, 0));
+
+		if (k < 0)
+			continue;
+		refs[k].found = 1;
+		refs[k].account_key = pg_i64(r, i, 1);
+		snprintf(refs[k].currency, sizeof(refs[k].currency), "%s", PQgetvalue(r, i, 2));
+		snprintf(refs[k].timezone, sizeof(refs[k].timezone), "%s", PQgetvalue(r, i, 3));
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = refs[idx[i]];
+out:
+	PQclear(r);
+	pg_arrs_free(&arr, 1);
+	free(refs);
+	free(idx);
+	pg_map_free(&map);
+	return rc;
+}
+
+static int pg_invoices_find(struct store *s, const char *const *ids, size_t n,
+			    struct invoice_ref *out)
+{
+	struct pg_store *q = pg(s);
+	struct pg_map map = { 0 };
+	struct pg_arr arr = { 0 };
+	int64_t *keys = NULL;
+	size_t *idx = NULL;
+	int rc = STORE_OK;
+
+	memset(out, 0, n * sizeof(*out));
+	if (n == 0)
+		return STORE_OK;
+	if (pg_map_init(&map, n) != 0 || (idx = malloc(n * sizeof(*idx))) == NULL ||
+	    (keys = malloc(n * sizeof(*keys))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx[i] = pg_map_add(&map, ids[i] ? ids[i] : "");
+	rc = pg_load_keys(q, PG_EACH_ID("SELECT invoice_id, account_key FROM invoices "
+					"WHERE invoice_id = k.id"), &map, keys, "finding invoices");
+	if (rc != STORE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		out[i].found = keys[idx[i]] != 0;
+		out[i].account_key = keys[idx[i]];
+	}
+out:
+	pg_arrs_free(&arr, 1);
+	free(keys);
+	free(idx);
+	pg_map_free(&map);
+	return rc;
+}
+
+/* ---- ledger scan ---------------------------------------------------------------- */
+
+#define PG_LEDGER_ACCOUNTS \
+	"SELECT a.account_key, a.account_id, c.customer_id, a.currency, c.timezone " \
+	"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+
+/* Entries of a page, all three tables in one result (ordered by account key
+ * by the caller's ORDER BY 1):
+ * account_key, kind (0 invoice, 1 payment, 2 credit note), id, invoice_id,
+ * issued_on or received_at, due_on, amount. */
+#define PG_LEDGER_ENTRIES(where) \
+	"SELECT account_key, 0, invoice_id, NULL, issued_on, due_on, amount " \
+	"FROM invoices WHERE " where " UNION ALL " \
+	"SELECT account_key, 1, payment_id, invoice_id, received_at, 0, amount " \
+	"FROM payments WHERE " where " UNION ALL " \
+	"SELECT account_key, 2, credit_note_id, invoice_id, issued_on, 0, amount " \
+	"FROM credit_notes WHERE " where
+
+/* One account's entries while a page is merged; strings point into the
+ * page's result. Reused from account to account. */
+struct pg_scan {
+	struct ledger_invoice *inv;
+	size_t n_inv, cap_inv;
+	struct ledger_credit *cr;
+	size_t n_cr, cap_cr;
+};
+
+static int pg_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if ((np = realloc(*p, c * size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = c;
+	return 0;
+}
+
+static int pg_scan_entry(struct pg_scan *b, const PGresult *e, int r)
+{
+	int kind = (int)pg_i64(e, r, 1);
+
+	if (kind == 0) {
+		struct ledger_invoice *v;
+
+		if (pg_grow((void **)&b->inv, &b->cap_inv, b->n_inv + 1, sizeof(*b->inv)) != 0)
+			return -1;
+		v = &b->inv[b->n_inv++];
+		v->id = PQgetvalue(e, r, 2);
+		v->issued_on = (int32_t)pg_i64(e, r, 4);
+		v->due_on = (int32_t)pg_i64(e, r, 5);
+		v->amount = pg_i64(e, r, 6);
+	} else {
+		struct ledger_credit *c;
+
+		if (pg_grow((void **)&b->cr, &b->cap_cr, b->n_cr + 1, sizeof(*b->cr)) != 0)
+			return -1;
+		c = &b->cr[b->n_cr++];
+		memset(c, 0, sizeof(*c));
+		c->kind = kind == 1 ? LEDGER_PAYMENT : LEDGER_CREDIT_NOTE;
+		c->id = PQgetvalue(e, r, 2);
+		c->invoice_id = pg_text(e, r, 3);
+		if (kind == 1)
+			c->received_at = pg_i64(e, r, 4);
+		else
+			c->issued_on = (int32_t)pg_i64(e, r, 4);
+		c->amount = pg_i64(e, r, 6);
+	}
+	return 0;
+}
+
+/* Merges a page of accounts with its entries (both ordered by key) and
+ * calls cb for each account. */
+static int pg_scan_page(struct pg_store *q, const PGresult *acc, const PGresult *ent,
+			struct pg_scan *b, store_ledger_cb cb, void *ctx)
+{
+	int na = PQntuples(acc), ne = PQntuples(ent), e = 0;
+
+	for (int i = 0; i < na; i++) {
+		struct account_ledger l;
+		int64_t key = pg_i64(acc, i, 0);
+		int exponent, rc;
+
+		b->n_inv = b->n_cr = 0;
+		/* Entries of accounts not in the page (committed in between by
+		 * someone else) are skipped. */
+		while (e < ne && pg_i64(ent, e, 0) < key)
+			e++;
+		for (; e < ne && pg_i64(ent, e, 0) == key; e++)
+			if (pg_scan_entry(b, ent, e) != 0)
+				return pg_nomem(q);
+		memset(&l, 0, sizeof(l));
+		l.account_key = key;
+		l.account_id = PQgetvalue(acc, i, 1);
+		l.customer_id = PQgetvalue(acc, i, 2);
+		l.currency = PQgetvalue(acc, i, 3);
+		l.timezone = PQgetvalue(acc, i, 4);
+		if (money_currency_exponent(l.currency, &exponent) != MONEY_OK)
+			return store_set_error(&q->base, STORE_ERR_INPUT,
+					       "%s: account %s has unknown currency %s",
+					       q->url, l.account_id, l.currency);
+		l.exponent = exponent;
+		l.invoices = b->inv;
+		l.n_invoices = b->n_inv;
+		l.credits = b->cr;
+		l.n_credits = b->n_cr;
+		if ((rc = cb(ctx, &l)) != 0)
+			return rc;
+	}
+	return STORE_OK;
+}
+
+static int pg_ledger_scan(struct store *s, const int64_t *keys, size_t n,
+			  store_ledger_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	struct pg_scan b = { 0 };
+	struct pg_arr arr = { 0 };
+	PGresult *acc = NULL, *ent = NULL;
+	int64_t after = INT64_MIN;
+	size_t done = 0;
+	int rc = STORE_OK;
+
+	for (;;) {
+		size_t got;
+
+		if (keys != NULL) {
+			/* The next PG_PAGE keys asked for. */
+			const char *param;
+
+			if (done >= n)
+				break;
+			pg_arr_begin(&arr);
+			for (size_t i = done; i < n && i < done + PG_PAGE; i++)
+				if (i == 0 || keys[i] != keys[i - 1])
+					pg_arr_int(&arr, keys[i]);
+			done = done + PG_PAGE < n ? done + PG_PAGE : n;
+			if ((param = pg_arr_end(&arr)) == NULL) {
+				rc = pg_nomem(q);
+				goto out;
+			}
+			rc = pg_query(q, PG_EACH_KEY(PG_LEDGER_ACCOUNTS "WHERE a.account_key = k.key")
+				      " ORDER BY 1", 1, NULL, &param, &acc,
+				      "scanning the ledger");
+			if (rc != STORE_OK)
+				goto out;
+			if (PQntuples(acc) > 0)
+				rc = pg_query(q, PG_EACH_KEY(PG_LEDGER_ENTRIES("account_key = k.key"))
+					      " ORDER BY 1",
+					      1, NULL, &param, &ent, "scanning the ledger");
+		} else {
+			/* The next PG_PAGE accounts after the last one seen. */
+			char lo[24], hi[24];
+			const char *params[2] = { lo, hi };
+
+			pg_fmt_i64(lo, sizeof(lo), after);
+			rc = pg_query(q, PG_LEDGER_ACCOUNTS "WHERE a.account_key > $1 "
+				      "ORDER BY a.account_key LIMIT " PG_STR(PG_PAGE), 1, NULL, params, &acc,
+				      "scanning the ledger");
+			if (rc != STORE_OK)
+				goto out;
+			got = (size_t)PQntuples(acc);
+			if (got == 0)
+				break;
+			pg_fmt_i64(lo, sizeof(lo), pg_i64(acc, 0, 0));
+			after = pg_i64(acc, (int)got - 1, 0);
+			pg_fmt_i64(hi, sizeof(hi), after);
+			rc = pg_query(q, PG_LEDGER_ENTRIES("account_key BETWEEN $1 AND $2")
+				      " ORDER BY 1",
+				      2, NULL, params, &ent, "scanning the ledger");
+		}
+		if (rc != STORE_OK)
+			goto out;
+		got = (size_t)PQntuples(acc);
+		if (got > 0 && (rc = pg_scan_page(q, acc, ent, &b, cb, ctx)) != STORE_OK)
+			goto out;
+		PQclear(acc);
+		PQclear(ent);
+		acc = ent = NULL;
+		if (keys == NULL && got < PG_PAGE)
+			break;
+	}
+out:
+	PQclear(acc);
+	PQclear(ent);
+	pg_arrs_free(&arr, 1);
+	free(b.inv);
+	free(b.cr);
+	return rc;
+}
+
+/* ---- positions --------------------------------------------------------------- */
+
+struct pg_keyed {
+	int64_t key;
+	size_t i;
+};
+
+static int pg_cmp_keyed(const void *a, const void *b)
+{
+	const struct pg_keyed *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int pg_snapshots_put(struct store *s, const int64_t *keys,
+			    const struct position *snaps, size_t n)
+{
+	struct pg_store *q = pg(s);
+	struct pg_keyed *order = NULL;
+	struct pg_arr arr[8];
+	unsigned char *blob = NULL;
+	size_t blob_cap = 0, m = 0;
+	const char *params[8];
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	memset(arr, 0, sizeof(arr));
+	if (n == 0)
+		return STORE_OK;
+	/* One statement may not upsert a key twice: the last snapshot of a
+	 * key wins, as it would written one after the other. */
+	if ((order = malloc(n * sizeof(*order))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		order[i].key = keys[i];
+		order[i].i = i;
+	}
+	qsort(order, n, sizeof(*order), pg_cmp_keyed);
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || order[i + 1].key != order[i].key)
+			order[m++] = order[i];
+	for (int c = 0; c < 8; c++)
+		pg_arr_begin(&arr[c]);
+	for (size_t j = 0; j < m; j++) {
+		const struct position *p = &snaps[order[j].i];
+		size_t len;
+
+		assert(p->n_open == 0 || p->open != NULL);
+		if (pg_grow((void **)&blob, &blob_cap, p->n_open * POSITION_ITEM_BYTES + 1, 1) != 0) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+		len = position_pack_items(p->open, p->n_open, blob);
+		pg_arr_int(&arr[0], order[j].key);
+		pg_arr_int(&arr[1], p->balance);
+		pg_arr_int(&arr[2], p->invoiced);
+		pg_arr_int(&arr[3], p->paid);
+		pg_arr_int(&arr[4], p->credited);
+		pg_arr_int(&arr[5], p->complete_at);
+		if (p->n_open > 0)
+			pg_arr_int(&arr[6], p->open[0].due_on);
+		else
+			pg_arr_null(&arr[6]);
+		pg_arr_bytea(&arr[7], blob, len);
+	}
+	for (int c = 0; c < 8; c++)
+		if ((params[c] = pg_arr_end(&arr[c])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+	rc = pg_query(q, "INSERT INTO positions (account_key, balance, invoiced, paid, credited, "
+		      "complete_at, oldest_open_due, open_items) "
+		      "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], "
+		      "$5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[]) "
+		      "ON CONFLICT (account_key) DO UPDATE SET balance = excluded.balance, "
+		      "invoiced = excluded.invoiced, paid = excluded.paid, "
+		      "credited = excluded.credited, complete_at = excluded.complete_at, "
+		      "oldest_open_due = excluded.oldest_open_due, "
+		      "open_items = excluded.open_items", 8, NULL, params, &r,
+		      "writing positions");
+out:
+	PQclear(r);
+	pg_arrs_free(arr, 8);
+	free(blob);
+	free(order);
+	return rc;
+}
+
+static int pg_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* bytea in hex output form ("\x0a1b...", bytea_output is set at connect)
+ * into buf; returns the byte count or -1. */
+static long pg_unhex(const char *t, unsigned char **buf, size_t *cap)
+{
+	size_t len = strlen(t), n;
+
+	if (len < 2 || t[0] != '\\' || t[1] != 'x' || len % 2 != 0)
+		return -1;
+	n = (len - 2) / 2;
+	if (pg_grow((void **)buf, cap, n + 1, 1) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = pg_hexval(t[2 + 2 * i]), lo = pg_hexval(t[3 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		(*buf)[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)n;
+}
+
+#define PG_ACCOUNTS_SUMMARY \
+	"SELECT a.account_key, a.account_id, c.customer_id, a.currency, c.timezone, " \
+	"c.jurisdiction, c.locale, c.name, coalesce(c.segment, ''), " \
+	"coalesce(k.stage, ''), p.account_key IS NOT NULL, p.balance, p.invoiced, " \
+	"p.paid, p.credited, p.complete_at, p.open_items " \
+	"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key " \
+	"LEFT JOIN positions p ON p.account_key = a.account_key " \
+	"LEFT JOIN cases k ON k.account_key = a.account_key "
+
+static int pg_accounts_scan(struct store *s, const char *account_id,
+			    store_account_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	char *after = NULL;
+	unsigned char *blob = NULL;
+	size_t blob_cap = 0;
+	int rc = STORE_OK;
+
+	for (;;) {
+		int rows;
+
+		/* Byte order of ids (COLLATE "C"), as SQLite's: the unique
+		 * index on account_id serves it and each page starts where
+		 * the last one ended. */
+		if (account_id != NULL)
+			rc = pg_query(q, PG_ACCOUNTS_SUMMARY "WHERE a.account_id = $1", 1, NULL,
+				      &account_id, &r, "listing accounts");
+		else if (after == NULL)
+			rc = pg_query(q, PG_ACCOUNTS_SUMMARY "ORDER BY a.account_id COLLATE \"C\" "
+				      "LIMIT " PG_STR(PG_PAGE), 0, NULL, NULL, &r, "listing accounts");
+		else
+			rc = pg_query(q, PG_ACCOUNTS_SUMMARY "WHERE a.account_id COLLATE \"C\" > $1 "
+				      "ORDER BY a.account_id COLLATE \"C\" LIMIT " PG_STR(PG_PAGE), 1, NULL,
+				      (const char *const *)&after, &r, "listing accounts");
+		if (rc != STORE_OK)
+			goto out;
+		rows = PQntuples(r);
+		for (int i = 0; i < rows; i++) {
+			struct account_summary a;
+
+			memset(&a, 0, sizeof(a));
+			a.account_key = pg_i64(r, i, 0);
+			a.account_id = PQgetvalue(r, i, 1);
+			a.customer_id = PQgetvalue(r, i, 2);
+			a.currency = PQgetvalue(r, i, 3);
+			a.timezone = PQgetvalue(r, i, 4);
+			a.jurisdiction = PQgetvalue(r, i, 5);
+			a.locale = PQgetvalue(r, i, 6);
+			a.name = PQgetvalue(r, i, 7);
+			a.segment = PQgetvalue(r, i, 8);
+			a.stage = PQgetvalue(r, i, 9);
+			a.has_snapshot = strcmp(PQgetvalue(r, i, 10), "t") == 0;
+			if (a.has_snapshot) {
+				long len = pg_unhex(PQgetvalue(r, i, 16), &blob, &blob_cap);
+
+				a.snapshot.balance = pg_i64(r, i, 11);
+				a.snapshot.invoiced = pg_i64(r, i, 12);
+				a.snapshot.paid = pg_i64(r, i, 13);
+				a.snapshot.credited = pg_i64(r, i, 14);
+				a.snapshot.complete_at = pg_i64(r, i, 15);
+				a.snapshot.oldest_unpaid_due_on = POSITION_NO_DATE;
+				if (len < 0 || position_unpack_items(blob, (size_t)len,
+								     &a.snapshot.open,
+								     &a.snapshot.n_open) != POSITION_OK) {
+					rc = store_set_error(s, STORE_ERR_DB,
+							     "%s: account %s: damaged position snapshot",
+							     q->url, a.account_id);
+					goto out;
+				}
+			}
+			rc = cb(ctx, &a);
+			position_release(&a.snapshot);
+			if (rc != 0)
+				goto out;
+		}
+		if (account_id != NULL || rows < PG_PAGE)
+			break;
+		free(after);
+		if ((after = strdup(PQgetvalue(r, rows - 1, 1))) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+		PQclear(r);
+		r = NULL;
+	}
+out:
+	PQclear(r);
+	free(after);
+	free(blob);
+	return rc;
+}
+
+static int pg_services_scan(struct store *s, int64_t account_key,
+			    store_service_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char key[24];
+	const char *param = key;
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(key, sizeof(key), account_key);
+	rc = pg_query(q, "SELECT service_id, kind, identifier, adapter FROM services "
+		      "WHERE account_key = $1 ORDER BY service_id COLLATE \"C\"", 1, NULL,
+		      &param, &r, "listing services");
+	if (rc != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct service_view v = {
+			PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			PQgetvalue(r, i, 3)
+		};
+
+		if ((rc = cb(ctx, &v)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_customer_get(struct store *s, const char *customer_id,
+			   store_customer_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT customer_id, name, locale, timezone, jurisdiction, "
+		      "coalesce(phone, ''), coalesce(email, ''), coalesce(segment, '') "
+		      "FROM customers WHERE customer_id = $1", 1, NULL, &customer_id, &r,
+		      "reading a customer");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0) {
+		rc = store_set_error(s, STORE_ERR_INPUT, "no customer %s", customer_id);
+		goto out;
+	}
+	{
+		struct customer_view v = {
+			PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+			PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5),
+			PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 7)
+		};
+
+		rc = cb(ctx, &v);
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static const struct store_ops pg_ops = {
+	.engine = "postgresql",
+	.close = pg_close,
+	.migrate = pg_migrate,
+	.schema_version = pg_schema_version,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.import_begin = pg_import_begin,
+	.import_finish = pg_import_finish,
+	.customers_put = pg_customers_put,
+	.accounts_put = pg_accounts_put,
+	.services_put = pg_services_put,
+	.invoices_put = pg_invoices_put,
+	.credits_put = pg_credits_put,
+	.accounts_find = pg_accounts_find,
+	.invoices_find = pg_invoices_find,
+	.ledger_scan = pg_ledger_scan,
+	.snapshots_put = pg_snapshots_put,
+	.accounts_scan = pg_accounts_scan,
+	.services_scan = pg_services_scan,
+	.customer_get = pg_customer_get,
+};
+
+static char *pg_strndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/*
+ * The URL fit to print: "scheme://user:secret@host/db?password=x&a=b"
+ * becomes "scheme://user@host/db?a=b". The raw spellings of the password
+ * (in the user part and in a password= parameter) go to secret[0..1] so
+ * that messages quoting them can be scrubbed.
+ */
+static char *pg_redact(const char *url, char **secret)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL, *colon, *query, *p;
+	struct pg_buf b = { 0 };
+
+	if (auth == NULL)
+		return strdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;   /* the last '@': a raw '@' in a password is before it */
+	pg_buf_add(&b, url, (size_t)(auth - url));
+	if (at != NULL) {
+		colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon != NULL) {
+			pg_buf_add(&b, auth, (size_t)(colon - auth));
+			if (colon + 1 < at)
+				secret[0] = pg_strndup(colon + 1, (size_t)(at - colon - 1));
+		} else {
+			pg_buf_add(&b, auth, (size_t)(at - auth));
+		}
+		auth = at;
+	}
+	query = strchr(end, '?');
+	if (query == NULL) {
+		pg_buf_add(&b, auth, strlen(auth));
+	} else {
+		int kept = 0;
+
+		pg_buf_add(&b, auth, (size_t)(query - auth));
+		for (p = query + 1; *p; ) {
+			size_t n = strcspn(p, "&");
+
+			if (strncmp(p, "password=", 9) == 0) {
+				if (n > 9 && secret[1] == NULL)
+					secret[1] = pg_strndup(p + 9, n - 9);
+			} else if (n > 0) {
+				pg_buf_ch(&b, kept++ ? '&' : '?');
+				pg_buf_add(&b, p, n);
+			}
+			p += n;
+			if (*p == '&')
+				p++;
+		}
+	}
+	if (b.oom) {
+		pg_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+int store_postgres_open(const char *url, struct store **out, char *err, size_t errsize)
+{
+	/* Defaults first: the URL's own settings, expanded from dbname,
+	 * override them. */
+	const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
+	const char *vals[] = { "10", "relance", url, NULL };
+	struct pg_store *q = calloc(1, sizeof(*q));
+	PQconninfoOption *opts = NULL;
+	char *perr = NULL, reason[400];
+	int rc = STORE_OK;
+
+	*out = NULL;
+	if (q == NULL || (q->url = pg_redact(url, q->secret)) == NULL) {
+		snprintf(err, errsize, "PostgreSQL: out of memory");
+		rc = STORE_ERR_NOMEM;
+		goto fail;
+	}
+	q->base.ops = &pg_ops;
+	if ((opts = PQconninfoParse(url, &perr)) == NULL) {
+		pg_conn_reason(q, perr ? perr : "out of memory", reason, sizeof(reason));
+		snprintf(err, errsize, "%s: not a valid PostgreSQL URL: %s", q->url, reason);
+		rc = STORE_ERR_INPUT;
+		goto fail;
+	}
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL && o->val[0] != '\0' &&
+		    (q->secret[2] = strdup(o->val)) == NULL) {
+			snprintf(err, errsize, "%s: out of memory", q->url);
+			rc = STORE_ERR_NOMEM;
+			goto fail;
+		}
+	q->conn = PQconnectdbParams(keys, vals, 1);
+	if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK) {
+		pg_conn_reason(q, q->conn ? PQerrorMessage(q->conn) : "out of memory", reason,
+			       sizeof(reason));
+		snprintf(err, errsize, "%s: %s", q->url, reason);
+		rc = STORE_ERR_DB;
+		goto fail;
+	}
+	/* Quiet notices (IF NOT EXISTS and the like); bytea as hex, which
+	 * accounts_scan decodes. */
+	if (pg_command(q, "SET client_min_messages = warning; SET bytea_output = hex; "
+		       "SET client_encoding = 'UTF8'", "setting up the session") != STORE_OK) {
+		snprintf(err, errsize, "%s", q->base.err);
+		rc = STORE_ERR_DB;
+		goto fail;
+	}
+	PQconninfoFree(opts);
+	PQfreemem(perr);
+	*out = &q->base;
+	return STORE_OK;
+fail:
+	PQconninfoFree(opts);
+	PQfreemem(perr);
+	if (q != NULL)
+		pg_close(&q->base);
+	return rc;
+}

@@ -64,7 +64,7 @@
 
 /* Key of the advisory lock that serialises concurrent migrations:
  * "relance" in ASCII. */
-#define PG_MIGRATE_LOCK "32199698231010405"
+#define PG_MIGRATE_LOCK "32199663510512485"
 
 struct pg_store {
 	struct store base;
@@ -810,14 +810,15 @@ static int pg_customers_put(struct store *s, int64_t import_id,
 	for (int w = 0; w < 2; w++)
 		for (int c = 0; c < 9; c++)
 			pg_arr_begin(&arr[w][c]);
-	for (size_t k = 0; k < map.n; k++) {
-		const struct customer_row *r;
+	/* In row order, so that new keys follow the file as on SQLite. */
+	for (size_t i = 0; i < n; i++) {
+		const struct customer_row *r = &rows[i];
+		const struct pg_known *k = &known[idx[i]];
 		struct pg_arr *a;
 
-		if (known[k].write_row < 0)
+		if (k->write_row != (long)i)
 			continue;
-		r = &rows[known[k].write_row];
-		a = arr[known[k].insert ? 0 : 1];
+		a = arr[k->insert ? 0 : 1];
 		pg_arr_req(&a[0], r->customer_id);
 		pg_arr_req(&a[1], r->name);
 		pg_arr_req(&a[2], r->locale);
@@ -916,12 +917,11 @@ static int pg_accounts_put(struct store *s, int64_t import_id,
 	}
 	for (int c = 0; c < 4; c++)
 		pg_arr_begin(&arr[c]);
-	for (size_t k = 0; k < map.n; k++) {
-		const struct account_row *r;
+	for (size_t i = 0; i < n; i++) {
+		const struct account_row *r = &rows[i];
 
-		if (known[k].write_row < 0)
+		if (known[idx[i]].write_row != (long)i)
 			continue;
-		r = &rows[known[k].write_row];
 		pg_arr_req(&arr[0], r->account_id);
 		pg_arr_int(&arr[1], ckeys[pg_map_find(&customers, r->customer_id ? r->customer_id : "")]);
 		pg_arr_req(&arr[2], r->currency);
@@ -1025,17 +1025,17 @@ static int pg_services_put(struct store *s, int64_t import_id,
 	for (int w = 0; w < 2; w++)
 		for (int c = 0; c < 6; c++)
 			pg_arr_begin(&arr[w][c]);
-	for (size_t k = 0; k < map.n; k++) {
-		const struct service_row *r;
+	for (size_t i = 0; i < n; i++) {
+		const struct service_row *r = &rows[i];
+		const struct pg_known *k = &known[idx[i]];
 		struct pg_arr *a;
 		long ak;
 
-		if (known[k].write_row < 0)
+		if (k->write_row != (long)i)
 			continue;
-		r = &rows[known[k].write_row];
-		a = arr[known[k].insert ? 0 : 1];
+		a = arr[k->insert ? 0 : 1];
 		/* An update keeps the account: the key is not looked up. */
-		ak = known[k].insert ?
+		ak = k->insert ?
 			pg_map_find(&accounts, r->account_id ? r->account_id : "") : -1;
 		pg_arr_req(&a[0], r->service_id);
 		if (ak >= 0)

@@ -6,6 +6,12 @@
 #ifndef RELANCE_BANNED_H
 #define RELANCE_BANNED_H
 
+/* The system headers first: glibc defines inline versions of some of these,
+ * which must be seen before the names are poisoned below. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define BANNED(f) sorry_##f##_is_banned_in_relance
 
 #undef strcpy

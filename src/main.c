@@ -53,44 +53,6 @@ static void usage(FILE *f)
 		"--help         this text; `relance COMMAND --help` for one command\n");
 }
 
-int cmd_fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("relance: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-int cmd_flag(int argc, char **argv, const char *flag)
-{
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], flag) == 0)
-			return 1;
-	return 0;
-}
-
-int cmd_open_store(struct cmd_ctx *ctx, struct store **out)
-{
-	char err[512];
-	int rc = store_open(ctx->db_url, out, err, sizeof(err));
-
-	if (rc != STORE_OK)
-		return cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
-	rc = store_check_schema(*out);
-	if (rc != STORE_OK) {
-		cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s: %s",
-			 ctx->db_url, store_errmsg(*out));
-		store_close(*out);
-		*out = NULL;
-		return rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE;
-	}
-	return 0;
-}
-
 static int parse_now(struct cmd_ctx *ctx, const char *text, const char *from)
 {
 	struct tz *utc;

@@ -347,9 +347,10 @@ static int outcome(struct import *im, struct raw_row *r, const struct store_outc
 
 static int flush_customers(struct import *im)
 {
-	struct customer_row rows[BATCH];
-	struct raw_row *map[BATCH];
-	struct store_outcome out[BATCH];
+	/* static: batches are large and one import runs per process */
+	static struct customer_row rows[BATCH];
+	static struct raw_row *map[BATCH];
+	static struct store_outcome out[BATCH];
 	size_t n = 0;
 	int rc;
 
@@ -393,9 +394,10 @@ static int flush_customers(struct import *im)
 
 static int flush_accounts(struct import *im)
 {
-	struct account_row rows[BATCH];
-	struct raw_row *map[BATCH];
-	struct store_outcome out[BATCH];
+	/* static: batches are large and one import runs per process */
+	static struct account_row rows[BATCH];
+	static struct raw_row *map[BATCH];
+	static struct store_outcome out[BATCH];
 	size_t n = 0;
 	int rc, exponent;
 
@@ -427,9 +429,10 @@ static int flush_accounts(struct import *im)
 
 static int flush_services(struct import *im)
 {
-	struct service_row rows[BATCH];
-	struct raw_row *map[BATCH];
-	struct store_outcome out[BATCH];
+	/* static: batches are large and one import runs per process */
+	static struct service_row rows[BATCH];
+	static struct raw_row *map[BATCH];
+	static struct store_outcome out[BATCH];
 	size_t n = 0;
 	int rc;
 
@@ -470,9 +473,10 @@ static int find_accounts(struct import *im, struct account_ref *refs)
 static int flush_invoices(struct import *im)
 {
 	static struct account_ref refs[BATCH];
-	struct invoice_row rows[BATCH];
-	struct raw_row *map[BATCH];
-	struct store_outcome out[BATCH];
+	/* static: batches are large and one import runs per process */
+	static struct invoice_row rows[BATCH];
+	static struct raw_row *map[BATCH];
+	static struct store_outcome out[BATCH];
 	size_t n = 0;
 	int rc;
 
@@ -517,11 +521,13 @@ static int flush_credits(struct import *im)
 {
 	static struct account_ref refs[BATCH];
 	static struct invoice_ref irefs[BATCH];
-	struct credit_row rows[BATCH];
-	struct raw_row *map[BATCH];
-	struct store_outcome out[BATCH];
-	const char *inv_ids[BATCH];
-	size_t n = 0, n_inv = 0, inv_at[BATCH];
+	/* static: batches are large and one import runs per process */
+	static struct credit_row rows[BATCH];
+	static struct raw_row *map[BATCH];
+	static struct store_outcome out[BATCH];
+	static const char *inv_ids[BATCH];
+	static size_t inv_at[BATCH];
+	size_t n = 0, n_inv = 0;
 	int payment = im->kind == K_PAYMENTS;
 	/* column indexes per kind (see kinds[]) */
 	int c_when = payment ? 2 : 3, c_amount = payment ? 3 : 4, c_inv = payment ? 5 : 2;
@@ -813,7 +819,7 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 	if (store_begin(store) != STORE_OK ||
 	    store_import_begin(store, kinds[kind].name, im.file, ctx->now, &im.import_id) !=
 	    STORE_OK) {
-		status = cmd_fail(EXIT_RUNTIME, "%s: %s", ctx->db_url, store_errmsg(store));
+		status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(store));
 		goto out;
 	}
 	status = run_import(&im, fd);
@@ -826,7 +832,7 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 		if (rc == STORE_OK)
 			rc = store_commit(store);
 		if (rc != STORE_OK)
-			status = cmd_fail(EXIT_RUNTIME, "%s: %s", ctx->db_url, store_errmsg(store));
+			status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(store));
 	}
 	if (status != EXIT_OK) {
 		store_rollback(store);

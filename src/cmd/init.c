@@ -9,12 +9,13 @@
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct store *store = NULL;
-	char err[512];
+	char err[512], shown[512];
 	int rc, from = 0;
 
 	(void)argv;
 	if (argc != 0)
 		return cmd_fail(EXIT_USAGE, "usage: relance init");
+	store_url_redact(ctx->db_url, shown, sizeof(shown));
 	rc = store_open_ex(ctx->db_url, STORE_OPEN_CREATE, &store, err, sizeof(err));
 	if (rc != STORE_OK)
 		return cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
@@ -26,12 +27,12 @@ int cmd_init(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE;
 	}
 	if (from == STORE_SCHEMA_VERSION)
-		printf("%s: schema is up to date (version %d)\n", ctx->db_url, from);
+		printf("%s: schema is up to date (version %d)\n", shown, from);
 	else if (from == 0)
-		printf("%s: schema created (version %d, %s)\n", ctx->db_url,
+		printf("%s: schema created (version %d, %s)\n", shown,
 		       STORE_SCHEMA_VERSION, store_engine(store));
 	else
-		printf("%s: schema migrated from version %d to %d\n", ctx->db_url, from,
+		printf("%s: schema migrated from version %d to %d\n", shown, from,
 		       STORE_SCHEMA_VERSION);
 	store_close(store);
 	return EXIT_OK;

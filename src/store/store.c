@@ -55,6 +55,40 @@ int store_open_ex(const char *url, int flags, struct store **out, char *err, siz
 	return store_sqlite_open(url, out, err, errsize);
 }
 
+void store_url_redact(const char *url, char *buf, size_t size)
+{
+	const char *auth = strstr(url, "://"), *at, *colon, *pw;
+	size_t len = 0;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	if (auth == NULL) {
+		snprintf(buf, size, "%s", url);
+		return;
+	}
+	auth += 3;
+	at = strchr(auth, '@');
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (at != NULL && strchr(auth, '/') != NULL && strchr(auth, '/') < at)
+		colon = NULL;   /* the '@' is in the path, not the authority */
+	if (colon != NULL)
+		len = (size_t)snprintf(buf, size, "%.*s:***%s", (int)(colon - url), url, at);
+	else
+		len = (size_t)snprintf(buf, size, "%s", url);
+	if (len >= size)
+		return;
+	/* "?password=..." / "&password=...": hide the value up to the next '&'. */
+	pw = strstr(buf, "password=");
+	if (pw != NULL && pw > buf && (pw[-1] == '?' || pw[-1] == '&')) {
+		char *v = (char *)pw + 9, *end = strchr(v, '&');
+		char rest[512];
+
+		snprintf(rest, sizeof(rest), "%s", end ? end : "");
+		snprintf(v, size - (size_t)(v - buf), "***%s", rest);
+	}
+}
+
 void store_close(struct store *s)
 {
 	if (s != NULL)

@@ -62,6 +62,11 @@ int store_open(const char *url, struct store **out, char *err, size_t errsize);
 #define STORE_OPEN_CREATE 1
 int store_open_ex(const char *url, int flags, struct store **out, char *err, size_t errsize);
 void store_close(struct store *s);
+/*
+ * Writes `url` without its password (the ":secret" of "user:secret@" and the
+ * value of a "password=" parameter become "***"), for messages and logs.
+ */
+void store_url_redact(const char *url, char *buf, size_t size);
 const char *store_errmsg(const struct store *s);
 /* "sqlite" or "postgresql". */
 const char *store_engine(const struct store *s);

@@ -1,5 +1,5 @@
 # The program's surface: help, global options anywhere, exit statuses, bad databases.
-. "$TOP/tests/integration/lib.sh"
+. "$TOP/tests/lib/integration.sh"
 
 expect_status 0 relance --help
 expect_grep out.txt "export positions"

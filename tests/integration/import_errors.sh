@@ -1,6 +1,6 @@
 # Bad input: every bad row reported as FILE:LINE, exit 2, nothing stored.
-. "$TOP/tests/integration/lib.sh"
-. "$TOP/tests/integration/fixtures.sh"
+. "$TOP/tests/lib/integration.sh"
+. "$TOP/tests/lib/fixtures.sh"
 
 write_fixtures
 expect_status 0 relance init

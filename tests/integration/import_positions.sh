@@ -1,6 +1,6 @@
 # Imports the five jurisdictions' files and checks positions at chosen instants.
-. "$TOP/tests/integration/lib.sh"
-. "$TOP/tests/integration/fixtures.sh"
+. "$TOP/tests/lib/integration.sh"
+. "$TOP/tests/lib/fixtures.sh"
 
 write_fixtures
 expect_status 0 relance init

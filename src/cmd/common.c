@@ -1,0 +1,48 @@
+/*
+ * common — helpers every command shares (declared in cmd.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../store/store.h"
+#include "cmd.h"
+
+int cmd_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("relance: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cmd_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+int cmd_open_store(struct cmd_ctx *ctx, struct store **out)
+{
+	char err[512];
+	int rc = store_open(ctx->db_url, out, err, sizeof(err));
+
+	if (rc != STORE_OK)
+		return cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
+	rc = store_check_schema(*out);
+	if (rc != STORE_OK) {
+		store_url_redact(ctx->db_url, err, sizeof(err));
+		cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "%s: %s",
+			 err, store_errmsg(*out));
+		store_close(*out);
+		*out = NULL;
+		return rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	return 0;
+}

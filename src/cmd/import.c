@@ -781,6 +781,8 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 	enum kind kind;
 	int fd = -1, status, rc;
 	struct stat st;
+	double phase[3];
+	const char *env;
 
 	if (argc != 2)
 		return cmd_fail(EXIT_USAGE, "usage: relance import KIND FILE");
@@ -823,10 +825,12 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	status = run_import(&im, fd);
+	phase[0] = seconds_since(&im.started);
 	if (status == EXIT_OK && im.errors > 0)
 		status = EXIT_USAGE;
 	if (status == EXIT_OK)
 		status = refresh_positions(&im);
+	phase[1] = seconds_since(&im.started);
 	if (status == EXIT_OK) {
 		rc = store_import_finish(store, im.import_id, im.total, im.inserted);
 		if (rc == STORE_OK)
@@ -834,6 +838,11 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 		if (rc != STORE_OK)
 			status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(store));
 	}
+	phase[2] = seconds_since(&im.started);
+	/* For operations and `make bench`: where an import spends its time. */
+	if ((env = getenv("RELANCE_TIMINGS")) != NULL && *env)
+		fprintf(stderr, "%s: rows %.3fs, positions %.3fs, commit %.3fs\n", im.file,
+			phase[0], phase[1] - phase[0], phase[2] - phase[1]);
 	if (status != EXIT_OK) {
 		store_rollback(store);
 		if (im.errors > 0)

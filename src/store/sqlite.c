@@ -136,14 +136,22 @@ static const char *const stmt_sql[S_COUNT] = {
 		"FROM credit_notes WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
 };
 
-/* Account look-ups of an import: an open-addressing table that is simply
- * emptied when full or when a transaction rolls back. */
-#define ACACHE_SLOTS (1u << 18)
-#define ACACHE_MAX   (ACACHE_SLOTS / 2)
+/*
+ * Account look-ups of an import: an open-addressing table that doubles up
+ * to ACACHE_MAX_SLOTS and is simply emptied when full or when a transaction
+ * rolls back. Slots are small (the zone is an index into `zones`) so that a
+ * few million accounts fit in tens of MiB.
+ */
+#define ACACHE_MIN_SLOTS (1u << 16)
+#define ACACHE_MAX_SLOTS (1u << 23)
+#define ACACHE_ZONES 1024
 
 struct acache_slot {
 	char *id;               /* NULL: empty */
-	struct account_ref ref;
+	uint64_t hash;
+	int64_t account_key;
+	char currency[4];
+	uint16_t zone;
 };
 
 struct sqlite_store {
@@ -153,7 +161,9 @@ struct sqlite_store {
 	int in_tx;
 	sqlite3_stmt *stmts[S_COUNT];
 	struct acache_slot *acache;
-	size_t acache_used;
+	size_t acache_slots, acache_used;
+	char *zones[ACACHE_ZONES];
+	size_t n_zones;
 };
 
 static struct sqlite_store *sq(struct store *s) { return (struct sqlite_store *)s; }
@@ -237,43 +247,88 @@ static uint64_t hash_str(const char *s)
 
 static void acache_clear(struct sqlite_store *q)
 {
-	if (q->acache == NULL)
-		return;
-	for (size_t i = 0; i < ACACHE_SLOTS; i++) {
+	for (size_t i = 0; i < q->acache_slots; i++)
 		free(q->acache[i].id);
-		q->acache[i].id = NULL;
-	}
-	q->acache_used = 0;
+	free(q->acache);
+	q->acache = NULL;
+	q->acache_slots = q->acache_used = 0;
 }
 
-static struct acache_slot *acache_slot(struct sqlite_store *q, const char *id)
+static struct acache_slot *acache_probe(struct acache_slot *slots, size_t n,
+					const char *id, uint64_t h)
 {
-	size_t i = hash_str(id) & (ACACHE_SLOTS - 1);
+	size_t i = h & (n - 1);
 
-	while (q->acache[i].id != NULL && strcmp(q->acache[i].id, id) != 0)
-		i = (i + 1) & (ACACHE_SLOTS - 1);
-	return &q->acache[i];
+	while (slots[i].id != NULL && (slots[i].hash != h || strcmp(slots[i].id, id) != 0))
+		i = (i + 1) & (n - 1);
+	return &slots[i];
+}
+
+static struct acache_slot *acache_find(struct sqlite_store *q, const char *id)
+{
+	struct acache_slot *slot;
+
+	if (q->acache == NULL)
+		return NULL;
+	slot = acache_probe(q->acache, q->acache_slots, id, hash_str(id));
+	return slot->id != NULL ? slot : NULL;
+}
+
+/* Doubles the table; on failure the cache just stays as it is. */
+static int acache_grow(struct sqlite_store *q)
+{
+	size_t n = q->acache_slots ? q->acache_slots * 2 : ACACHE_MIN_SLOTS;
+	struct acache_slot *slots = calloc(n, sizeof(*slots));
+
+	if (slots == NULL)
+		return -1;
+	for (size_t i = 0; i < q->acache_slots; i++)
+		if (q->acache[i].id != NULL)
+			*acache_probe(slots, n, q->acache[i].id, q->acache[i].hash) = q->acache[i];
+	free(q->acache);
+	q->acache = slots;
+	q->acache_slots = n;
+	return 0;
+}
+
+static int intern_zone(struct sqlite_store *q, const char *zone, uint16_t *out)
+{
+	for (size_t i = 0; i < q->n_zones; i++) {
+		if (strcmp(q->zones[i], zone) == 0) {
+			*out = (uint16_t)i;
+			return 0;
+		}
+	}
+	if (q->n_zones == ACACHE_ZONES || (q->zones[q->n_zones] = strdup(zone)) == NULL)
+		return -1;
+	*out = (uint16_t)q->n_zones++;
+	return 0;
 }
 
 static void acache_put(struct sqlite_store *q, const char *id, const struct account_ref *ref)
 {
 	struct acache_slot *slot;
+	uint64_t h = hash_str(id);
+	uint16_t zone;
 
-	if (q->acache == NULL) {
-		q->acache = calloc(ACACHE_SLOTS, sizeof(*q->acache));
-		if (q->acache == NULL)
-			return;   /* the cache is an optimisation only */
+	if (intern_zone(q, ref->timezone, &zone) != 0)
+		return;   /* the cache is an optimisation only */
+	if (q->acache_used + 1 > q->acache_slots / 2) {
+		if (q->acache_slots >= ACACHE_MAX_SLOTS)
+			acache_clear(q);
+		if (acache_grow(q) != 0)
+			return;
 	}
-	if (q->acache_used >= ACACHE_MAX)
-		acache_clear(q);
-	slot = acache_slot(q, id);
+	slot = acache_probe(q->acache, q->acache_slots, id, h);
 	if (slot->id == NULL) {
-		slot->id = strdup(id);
-		if (slot->id == NULL)
+		if ((slot->id = strdup(id)) == NULL)
 			return;
 		q->acache_used++;
 	}
-	slot->ref = *ref;
+	slot->hash = h;
+	slot->account_key = ref->account_key;
+	memcpy(slot->currency, ref->currency, sizeof(slot->currency));
+	slot->zone = zone;
 }
 
 /* ---- lifecycle -------------------------------------------------------------- */
@@ -288,7 +343,8 @@ static void sq_close(struct store *s)
 		sqlite3_finalize(q->stmts[i]);
 	sqlite3_close(q->db);
 	acache_clear(q);
-	free(q->acache);
+	for (size_t i = 0; i < q->n_zones; i++)
+		free(q->zones[i]);
 	free(q->path);
 	free(q);
 }
@@ -774,11 +830,15 @@ static int sq_accounts_find(struct store *s, const char *const *ids, size_t n,
 		int rc;
 
 		memset(ref, 0, sizeof(*ref));
-		if (q->acache != NULL) {
-			struct acache_slot *slot = acache_slot(q, ids[i]);
+		{
+			const struct acache_slot *slot = acache_find(q, ids[i]);
 
-			if (slot->id != NULL) {
-				*ref = slot->ref;
+			if (slot != NULL) {
+				ref->found = 1;
+				ref->account_key = slot->account_key;
+				memcpy(ref->currency, slot->currency, sizeof(ref->currency));
+				snprintf(ref->timezone, sizeof(ref->timezone), "%s",
+					 q->zones[slot->zone]);
 				continue;
 			}
 		}

@@ -38,17 +38,20 @@ int date_weekday(int32_t day);
 
 /* Strict "YYYY-MM-DD" (exactly ten bytes) that names a real date. */
 int date_parse(const char *s, size_t len, int32_t *out);
-/* Writes "YYYY-MM-DD" and a NUL: buf must hold DATE_TEXT_LEN + 1 bytes. */
+/* Writes "YYYY-MM-DD" and a NUL: buf must hold DATE_TEXT_LEN + 1 bytes.
+ * A day outside DATE_MIN..DATE_MAX is clamped to it. */
 void date_format(int32_t day, char *buf);
 
 /*
  * RFC 3339 date-time: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; 't' and 'z'
  * and a space for 'T' are accepted as RFC 3339 allows. A leap second
  * (:60) is read as :59. A bare date is NOT accepted here: it needs a zone
- * (tz_parse_when).
+ * (tz_parse_when). CALTIME_RANGE also when the instant, once the offset is
+ * applied, falls outside years 0001..9999 UTC.
  */
 int instant_parse(const char *s, size_t len, int64_t *out);
-/* Writes "YYYY-MM-DDTHH:MM:SSZ" and a NUL: INSTANT_TEXT_LEN + 1 bytes. */
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" and a NUL: INSTANT_TEXT_LEN + 1 bytes.
+ * An instant outside years 0001..9999 is clamped to them. */
 void instant_format(int64_t t, char *buf);
 
 /* The UTC calendar day of an instant (floor division, right for t < 0). */

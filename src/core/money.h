@@ -3,7 +3,7 @@
  *
  * An amount is an int64_t count of minor units (cents, centimes, fils...).
  * A currency's exponent (number of decimals) comes from ICU, never from a
- * hand-written table. No floating point is used anywhere in this module.
+ * hand-written table. Only integer arithmetic is used in this module.
  *
  * The file form is a plain decimal string in major units: "12500", "1234.56",
  * "-0.5". It has at most as many decimals as the currency; more decimals,
@@ -37,8 +37,9 @@ const char *money_strerror(int err);
  * Looks up an ISO 4217 code (exactly three upper-case letters) in ICU.
  * On success stores the number of decimals (BIF 0, EUR 2, KWD 3) in *exponent
  * and returns MONEY_OK; returns MONEY_UNKNOWN_CURRENCY for a code ICU does not
- * know as a currency. Results are cached; the cache is process-wide and not
- * thread-safe.
+ * list as a common ISO 4217 currency, current or withdrawn (funds codes,
+ * metals, XTS and XXX are not), MONEY_ICU if ICU's list cannot be read.
+ * Results are cached; the cache is process-wide and not thread-safe.
  */
 int money_currency_exponent(const char *code, int *exponent);
 
@@ -60,8 +61,8 @@ int money_format(int64_t minor, int exponent, char *buf, size_t size);
  * Formats `minor` of `currency` for a person of `locale` (BCP 47, "fr-BI",
  * "pt-BR") through ICU, e.g. "1 234,56 €" or "R$ 1.234,56". The result is
  * UTF-8 and may contain U+00A0 / U+202F spaces. Returns the byte length, or a
- * negative enum money_err. The conversion goes through a decimal string, never
- * a double.
+ * negative enum money_err (MONEY_ICU also for a locale tag ICU cannot read).
+ * The amount reaches ICU as a decimal string, so every digit is exact.
  */
 int money_format_locale(int64_t minor, const char *currency, const char *locale,
 			char *buf, size_t size);

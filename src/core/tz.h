@@ -38,9 +38,10 @@ int tz_get(const char *name, struct tz **out);
 int tz_valid(const char *name);
 const char *tz_name(const struct tz *z);
 
-/* The local calendar day at instant t in zone z. */
+/* The local calendar day at instant t in zone z. These three return
+ * TZ_RANGE for an instant more than a day outside years 0001..9999. */
 int tz_local_date(struct tz *z, int64_t t, int32_t *day);
-/* Local day and seconds since local midnight at instant t. */
+/* Local day and wall-clock time of day (h * 3600 + m * 60 + s) at instant t. */
 int tz_local_time(struct tz *z, int64_t t, int32_t *day, int32_t *seconds);
 /* UTC offset in seconds at instant t (e.g. -10800 in São Paulo). */
 int tz_offset(struct tz *z, int64_t t, int32_t *seconds);

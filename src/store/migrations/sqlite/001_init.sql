@@ -51,19 +51,17 @@ CREATE INDEX services_account ON services (account_key);
 
 -- The ledger is append-only: the triggers below refuse UPDATE and DELETE.
 CREATE TABLE invoices (
-	invoice_key  INTEGER PRIMARY KEY,
 	invoice_id   TEXT NOT NULL UNIQUE,
 	account_key  INTEGER NOT NULL REFERENCES accounts,
 	issued_on    INTEGER NOT NULL,
 	due_on       INTEGER NOT NULL,
 	amount       INTEGER NOT NULL CHECK (amount > 0),
 	import_id    INTEGER NOT NULL,
-	source_line  INTEGER NOT NULL
-);
-CREATE INDEX invoices_account ON invoices (account_key);
+	source_line  INTEGER NOT NULL,
+	PRIMARY KEY (account_key, invoice_id)
+) WITHOUT ROWID;
 
 CREATE TABLE payments (
-	payment_key  INTEGER PRIMARY KEY,
 	payment_id   TEXT NOT NULL UNIQUE,
 	account_key  INTEGER NOT NULL REFERENCES accounts,
 	received_at  INTEGER NOT NULL,
@@ -71,12 +69,11 @@ CREATE TABLE payments (
 	method       TEXT,
 	invoice_id   TEXT,
 	import_id    INTEGER NOT NULL,
-	source_line  INTEGER NOT NULL
-);
-CREATE INDEX payments_account ON payments (account_key);
+	source_line  INTEGER NOT NULL,
+	PRIMARY KEY (account_key, payment_id)
+) WITHOUT ROWID;
 
 CREATE TABLE credit_notes (
-	credit_note_key INTEGER PRIMARY KEY,
 	credit_note_id  TEXT NOT NULL UNIQUE,
 	account_key     INTEGER NOT NULL REFERENCES accounts,
 	invoice_id      TEXT,
@@ -84,9 +81,9 @@ CREATE TABLE credit_notes (
 	amount          INTEGER NOT NULL CHECK (amount > 0),
 	reason          TEXT NOT NULL,
 	import_id       INTEGER NOT NULL,
-	source_line     INTEGER NOT NULL
-);
-CREATE INDEX credit_notes_account ON credit_notes (account_key);
+	source_line     INTEGER NOT NULL,
+	PRIMARY KEY (account_key, credit_note_id)
+) WITHOUT ROWID;
 
 CREATE TRIGGER invoices_append_only_u BEFORE UPDATE ON invoices
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;

@@ -288,18 +288,44 @@ static const char *entity(enum kind k)
 	return names[k];
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the touched keys and drops repeats. */
+static void dedupe_touched(struct import *im)
+{
+	size_t n = 0;
+
+	qsort(im->touched, im->n_touched, sizeof(*im->touched), cmp_key);
+	for (size_t i = 0; i < im->n_touched; i++)
+		if (n == 0 || im->touched[n - 1] != im->touched[i])
+			im->touched[n++] = im->touched[i];
+	im->n_touched = n;
+}
+
 static int note_touched(struct import *im, int64_t key)
 {
 	if (im->n_touched > 0 && im->touched[im->n_touched - 1] == key)
 		return 0;
 	if (im->n_touched == im->cap_touched) {
-		size_t cap = im->cap_touched ? im->cap_touched * 2 : 4096;
-		int64_t *p = realloc(im->touched, cap * sizeof(*p));
+		/* Full: drop repeats first, and grow only if the list is still more
+		 * than half distinct accounts, so memory follows the accounts an
+		 * import touches, not the number of its rows. */
+		if (im->n_touched > 0)
+			dedupe_touched(im);
+		if (im->cap_touched == 0 || im->n_touched > im->cap_touched / 2) {
+			size_t cap = im->cap_touched ? im->cap_touched * 2 : 4096;
+			int64_t *p = realloc(im->touched, cap * sizeof(*p));
 
-		if (p == NULL)
-			return -1;
-		im->touched = p;
-		im->cap_touched = cap;
+			if (p == NULL)
+				return -1;
+			im->touched = p;
+			im->cap_touched = cap;
+		}
 	}
 	im->touched[im->n_touched++] = key;
 	return 0;
@@ -657,29 +683,18 @@ static int snap_account(void *ctx, const struct account_ledger *l)
 	return c->n == SNAP_BATCH ? snap_flush(c) : 0;
 }
 
-static int cmp_key(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Brings the snapshots of every touched account up to date. */
 static int refresh_positions(struct import *im)
 {
 	static struct snap_ctx c;
-	size_t n = 0;
 	int rc;
 
 	if (im->n_touched == 0)
 		return 0;
-	qsort(im->touched, im->n_touched, sizeof(*im->touched), cmp_key);
-	for (size_t i = 0; i < im->n_touched; i++)
-		if (n == 0 || im->touched[n - 1] != im->touched[i])
-			im->touched[n++] = im->touched[i];
+	dedupe_touched(im);
 	memset(&c, 0, sizeof(c));
 	c.store = im->store;
-	rc = store_ledger_scan(im->store, im->touched, n, snap_account, &c);
+	rc = store_ledger_scan(im->store, im->touched, im->n_touched, snap_account, &c);
 	if (rc == STORE_OK && c.n > 0)
 		rc = snap_flush(&c);
 	for (size_t i = 0; i < c.n; i++)

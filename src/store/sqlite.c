@@ -138,12 +138,12 @@ static const char *const stmt_sql[S_COUNT] = {
 
 /*
  * Account look-ups of an import: an open-addressing table that doubles up
- * to ACACHE_MAX_SLOTS and is simply emptied when full or when a transaction
- * rolls back. Slots are small (the zone is an index into `zones`) so that a
+ * to ACACHE_MAX_SLOTS (a million accounts, about 80 MiB with their ids) and
+ * is simply emptied when full or when a transaction rolls back. Slots are small (the zone is an index into `zones`) so that a
  * few million accounts fit in tens of MiB.
  */
 #define ACACHE_MIN_SLOTS (1u << 16)
-#define ACACHE_MAX_SLOTS (1u << 23)
+#define ACACHE_MAX_SLOTS (1u << 21)
 #define ACACHE_ZONES 1024
 
 struct acache_slot {

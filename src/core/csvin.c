@@ -46,6 +46,12 @@ static void on_field(void *s, size_t len, void *ctx)
 
 	if (c->overflow)
 		return;
+	if (c->ready) {
+		/* A field after the end of a record within one physical line:
+		 * only a bare CR ends records there (see on_row). */
+		c->overflow = 3;
+		return;
+	}
 	if (c->n_fields == CSVIN_MAX_FIELDS ||
 	    c->data_len + len + 1 > CSVIN_MAX_RECORD) {
 		c->overflow = 1;
@@ -83,8 +89,12 @@ static void on_row(int term, void *ctx)
 	(void)term;
 	/* Lines end at LF, so only a bare CR can end a second record within one
 	 * physical line: refused, as line numbers would no longer mean anything. */
-	if (c->ready) {
+	if (c->ready || c->row_start == 0) {
+		/* A second record in one line, or one that began after a bare
+		 * CR and ends at the end of the input. */
 		c->overflow = 3;
+		c->ready = 1;
+		c->ready_line = c->line_no;
 		return;
 	}
 	c->ready = 1;

@@ -146,3 +146,26 @@ Test(csvin, long_line_is_refused_not_truncated)
 	csvin_free(c);
 	free(text);
 }
+
+Test(csvin, bare_carriage_return_is_refused)
+{
+	static const char *const texts[] = {
+		"a,b\n1\r2,3\n",      /* a record ends inside a line */
+		"a,b\ncustom\rer_id,nam", /* and another starts, ending at end of input */
+		"a,b\nx\rnam",          /* the same with one field */
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct src s;
+		struct csvin *c = open_str(&s, texts[i], 4096);
+		struct csvin_record *r;
+		int rc;
+
+		cr_assert_eq(csvin_next(c, &r), CSVIN_RECORD);
+		while ((rc = csvin_next(c, &r)) == CSVIN_RECORD)
+			cr_assert_geq(r->line, 2, "text %zu: line %lld", i, (long long)r->line);
+		cr_assert_eq(rc, CSVIN_ERR_SYNTAX, "text %zu: got %d", i, rc);
+		cr_assert_eq(csvin_error_line(c), 2);
+		csvin_free(c);
+	}
+}

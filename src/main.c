@@ -30,7 +30,7 @@ static const struct cmd commands[] = {
 	{ "account show", cmd_account_show, "ID [--json]",
 	  "Shows the customer file of one account: customer, services, position at --now\n"
 	  "and the ledger entries." },
-	{ "summary", cmd_summary, "",
+	{ "summary", cmd_summary, "[--json]",
 	  "Prints accounts, owed and overdue per currency and an ageing table at --now." },
 	{ "generate", cmd_generate, "DIR [--customers N] [--seed N] [--months N]",
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"

@@ -195,7 +195,7 @@ static void show_position_text(struct show_ctx *c, const struct account_summary 
 		fputs("  ", stdout);
 		print_entry_time(e);
 		/* dates are 10 wide, instants 20: keep the columns aligned */
-		printf("%*s  %-11s %-18s %16s", e->day != POSITION_NO_DATE ? 10 : 0, "",
+		printf("%*s  %-11s %-22s %16s", e->day != POSITION_NO_DATE ? 10 : 0, "",
 		       e->what, e->id, amt);
 		if (e->due != POSITION_NO_DATE) {
 			fputs("  due ", stdout);
@@ -281,10 +281,9 @@ static int show_account(void *arg, const struct account_summary *a)
 		fputc('{', stdout);
 	if ((rc = store_customer_get(c->store, a->customer_id, show_customer, c)) != STORE_OK)
 		goto failed;
-	if (c->json) {
+	if (c->json)
 		fputs("\"services\":[", stdout);
-		c->found = 0;
-	}
+	c->found = 0;   /* counts services from here on */
 	if ((rc = store_services_scan(c->store, a->account_key, show_service, c)) != STORE_OK)
 		goto failed;
 	if (c->json) {

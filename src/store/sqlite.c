@@ -159,6 +159,7 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	int tx_failed;              /* a statement failed in the open transaction */
 	sqlite3_stmt *stmts[S_COUNT];
 	sqlite3_stmt *chunk[3];     /* multi-row ledger inserts (enum ledger_table) */
 	struct acache_slot *acache;
@@ -169,10 +170,34 @@ struct sqlite_store {
 
 static struct sqlite_store *sq(struct store *s) { return (struct sqlite_store *)s; }
 
+/*
+ * Resets every cached statement and returns rc. Every call that steps a
+ * look-up ends here, on success or (through db_error) on failure: outside a
+ * transaction a statement left on a row keeps the connection's read snapshot
+ * open, so later reads would miss what other connections commit and the
+ * next write would fail with SQLITE_BUSY_SNAPSHOT ("database is locked").
+ */
+static int idle(struct sqlite_store *q, int rc)
+{
+	for (int i = 0; i < S_COUNT; i++)
+		if (q->stmts[i] != NULL)
+			sqlite3_reset(q->stmts[i]);
+	for (int i = 0; i < 3; i++)
+		if (q->chunk[i] != NULL)
+			sqlite3_reset(q->chunk[i]);
+	return rc;
+}
+
 static int db_error(struct sqlite_store *q, const char *what)
 {
-	return store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s", q->path, what,
-			       sqlite3_errmsg(q->db));
+	int rc = store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s", q->path, what,
+				 sqlite3_errmsg(q->db));
+
+	/* A put that fails has written part of its batch: as on PostgreSQL,
+	 * the transaction can then only be rolled back. */
+	if (q->in_tx)
+		q->tx_failed = 1;
+	return idle(q, rc);
 }
 
 /* The prepared statement `id`, reset and with its bindings cleared. */
@@ -374,10 +399,14 @@ static int sq_begin(struct store *s)
 	assert(!q->in_tx);
 	/* IMMEDIATE: take the write lock now rather than fail at the first
 	 * write when another process got there in between. */
-	if ((rc = sq_exec(q, "BEGIN IMMEDIATE")) == STORE_OK)
+	if ((rc = sq_exec(q, "BEGIN IMMEDIATE")) == STORE_OK) {
 		q->in_tx = 1;
+		q->tx_failed = 0;
+	}
 	return rc;
 }
+
+static int sq_rollback(struct store *s);
 
 static int sq_commit(struct store *s)
 {
@@ -385,6 +414,11 @@ static int sq_commit(struct store *s)
 	int rc;
 
 	assert(q->in_tx);
+	if (q->tx_failed) {
+		sq_rollback(s);
+		return store_set_error(s, STORE_ERR_DB, "%s: committing: the transaction had "
+				       "failed and was rolled back", q->path);
+	}
 	if ((rc = sq_exec(q, "COMMIT")) == STORE_OK)
 		q->in_tx = 0;
 	return rc;
@@ -570,7 +604,7 @@ static int sq_customers_put(struct store *s, int64_t import_id,
 		if ((rc = step_done(q, st, "writing a customer")) != STORE_OK)
 			return rc;
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 static int sq_accounts_put(struct store *s, int64_t import_id,
@@ -631,7 +665,7 @@ static int sq_accounts_put(struct store *s, int64_t import_id,
 			return rc;
 		o->put = STORE_PUT_NEW;
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 /* The key of a known account id, or 0 (account keys start at 1). */
@@ -710,7 +744,7 @@ static int sq_services_put(struct store *s, int64_t import_id,
 			return rc;
 		o->put = STORE_PUT_NEW;
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 /*
@@ -915,7 +949,7 @@ static int sq_invoices_put(struct store *s, int64_t import_id,
 		}
 		i += k;
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 static int sq_credits_put(struct store *s, int64_t import_id,
@@ -957,7 +991,7 @@ static int sq_credits_put(struct store *s, int64_t import_id,
 		}
 		i += k;
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 static int sq_accounts_find(struct store *s, const char *const *ids, size_t n,
@@ -998,7 +1032,7 @@ static int sq_accounts_find(struct store *s, const char *const *ids, size_t n,
 		snprintf(ref->timezone, sizeof(ref->timezone), "%s", col_text(st, 2));
 		acache_put(q, ids[i], ref);
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 static int sq_invoices_find(struct store *s, const char *const *ids, size_t n,
@@ -1022,7 +1056,7 @@ static int sq_invoices_find(struct store *s, const char *const *ids, size_t n,
 			return db_error(q, "finding an invoice");
 		}
 	}
-	return STORE_OK;
+	return idle(q, STORE_OK);
 }
 
 /* ---- ledger scan ----------------------------------------------------------- */

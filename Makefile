@@ -7,9 +7,11 @@
 #   make fuzz     run each libFuzzer target for $(FUZZ_SECONDS) seconds
 
 CC      ?= cc
-PKGS    := icu-i18n icu-uc sqlite3 libpq jansson libsodium
+PKGS    := icu-i18n icu-uc sqlite3 libpq jansson libsodium libcyaml yaml-0.1
+# CFLAGS is the caller's (optimisation, sanitizers); the project's own flags
+# are added apart so that `make CFLAGS=...` never drops -Werror or banned.h.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+RELANCE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wno-missing-field-initializers -include src/banned.h
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
@@ -38,7 +40,7 @@ $(BUILD)/relance: $(OBJ)
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(RELANCE_CFLAGS) $(CFLAGS) -MMD -c -o $@ $<
 
 $(GEN_SRC): $(MIGRATIONS) scripts/embed-sql
 	@mkdir -p $(dir $@)
@@ -46,7 +48,7 @@ $(GEN_SRC): $(MIGRATIONS) scripts/embed-sql
 
 $(BUILD)/obj/gen/migrations.o: $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc/store -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(RELANCE_CFLAGS) $(CFLAGS) -Isrc/store -c -o $@ $<
 
 $(BUILD)/test-unit: $(UNIT_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion

@@ -78,6 +78,8 @@ struct import {
 
 	int64_t total, errors, inserted, same, updated;
 	int64_t *touched;    /* account keys of new ledger rows */
+	struct seen_slot *seen;  /* ids of this file that were already known */
+	size_t n_seen, cap_seen;
 	size_t n_touched, cap_touched;
 
 	/* progress on a terminal */
@@ -307,6 +309,65 @@ static void dedupe_touched(struct import *im)
 	im->n_touched = n;
 }
 
+/*
+ * Rows already stored with the same content (STORE_PUT_SAME) do not carry
+ * this import's id, so the store cannot tell that such an id came twice in
+ * this file. The import keeps a 64-bit hash of each of them with its line:
+ * 16 bytes a row, paid only when unchanged rows are sent again. Two different
+ * ids sharing a hash would be reported as a duplicate; at 2^-64 per pair
+ * that is below any file size this command can meet.
+ */
+struct seen_slot {
+	uint64_t hash;   /* 0: empty */
+	int64_t line;
+};
+
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a, then a final mix */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+/* Records a known id; returns the earlier line if it came before, else 0. */
+static int64_t seen_before(struct import *im, const char *id, int64_t line, int *nomem)
+{
+	uint64_t h = id_hash(id);
+	size_t i;
+
+	if (im->n_seen + 1 > im->cap_seen / 2) {
+		size_t cap = im->cap_seen ? im->cap_seen * 2 : 4096;
+		struct seen_slot *slots = calloc(cap, sizeof(*slots));
+
+		if (slots == NULL) {
+			*nomem = 1;
+			return 0;
+		}
+		for (size_t k = 0; k < im->cap_seen; k++) {
+			if (im->seen[k].hash == 0)
+				continue;
+			for (i = im->seen[k].hash & (cap - 1); slots[i].hash; i = (i + 1) & (cap - 1))
+				;
+			slots[i] = im->seen[k];
+		}
+		free(im->seen);
+		im->seen = slots;
+		im->cap_seen = cap;
+	}
+	for (i = h & (im->cap_seen - 1); im->seen[i].hash; i = (i + 1) & (im->cap_seen - 1))
+		if (im->seen[i].hash == h)
+			return im->seen[i].line;
+	im->seen[i].hash = h;
+	im->seen[i].line = line;
+	im->n_seen++;
+	return 0;
+}
+
 static int note_touched(struct import *im, int64_t key)
 {
 	if (im->n_touched > 0 && im->touched[im->n_touched - 1] == key)
@@ -343,9 +404,20 @@ static int outcome(struct import *im, struct raw_row *r, const struct store_outc
 		if (ledger && note_touched(im, account_key) != 0)
 			return -1;
 		break;
-	case STORE_PUT_SAME:
+	case STORE_PUT_SAME: {
+		int nomem = 0;
+		int64_t first = seen_before(im, id, r->line, &nomem);
+
+		if (nomem)
+			return -1;
+		if (first > 0) {
+			row_error(im, r->line, "duplicate %s '%s' (already on line %lld of this file)",
+				  idcol, id, (long long)first);
+			break;
+		}
 		im->same++;
 		break;
+	}
 	case STORE_PUT_UPDATED:
 		im->updated++;
 		break;
@@ -876,6 +948,8 @@ out:
 	store_close(store);
 	free(im.arena);
 	free(im.touched);
+	free(im.seen);
+	im.seen = NULL;
 	im.arena = NULL;
 	im.touched = NULL;
 	return status;

@@ -119,10 +119,12 @@ int position_compute(const struct account_ledger *l, int64_t now, struct positio
 		index[n] = &items[n];
 		n++;
 	}
-	qsort(items, n, sizeof(*items), by_payment_order);
-	for (i = 0; i < n; i++)
-		index[i] = &items[i];
-	qsort(index, n, sizeof(*index), by_id);
+	if (n > 0) {
+		qsort(items, n, sizeof(*items), by_payment_order);
+		for (i = 0; i < n; i++)
+			index[i] = &items[i];
+		qsort(index, n, sizeof(*index), by_id);
+	}
 
 	/* Rule 1: a credit pays the invoice it names first, the rest pools. */
 	for (i = 0; i < l->n_credits; i++) {

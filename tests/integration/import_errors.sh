@@ -50,6 +50,11 @@ sed 's/^A-FR-1,I-FR-1,29.99/A-FR-1,I-FR-1,39.99/' invoices.csv > changed.csv
 expect_status 2 relance import invoices changed.csv
 expect_grep err.txt "changed.csv:6: invoice_id 'I-FR-1' is already in the ledger with a different amount: the ledger is append-only"
 
+# An id repeated in one file is an error even when the row is already known.
+{ cat invoices.csv; grep '^A-FR-1,I-FR-1,' invoices.csv; } > twice.csv
+expect_status 2 relance import invoices twice.csv
+expect_grep err.txt "twice.csv:10: duplicate invoice_id 'I-FR-1' (already on line 6 of this file)"
+
 # Payments: references within the account, instants and dates.
 cat > bad_payments.csv <<'CSV'
 payment_id,account_id,received_at,amount,invoice_id

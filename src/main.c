@@ -32,6 +32,10 @@ static const struct cmd commands[] = {
 	  "and the ledger entries." },
 	{ "summary", cmd_summary, "[--json]",
 	  "Prints accounts, owed and overdue per currency and an ageing table at --now." },
+	{ "policy check", cmd_policy_check, "FILE",
+	  "Checks a collection policy (docs/policy.md) without storing it. Every problem\n"
+	  "is reported as FILE:LINE:COLUMN: message (exit 2); a valid policy prints a\n"
+	  "summary: jurisdictions, stages, campaigns, templates, SMS encodings and parts." },
 	{ "generate", cmd_generate, "DIR [--customers N] [--seed N] [--months N]",
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"
 	  "invoices.csv, payments.csv, credit_notes.csv) over the five jurisdictions into\n"

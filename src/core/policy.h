@@ -1,0 +1,221 @@
+/*
+ * policy — the collection policy a collections manager writes in YAML
+ * (docs/policy.md), parsed into plain structs.
+ *
+ * policy_parse reads the whole text and reports every problem it finds,
+ * each with its line and column, never only the first. A policy with any
+ * problem is not returned. `policy load` is policy_parse followed by
+ * storing policy->source, the exact text that was checked.
+ *
+ * Ownership: everything reachable from a struct policy lives in one arena
+ * freed by policy_free; no pointer into it survives that call.
+ * Amounts are int64_t minor units of the strategy's or campaign's currency;
+ * times of day are minutes after local midnight; dates are caltime day
+ * numbers.
+ */
+#ifndef RELANCE_POLICY_H
+#define RELANCE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sms.h"
+
+enum policy_channel {
+	POLICY_SMS, POLICY_EMAIL, POLICY_VOICE, POLICY_PORTAL,
+	POLICY_N_CHANNELS,
+	POLICY_ANY = -1,        /* a cap across every channel */
+};
+
+enum policy_action_kind {
+	POLICY_ACT_SMS, POLICY_ACT_EMAIL, POLICY_ACT_VOICE, POLICY_ACT_PORTAL,
+	POLICY_ACT_QUEUE, POLICY_ACT_SUSPEND, POLICY_ACT_HANDOFF,
+};
+
+enum policy_suspend_level { POLICY_PARTIAL, POLICY_TOTAL };
+
+struct policy_window {
+	int start, end;         /* minutes, 0 <= start < end <= 1440 */
+};
+
+enum policy_holiday_kind { POLICY_HOL_DATE, POLICY_HOL_YEARLY, POLICY_HOL_EASTER };
+
+struct policy_holiday {
+	const char *name;
+	enum policy_holiday_kind kind;
+	int32_t date;           /* POLICY_HOL_DATE */
+	int month, day;         /* POLICY_HOL_YEARLY */
+	int easter_offset;      /* POLICY_HOL_EASTER: days after Easter Sunday */
+	const char **zones;     /* only customers in these zones (none: all) */
+	size_t n_zones;
+	const char **segments;  /* only customers of these segments (none: all) */
+	size_t n_segments;
+};
+
+struct policy_cap {
+	int channel;            /* enum policy_channel or POLICY_ANY */
+	int max;                /* at most `max` attempts ... */
+	int days;               /* ... in any `days` consecutive days (rolling) */
+};
+
+struct policy_jurisdiction {
+	const char *code;       /* the customers' `jurisdiction` column */
+	const char *timezone;   /* default zone of its customers */
+	char currency[4];       /* "" when not given */
+	const char **locales;   /* locales its customers use: templates needed */
+	size_t n_locales;
+	struct policy_window *windows[7]; /* [0] Monday ... [6] Sunday */
+	size_t n_windows[7];
+	struct policy_holiday *holidays;
+	size_t n_holidays;
+	struct policy_cap *caps;
+	size_t n_caps;
+	unsigned channels;      /* bit per enum policy_channel allowed */
+	int quiet_hours_after_conversation;
+	int voicemail;          /* collection messages may be left on voicemail */
+	int notice_days_before_suspension;
+	int restore_within_hours;
+	const char **forbidden_fees;
+	size_t n_forbidden_fees;
+	int disputes_freeze_clocks;
+	int line;
+};
+
+struct policy_range {
+	int has_min, has_max;
+	int64_t min, max;       /* inclusive */
+};
+
+struct policy_cond {
+	struct policy_range days_past_due, overdue, balance, broken_promises, days_since_notice;
+	const char **segments;      /* any of */
+	size_t n_segments;
+	const char **service_kinds; /* any of */
+	size_t n_service_kinds;
+	const char **tags;          /* all of */
+	size_t n_tags;
+	int notice_given;           /* -1 either, 0 no, 1 yes */
+};
+
+struct policy_action {
+	enum policy_action_kind kind;
+	const char *template;   /* messages */
+	int voicemail;          /* voice: may leave the message on voicemail */
+	const char *queue;      /* agent_queue */
+	int priority;           /* agent_queue: 1 (highest) .. 9 */
+	enum policy_suspend_level level;
+	const char **services;  /* suspend: service kinds, or "all" */
+	size_t n_services;
+	const char **fees;      /* suspend: fees charged on restoration */
+	size_t n_fees;
+	const char *handoff_to; /* agency, credit_bureau, notary, court */
+	int notice;             /* messages: this is the formal notice before suspension */
+	int every_days, times;  /* repeated every N days, at most M times in all */
+	int line, column;
+};
+
+struct policy_stage {
+	const char *name;
+	struct policy_cond when;
+	struct policy_action *actions;
+	size_t n_actions;
+	int line;
+};
+
+struct policy_strategy {
+	const char *name;
+	const char **jurisdictions;
+	size_t n_jurisdictions;
+	char currency[4];
+	struct policy_stage *stages;
+	size_t n_stages;
+};
+
+struct policy_campaign {
+	const char *name;
+	const char **jurisdictions;
+	size_t n_jurisdictions;
+	char currency[4];
+	struct policy_cond audience;
+	int has_send_on;
+	int32_t send_on;
+	int32_t deadline;       /* the last day to pay */
+	struct policy_action *notice;
+	size_t n_notice;
+	struct policy_action *after_deadline;
+	size_t n_after_deadline;
+};
+
+struct policy_text {
+	const char *locale;
+	const char *source;     /* as written */
+	const char *compiled;   /* numbered ICU pattern (msgtpl.h) */
+	struct sms_measure sms; /* sms templates: measured on a sample rendering */
+	int line, column;
+};
+
+struct policy_template {
+	const char *name;
+	int channel;            /* enum policy_channel */
+	struct policy_text *texts;
+	size_t n_texts;
+	struct policy_text *subjects; /* e-mail only */
+	size_t n_subjects;
+	int max_segments;       /* sms: 0 = no limit */
+};
+
+struct policy {
+	const char *name;
+	const char *source;     /* the exact text parsed, NUL-terminated */
+	size_t source_len;
+	struct policy_jurisdiction *jurisdictions;
+	size_t n_jurisdictions;
+	struct policy_strategy *strategies;
+	size_t n_strategies;
+	struct policy_campaign *campaigns;
+	size_t n_campaigns;
+	struct policy_template *templates;
+	size_t n_templates;
+	struct policy_arena *arena;
+};
+
+struct policy_diag {
+	int line, column;       /* 1-based */
+	char *message;
+};
+
+struct policy_diags {
+	struct policy_diag *v;
+	size_t n, cap;
+};
+
+#define POLICY_MAX_SOURCE (4u << 20)
+#define POLICY_MAX_DIAGS 1000
+
+/*
+ * Parses text[0..len) (`name` is only used in messages). Returns 0 and a
+ * policy in *out when there is no problem; otherwise -1, *out NULL and
+ * every problem appended to *diags in the order of the text (at most
+ * POLICY_MAX_DIAGS). diags must be zeroed or released before the call.
+ */
+int policy_parse(const char *name, const char *text, size_t len, struct policy **out,
+		 struct policy_diags *diags);
+void policy_free(struct policy *p);
+void policy_diags_release(struct policy_diags *d);
+
+const struct policy_jurisdiction *policy_jurisdiction(const struct policy *p, const char *code);
+const struct policy_template *policy_template(const struct policy *p, const char *name);
+/* The text of a template for a locale: exact tag, else its language ("fr"
+ * for "fr-BI"), else NULL. */
+const struct policy_text *policy_template_text(const struct policy_template *t, const char *locale);
+
+const char *policy_channel_name(int channel);
+
+/* Easter Sunday of a Gregorian year (anonymous Gregorian algorithm). */
+int32_t policy_easter(int year);
+/* Whether `day` is a public holiday of j for a customer in `zone` (may be
+ * NULL) and `segment` (may be NULL). */
+int policy_is_holiday(const struct policy_jurisdiction *j, int32_t day, const char *zone,
+		      const char *segment);
+
+#endif

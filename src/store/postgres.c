@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/custfile.h"
 #include "../core/money.h"
 #include "store_impl.h"
 
@@ -1906,6 +1907,208 @@ out:
 	return rc;
 }
 
+/* ---- the customer file ------------------------------------------------------ */
+
+static void pg_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		out[2 + 2 * i] = digits[p[i] >> 4];
+		out[3 + 2 * i] = digits[p[i] & 15];
+	}
+	out[2 + 2 * n] = '\0';
+}
+
+/* The append proper, inside a transaction. */
+static int pg_file_write(struct pg_store *q, const char *customer_id, const char *account_id,
+			 int64_t at, const char *kind, const char *author, const char *body,
+			 int64_t *seq_out)
+{
+	struct custfile_entry e = {
+		customer_id, 0, at, pg_absent(account_id) ? "" : account_id, kind, author, body
+	};
+	unsigned char prev[CUSTFILE_HASH_BYTES], hash[CUSTFILE_HASH_BYTES], *blob = NULL;
+	char key[24], seq[24], when[24], prev_hex[2 * CUSTFILE_HASH_BYTES + 3];
+	char hash_hex[2 * CUSTFILE_HASH_BYTES + 3];
+	const char *params[9];
+	size_t blob_cap = 0;
+	PGresult *r = NULL;
+	int rc;
+
+	/*
+	 * The customer's row lock serialises appends to one file: a second
+	 * append waits here until the first commits, and its next statement
+	 * (a new snapshot under READ COMMITTED) then sees the entry the first
+	 * wrote. Reading the last entry in this same statement would not: a
+	 * statement that waited for a lock keeps its older snapshot. NO KEY
+	 * UPDATE leaves the foreign-key checks of imports (KEY SHARE) free.
+	 */
+	rc = pg_query(q, "SELECT customer_key FROM customers WHERE customer_id = $1 "
+		      "FOR NO KEY UPDATE", 1, NULL, &customer_id, &r,
+		      "appending to a customer file");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0) {
+		rc = store_set_error(&q->base, STORE_ERR_INPUT, "no customer %s", customer_id);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	params[0] = key;
+	params[1] = pg_absent(account_id) ? NULL : account_id;
+	rc = pg_query(q, "SELECT l.seq, l.hash, (SELECT account_key FROM accounts "
+		      "WHERE account_id = $2 AND customer_key = $1::bigint) "
+		      "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, hash "
+		      "FROM file_entries WHERE customer_key = $1::bigint "
+		      "ORDER BY seq DESC LIMIT 1) AS l ON true", 2, NULL, params, &r,
+		      "appending to a customer file");
+	if (rc != STORE_OK)
+		goto out;
+	if (params[1] != NULL && PQgetisnull(r, 0, 2)) {
+		rc = store_set_error(&q->base, STORE_ERR_INPUT, "no account %s of customer %s",
+				     account_id, customer_id);
+		goto out;
+	}
+	if (PQgetisnull(r, 0, 0)) {
+		e.seq = 1;
+		memcpy(prev, custfile_genesis, CUSTFILE_HASH_BYTES);
+	} else {
+		if (pg_unhex(PQgetvalue(r, 0, 1), &blob, &blob_cap) != CUSTFILE_HASH_BYTES) {
+			rc = store_set_error(&q->base, STORE_ERR_DB, "%s: the file of customer %s "
+					     "is damaged: run `relance verify`", q->url,
+					     customer_id);
+			goto out;
+		}
+		e.seq = pg_i64(r, 0, 0) + 1;
+		memcpy(prev, blob, CUSTFILE_HASH_BYTES);
+	}
+	custfile_hash(&e, prev, hash);
+	pg_fmt_i64(seq, sizeof(seq), e.seq);
+	pg_fmt_i64(when, sizeof(when), at);
+	pg_hex(prev, CUSTFILE_HASH_BYTES, prev_hex);
+	pg_hex(hash, CUSTFILE_HASH_BYTES, hash_hex);
+	params[1] = seq;
+	params[2] = when;
+	params[3] = PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2);
+	params[4] = kind ? kind : "";
+	params[5] = author ? author : "";
+	params[6] = body ? body : "";
+	params[7] = prev_hex;
+	params[8] = hash_hex;
+	{
+		PGresult *ins = NULL;
+
+		rc = pg_query(q, "INSERT INTO file_entries (customer_key, seq, at, account_key, "
+			      "kind, author, body, prev_hash, hash) VALUES ($1::bigint, "
+			      "$2::bigint, $3::bigint, $4::bigint, $5, $6, $7, $8::bytea, $9::bytea)",
+			      9, NULL, params, &ins, "appending to a customer file");
+		PQclear(ins);
+	}
+	if (rc == STORE_OK)
+		*seq_out = e.seq;
+out:
+	PQclear(r);
+	free(blob);
+	return rc;
+}
+
+static int pg_file_append(struct store *s, const char *customer_id, const char *account_id,
+			  int64_t at, const char *kind, const char *author, const char *body,
+			  int64_t *seq_out)
+{
+	struct pg_store *q = pg(s);
+	int own = PQtransactionStatus(q->conn) == PQTRANS_IDLE, rc;
+
+	if (own && (rc = pg_begin(s)) != STORE_OK)
+		return rc;
+	rc = pg_file_write(q, customer_id, account_id, at, kind, author, body, seq_out);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = pg_commit(s);
+		else
+			pg_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+#define PG_FILE_COLUMNS \
+	"SELECT c.customer_id, f.seq, f.at, coalesce(a.account_id, ''), f.kind, f.author, " \
+	"f.body, f.prev_hash, f.hash, f.customer_key "
+
+/*
+ * Pages of PG_PAGE entries, each starting after the last (customer_key,
+ * seq) seen: the primary key serves every page, and callbacks may use the
+ * connection since each page is read whole before they run.
+ */
+static int pg_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx)
+{
+	static const char all[] = PG_FILE_COLUMNS
+		"FROM file_entries f JOIN customers c ON c.customer_key = f.customer_key "
+		"LEFT JOIN accounts a ON a.account_key = f.account_key "
+		"WHERE (f.customer_key, f.seq) > ($1::bigint, $2::bigint) "
+		"ORDER BY f.customer_key, f.seq LIMIT " PG_STR(PG_PAGE);
+	static const char one[] = PG_FILE_COLUMNS
+		"FROM customers c JOIN file_entries f ON f.customer_key = c.customer_key "
+		"LEFT JOIN accounts a ON a.account_key = f.account_key "
+		"WHERE c.customer_id = $1 AND f.seq > $2::bigint "
+		"ORDER BY f.seq LIMIT " PG_STR(PG_PAGE);
+	struct pg_store *q = pg(s);
+	char after_key[24] = "-9223372036854775808", after_seq[24] = "-9223372036854775808";
+	const char *params[2] = { after_key, after_seq };
+	const char *one_params[2] = { customer_id, after_seq };
+	unsigned char *prev = NULL, *hash = NULL;
+	size_t prev_cap = 0, hash_cap = 0;
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	for (;;) {
+		int rows;
+
+		if (customer_id != NULL)
+			rc = pg_query(q, one, 2, NULL, one_params, &r, "reading the customer file");
+		else
+			rc = pg_query(q, all, 2, NULL, params, &r, "reading the customer file");
+		if (rc != STORE_OK)
+			goto out;
+		rows = PQntuples(r);
+		for (int i = 0; i < rows; i++) {
+			long prev_len = pg_unhex(PQgetvalue(r, i, 7), &prev, &prev_cap);
+			long hash_len = pg_unhex(PQgetvalue(r, i, 8), &hash, &hash_cap);
+			struct file_entry_view v = {
+				.customer_id = PQgetvalue(r, i, 0),
+				.seq = pg_i64(r, i, 1),
+				.at = pg_i64(r, i, 2),
+				.account_id = PQgetvalue(r, i, 3),
+				.kind = PQgetvalue(r, i, 4),
+				.author = PQgetvalue(r, i, 5),
+				.body = PQgetvalue(r, i, 6),
+				/* Unreadable hashes go on as empty: they match nothing. */
+				.prev_hash = prev_len > 0 ? prev : NULL,
+				.prev_hash_len = prev_len > 0 ? (size_t)prev_len : 0,
+				.hash = hash_len > 0 ? hash : NULL,
+				.hash_len = hash_len > 0 ? (size_t)hash_len : 0,
+			};
+
+			if ((rc = cb(ctx, &v)) != 0)
+				goto out;
+		}
+		if (rows < PG_PAGE)
+			break;
+		snprintf(after_key, sizeof(after_key), "%s", PQgetvalue(r, rows - 1, 9));
+		snprintf(after_seq, sizeof(after_seq), "%s", PQgetvalue(r, rows - 1, 1));
+		PQclear(r);
+		r = NULL;
+	}
+out:
+	PQclear(r);
+	free(prev);
+	free(hash);
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------------ */
 
 static const struct store_ops pg_ops = {
@@ -1930,6 +2133,8 @@ static const struct store_ops pg_ops = {
 	.accounts_scan = pg_accounts_scan,
 	.services_scan = pg_services_scan,
 	.customer_get = pg_customer_get,
+	.file_append = pg_file_append,
+	.file_scan = pg_file_scan,
 };
 
 static char *pg_strndup(const char *s, size_t n)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/custfile.h"
 #include "../core/money.h"
 #include "store_impl.h"
 
@@ -46,6 +47,9 @@ enum stmt_id {
 	S_LEDGER_INVOICES,
 	S_LEDGER_PAYMENTS,
 	S_LEDGER_CNOTES,
+	S_FILE_ACCOUNT,
+	S_FILE_LAST,
+	S_FILE_INSERT,
 	S_COUNT
 };
 
@@ -134,6 +138,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_LEDGER_CNOTES] =
 		"SELECT account_key, credit_note_id, invoice_id, issued_on, amount "
 		"FROM credit_notes WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
+	[S_FILE_ACCOUNT] =
+		"SELECT account_key FROM accounts WHERE account_id = ?1 AND customer_key = ?2",
+	[S_FILE_LAST] =
+		"SELECT seq, hash FROM file_entries WHERE customer_key = ?1 "
+		"ORDER BY seq DESC LIMIT 1",
+	[S_FILE_INSERT] =
+		"INSERT INTO file_entries (customer_key, seq, at, account_key, kind, author, "
+		"body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 /*
@@ -1448,6 +1460,149 @@ static int sq_customer_get(struct store *s, const char *customer_id,
 	return db_error(q, "reading a customer");
 }
 
+/* ---- the customer file ------------------------------------------------------ */
+
+/* The append proper, inside a transaction. */
+static int sq_file_write(struct sqlite_store *q, const char *customer_id, const char *account_id,
+			 int64_t at, const char *kind, const char *author, const char *body,
+			 int64_t *seq_out)
+{
+	struct custfile_entry e = {
+		customer_id, 0, at, is_absent(account_id) ? "" : account_id, kind, author, body
+	};
+	unsigned char prev[CUSTFILE_HASH_BYTES], hash[CUSTFILE_HASH_BYTES];
+	int64_t customer_key, account_key = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = stmt(q, S_CUSTOMER_KEY)) == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, customer_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		return idle(q, store_set_error(&q->base, STORE_ERR_INPUT, "no customer %s",
+					       customer_id));
+	if (rc != SQLITE_ROW)
+		return db_error(q, "appending to a customer file");
+	customer_key = sqlite3_column_int64(st, 0);
+	if (!is_absent(account_id)) {
+		if ((st = stmt(q, S_FILE_ACCOUNT)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, account_id);
+		sqlite3_bind_int64(st, 2, customer_key);
+		if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+			return idle(q, store_set_error(&q->base, STORE_ERR_INPUT,
+						       "no account %s of customer %s",
+						       account_id, customer_id));
+		if (rc != SQLITE_ROW)
+			return db_error(q, "appending to a customer file");
+		account_key = sqlite3_column_int64(st, 0);
+	}
+	/* The write lock is held since BEGIN IMMEDIATE: nobody can append
+	 * between this read and the insert. */
+	if ((st = stmt(q, S_FILE_LAST)) == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, customer_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != CUSTFILE_HASH_BYTES)
+			return idle(q, store_set_error(&q->base, STORE_ERR_DB,
+						       "%s: the file of customer %s is damaged: "
+						       "run `relance verify`", q->path, customer_id));
+		e.seq = sqlite3_column_int64(st, 0) + 1;
+		memcpy(prev, sqlite3_column_blob(st, 1), CUSTFILE_HASH_BYTES);
+	} else if (rc == SQLITE_DONE) {
+		e.seq = 1;
+		memcpy(prev, custfile_genesis, CUSTFILE_HASH_BYTES);
+	} else {
+		return db_error(q, "appending to a customer file");
+	}
+	custfile_hash(&e, prev, hash);
+	if ((st = stmt(q, S_FILE_INSERT)) == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, customer_key);
+	sqlite3_bind_int64(st, 2, e.seq);
+	sqlite3_bind_int64(st, 3, at);
+	if (account_key != 0)
+		sqlite3_bind_int64(st, 4, account_key);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_text(st, 5, kind);
+	bind_text(st, 6, author);
+	bind_text(st, 7, body);
+	sqlite3_bind_blob(st, 8, prev, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, hash, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
+	if ((rc = step_done(q, st, "appending to a customer file")) != STORE_OK)
+		return rc;
+	*seq_out = e.seq;
+	return idle(q, STORE_OK);
+}
+
+static int sq_file_append(struct store *s, const char *customer_id, const char *account_id,
+			  int64_t at, const char *kind, const char *author, const char *body,
+			  int64_t *seq_out)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	rc = sq_file_write(q, customer_id, account_id, at, kind, author, body, seq_out);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = sq_commit(s);
+		else
+			sq_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+static int sq_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx)
+{
+	/* The primary key (customer_key, seq) serves both orders. */
+	static const char all[] =
+		"SELECT c.customer_id, f.seq, f.at, coalesce(a.account_id, ''), f.kind, "
+		"f.author, f.body, f.prev_hash, f.hash FROM file_entries f "
+		"JOIN customers c ON c.customer_key = f.customer_key "
+		"LEFT JOIN accounts a ON a.account_key = f.account_key "
+		"ORDER BY f.customer_key, f.seq";
+	static const char one[] =
+		"SELECT c.customer_id, f.seq, f.at, coalesce(a.account_id, ''), f.kind, "
+		"f.author, f.body, f.prev_hash, f.hash FROM customers c "
+		"JOIN file_entries f ON f.customer_key = c.customer_key "
+		"LEFT JOIN accounts a ON a.account_key = f.account_key "
+		"WHERE c.customer_id = ?1 ORDER BY f.seq";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, customer_id ? one : all, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "reading the customer file");
+	if (customer_id != NULL)
+		bind_text(st, 1, customer_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct file_entry_view v = {
+			.customer_id = col_text(st, 0),
+			.seq = sqlite3_column_int64(st, 1),
+			.at = sqlite3_column_int64(st, 2),
+			.account_id = col_text(st, 3),
+			.kind = col_text(st, 4),
+			.author = col_text(st, 5),
+			.body = col_text(st, 6),
+		};
+
+		v.prev_hash = sqlite3_column_blob(st, 7);
+		v.prev_hash_len = (size_t)sqlite3_column_bytes(st, 7);
+		v.hash = sqlite3_column_blob(st, 8);
+		v.hash_len = (size_t)sqlite3_column_bytes(st, 8);
+		if ((rc = cb(ctx, &v)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the customer file");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	.engine = "sqlite",
 	.close = sq_close,
@@ -1470,6 +1625,8 @@ static const struct store_ops sqlite_ops = {
 	.accounts_scan = sq_accounts_scan,
 	.services_scan = sq_services_scan,
 	.customer_get = sq_customer_get,
+	.file_append = sq_file_append,
+	.file_scan = sq_file_scan,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

@@ -206,3 +206,15 @@ int store_customer_get(struct store *s, const char *customer_id,
 {
 	return s->ops->customer_get(s, customer_id, cb, ctx);
 }
+
+int store_file_append(struct store *s, const char *customer_id, const char *account_id,
+		      int64_t at, const char *kind, const char *author, const char *body,
+		      int64_t *seq_out)
+{
+	return s->ops->file_append(s, customer_id, account_id, at, kind, author, body, seq_out);
+}
+
+int store_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx)
+{
+	return s->ops->file_scan(s, customer_id, cb, ctx);
+}

@@ -231,4 +231,44 @@ typedef int (*store_customer_cb)(void *ctx, const struct customer_view *v);
 int store_customer_get(struct store *s, const char *customer_id,
 		       store_customer_cb cb, void *ctx);
 
+/* ---- the customer file -------------------------------------------------- */
+
+/*
+ * Appends an entry to the file of `customer_id`: the next seq (1 for the
+ * first), chained by hash to the last entry (custfile.h). account_id is NULL
+ * or "" for an entry about the customer as a whole, else one of the
+ * customer's accounts. *seq_out receives the seq written.
+ *
+ * Call it inside a transaction (store_begin ... store_commit): the entry is
+ * then part of whatever else that transaction writes. Without one it runs in
+ * its own. Concurrent appends to one customer never fork the chain: the
+ * second waits for the first to commit (SQLite: the write lock of BEGIN
+ * IMMEDIATE; PostgreSQL: a row lock on the customer) and reads its entry.
+ *
+ * STORE_ERR_INPUT: unknown customer, or an account that is not one of its.
+ * Nothing ever updates or deletes an entry (the schema refuses it).
+ */
+int store_file_append(struct store *s, const char *customer_id, const char *account_id,
+		      int64_t at, const char *kind, const char *author, const char *body,
+		      int64_t *seq_out);
+
+/* One stored entry, every column as read, so that a chain can be checked. */
+struct file_entry_view {
+	const char *customer_id;
+	int64_t seq, at;
+	const char *account_id;    /* "" when about the customer as a whole */
+	const char *kind, *author, *body;
+	const unsigned char *prev_hash, *hash;
+	size_t prev_hash_len, hash_len;   /* 32 unless the row was damaged */
+};
+typedef int (*store_file_cb)(void *ctx, const struct file_entry_view *e);
+/*
+ * Calls cb for every entry of `customer_id` (NULL: of every customer) in
+ * (customer, seq) order: customers in the order of their database keys (the
+ * order they were first imported), each customer's entries by seq. Streams:
+ * memory does not grow with the file. cb returns as store_ledger_scan's.
+ * An unknown customer has no entries.
+ */
+int store_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx);
+
 #endif

@@ -52,6 +52,10 @@ struct store_ops {
 			     store_service_cb cb, void *ctx);
 	int (*customer_get)(struct store *s, const char *customer_id,
 			    store_customer_cb cb, void *ctx);
+	int (*file_append)(struct store *s, const char *customer_id, const char *account_id,
+			   int64_t at, const char *kind, const char *author, const char *body,
+			   int64_t *seq_out);
+	int (*file_scan)(struct store *s, const char *customer_id, store_file_cb cb, void *ctx);
 };
 
 struct store {

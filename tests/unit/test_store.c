@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/custfile.h"
 #include "../../src/store/store.h"
 
 enum t_engine { T_SQLITE, T_POSTGRES };
@@ -1119,6 +1120,199 @@ STORE_TEST(services_scan_and_customer_get)
 	cr_expect_str_eq(c.lines[0], "C2|Bosco|fr-BI|Africa/Bujumbura|bi||b@example.org|vip");
 	cr_expect_eq(store_customer_get(s, "C404", t_customer, &c), STORE_ERR_INPUT);
 	cr_expect_eq(c.n, 1, "no callback for an unknown customer");
+}
+
+/* ---- the customer file ------------------------------------------------------------ */
+
+/* Every entry scanned: a line of its columns, and each customer's chain checked. */
+struct t_file {
+	char lines[8][256];
+	size_t n;
+	char customer[32];
+	struct custfile_check check;
+	int faults;
+	int64_t stop_at;   /* STORE_STOP after this many entries; 0: never */
+};
+
+static int t_file_entry(void *ctx, const struct file_entry_view *v)
+{
+	struct t_file *f = ctx;
+	struct custfile_entry e = { v->customer_id, v->seq, v->at, v->account_id, v->kind,
+				    v->author, v->body };
+
+	if (strcmp(f->customer, v->customer_id) != 0) {
+		snprintf(f->customer, sizeof(f->customer), "%s", v->customer_id);
+		custfile_check_init(&f->check);
+	}
+	if (custfile_check_next(&f->check, &e, v->prev_hash, v->prev_hash_len, v->hash,
+				v->hash_len) != CUSTFILE_INTACT)
+		f->faults++;
+	if (f->n < 8)
+		snprintf(f->lines[f->n], 256, "%s %lld %lld [%s] %s %s: %s", v->customer_id,
+			 (long long)v->seq, (long long)v->at, v->account_id, v->kind, v->author,
+			 v->body);
+	f->n++;
+	return f->stop_at != 0 && (int64_t)f->n == f->stop_at ? STORE_STOP : 0;
+}
+
+STORE_TEST(file_append_numbers_each_customer_and_chains_by_hash)
+{
+	static struct t_file f;
+	struct store *s = t_ready();
+	int64_t seq = 0;
+	char msg[256];
+
+	t_base(s);
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_assert_eq(store_file_append(s, "C1", "A1", 1721901600, "note", "Ana (service)",
+				       "asked to end her contract", &seq), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_expect_eq(seq, 1);
+	cr_assert_eq(store_file_append(s, "C2", NULL, 1721901660, "note", "Luc", "called",
+				       &seq), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(seq, 1);
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	/* Without a transaction of the caller's: one of its own. */
+	cr_assert_eq(store_file_append(s, "C1", "", 1721901720, "note", "Luc (contracts)",
+				       "asked again: end of contract", &seq), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_expect_eq(seq, 2);
+	cr_assert_eq(store_file_append(s, "C1", "A1", 1721901780, "correction", "Ana (service)",
+				       "corrects entry 1: \"quote\" and\nnewline", &seq), STORE_OK);
+	cr_expect_eq(seq, 3);
+
+	cr_assert_eq(store_file_scan(s, NULL, t_file_entry, &f), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(f.n, 4);
+	cr_expect_str_eq(f.lines[0], "C1 1 1721901600 [A1] note Ana (service): asked to end her contract");
+	cr_expect_str_eq(f.lines[1], "C1 2 1721901720 [] note Luc (contracts): asked again: end of contract");
+	cr_expect_str_eq(f.lines[2], "C1 3 1721901780 [A1] correction Ana (service): corrects entry 1: \"quote\" and\nnewline");
+	cr_expect_str_eq(f.lines[3], "C2 1 1721901660 [] note Luc: called");
+	cr_expect_eq(f.faults, 0, "every chain verifies");
+
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(store_file_scan(s, "C2", t_file_entry, &f), STORE_OK);
+	cr_assert_eq(f.n, 1);
+	cr_expect_str_eq(f.lines[0], "C2 1 1721901660 [] note Luc: called");
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(store_file_scan(s, "C404", t_file_entry, &f), STORE_OK);
+	cr_expect_eq(f.n, 0);
+
+	/* The links as stored: entry 1 after 32 zero bytes, entry 2 after entry 1. */
+	cr_assert_eq(t_exec("SELECT count(*) FROM file_entries f JOIN file_entries g "
+			    "ON g.customer_key = f.customer_key AND g.seq = f.seq + 1 "
+			    "WHERE g.prev_hash = f.hash", msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_str_eq(msg, "2");
+	cr_assert_eq(t_exec("SELECT count(*) FROM file_entries WHERE seq = 1 AND "
+			    "prev_hash = (SELECT prev_hash FROM file_entries f, customers c "
+			    "WHERE c.customer_key = f.customer_key AND c.customer_id = 'C2')",
+			    msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_str_eq(msg, "2");
+	/* Append-only: the schema refuses changes. */
+	cr_expect_neq(t_exec("UPDATE file_entries SET body = 'nothing happened'", msg,
+			     sizeof(msg)), 0);
+	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
+	cr_expect_neq(t_exec("DELETE FROM file_entries", msg, sizeof(msg)), 0);
+	cr_expect_eq(t_count("file_entries"), 4);
+}
+
+STORE_TEST(file_append_refuses_unknown_customer_and_foreign_account)
+{
+	struct store *s = t_ready();
+	int64_t seq = 0;
+
+	t_base(s);
+	cr_expect_eq(store_file_append(s, "C404", NULL, 1, "note", "Ana", "x", &seq),
+		     STORE_ERR_INPUT);
+	cr_expect(strstr(store_errmsg(s), "no customer C404") != NULL, "%s", store_errmsg(s));
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_expect_eq(store_file_append(s, "C1", "A2", 1, "note", "Ana", "x", &seq),
+		     STORE_ERR_INPUT);
+	cr_expect(strstr(store_errmsg(s), "no account A2 of customer C1") != NULL, "%s",
+		  store_errmsg(s));
+	/* A refusal leaves the transaction usable. */
+	cr_assert_eq(store_file_append(s, "C1", "A1", 1, "note", "Ana", "x", &seq), STORE_OK,
+		     "%s", store_errmsg(s));
+	cr_expect_eq(seq, 1);
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_count("file_entries"), 1);
+}
+
+STORE_TEST(file_scan_pages_in_order_and_stops)
+{
+	enum { N = 1203 };
+	static struct t_file f;
+	struct store *s = t_ready();
+	int64_t seq = 0;
+
+	t_base(s);
+	cr_assert_eq(store_begin(s), STORE_OK);
+	for (int i = 0; i < N; i++) {
+		char body[32];
+
+		snprintf(body, sizeof(body), "note %d", i + 1);
+		cr_assert_eq(store_file_append(s, i % 2 ? "C1" : "C2", NULL, 1000 + i, "note",
+					       "Ana", body, &seq), STORE_OK, "%s", store_errmsg(s));
+	}
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(seq, N / 2 + 1, "C2 got the even ones");
+	cr_assert_eq(store_file_scan(s, NULL, t_file_entry, &f), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(f.n, N);
+	cr_expect_eq(f.faults, 0);
+	cr_expect_str_eq(f.lines[0], "C1 1 1001 [] note Ana: note 2");
+	cr_expect_str_eq(f.customer, "C2", "C2 (imported second) comes last");
+	cr_expect_eq(f.check.last_seq, N / 2 + 1);
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(store_file_scan(s, "C2", t_file_entry, &f), STORE_OK);
+	cr_expect_eq(f.n, N / 2 + 1);
+	cr_expect_eq(f.check.last_seq, N / 2 + 1);
+	cr_expect_eq(f.faults, 0);
+	memset(&f, 0, sizeof(f));
+	f.stop_at = 1001;
+	cr_expect_eq(store_file_scan(s, NULL, t_file_entry, &f), STORE_STOP);
+	cr_expect_eq(f.n, 1001);
+}
+
+STORE_TEST(concurrent_appends_do_not_fork_a_chain)
+{
+	enum { KIDS = 3, EACH = 40 };
+	static struct t_file f;
+	struct store *s = t_ready();
+	pid_t kids[KIDS];
+
+	t_base(s);
+	for (int i = 0; i < KIDS; i++) {
+		kids[i] = fork();
+		cr_assert(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct store *k = NULL;
+			char err[512];
+			int64_t seq;
+
+			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+				_exit(10);
+			for (int j = 0; j < EACH; j++) {
+				if (store_begin(k) != STORE_OK ||
+				    store_file_append(k, "C1", NULL, j, "note", "Ana", "x",
+						      &seq) != STORE_OK ||
+				    store_commit(k) != STORE_OK) {
+					fprintf(stderr, "%s\n", store_errmsg(k));
+					_exit(11);
+				}
+			}
+			store_close(k);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < KIDS; i++) {
+		int st = 0;
+
+		cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer %d failed", i);
+	}
+	cr_assert_eq(store_file_scan(s, "C1", t_file_entry, &f), STORE_OK);
+	cr_expect_eq(f.n, KIDS * EACH);
+	cr_expect_eq(f.check.last_seq, KIDS * EACH);
+	cr_expect_eq(f.faults, 0);
 }
 
 /* ---- transactions and imports ---------------------------------------------------- */

@@ -28,8 +28,8 @@ static const struct cmd commands[] = {
 	  "oldest_unpaid_due_on, days_past_due, then currency, customer_id, stage.\n"
 	  "--json writes one JSON object per line instead." },
 	{ "account show", cmd_account_show, "ID [--json]",
-	  "Shows the customer file of one account: customer, services, position at --now\n"
-	  "and the ledger entries." },
+	  "Shows the customer file of one account: customer, services, position at --now,\n"
+	  "the ledger entries, then every entry of the customer's file (notes, corrections)." },
 	{ "summary", cmd_summary, "[--json]",
 	  "Prints accounts, owed and overdue per currency and an ageing table at --now." },
 	{ "policy check", cmd_policy_check, "FILE",
@@ -40,6 +40,16 @@ static const struct cmd commands[] = {
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"
 	  "invoices.csv, payments.csv, credit_notes.csv) over the five jurisdictions into\n"
 	  "DIR. The same arguments always give the same files." },
+	{ "note add", cmd_note_add, "ACCOUNT --author NAME --text TEXT|-",
+	  "Appends a note to the customer file of the account's customer, dated --now.\n"
+	  "--text - reads the text from standard input. Prints the entry's number.\n"
+	  "Notes are never edited or removed: see `relance note correct`." },
+	{ "note correct", cmd_note_correct, "ACCOUNT SEQ --author NAME --text TEXT|-",
+	  "Appends a correction of entry SEQ of the customer's file (\"corrects entry\n"
+	  "SEQ: TEXT\"); the entry corrected stays as it was." },
+	{ "verify", cmd_verify, "",
+	  "Checks the hash chain of every customer file and names, for each broken one,\n"
+	  "the first entry altered, missing or out of chain (exit 1)." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

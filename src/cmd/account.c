@@ -1,7 +1,8 @@
 /*
  * account — `relance account show ID [--json]`: the customer file of one
- * account as an agent reads it: who, which services, what is owed at --now
- * and every ledger entry in the order it took effect.
+ * account as an agent reads it: who, which services, what is owed at --now,
+ * every ledger entry in the order it took effect, then every entry of the
+ * customer file (notes, corrections... of every department) in order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,61 @@ static void show_position_json(struct show_ctx *c, const struct account_summary 
 	fputs("]", stdout);
 }
 
+/* One entry of the customer file: all of the customer's entries are shown,
+ * whichever account they name, since the file is the customer's. */
+static int show_file_entry(void *arg, const struct file_entry_view *e)
+{
+	struct show_ctx *c = arg;
+	char at[INSTANT_TEXT_LEN + 1];
+
+	instant_format(e->at, at);
+	if (c->json) {
+		printf("%s{\"seq\":%lld,\"at\":\"%s\",\"kind\":", c->found++ ? "," : "",
+		       (long long)e->seq, at);
+		out_json(stdout, e->kind);
+		fputs(",\"author\":", stdout);
+		out_json(stdout, e->author);
+		fputs(",\"account_id\":", stdout);
+		if (e->account_id[0])
+			out_json(stdout, e->account_id);
+		else
+			fputs("null", stdout);
+		fputs(",\"body\":", stdout);
+		out_json(stdout, e->body);
+		fputc('}', stdout);
+		return 0;
+	}
+	c->found++;
+	printf("  #%lld %s %s by %s%s%s\n", (long long)e->seq, at, e->kind, e->author,
+	       e->account_id[0] ? ", account " : "", e->account_id);
+	/* The body under its heading, every line indented alike. */
+	for (const char *line = e->body; ; ) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+
+		printf("     %.*s\n", len, line);
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	return 0;
+}
+
+/* The customer file after the ledger: `"file":[...]` or a "File" section. */
+static int show_file(struct show_ctx *c, const char *customer_id)
+{
+	int rc;
+
+	c->found = 0;   /* counts entries from here on */
+	fputs(c->json ? ",\"file\":[" : "\nFile\n", stdout);
+	rc = store_file_scan(c->store, customer_id, show_file_entry, c);
+	if (c->json)
+		fputc(']', stdout);
+	else if (rc == STORE_OK && c->found == 0)
+		puts("  (no entries)");
+	return rc;
+}
+
 static int show_account(void *arg, const struct account_summary *a)
 {
 	struct show_ctx *c = arg;
@@ -289,12 +345,15 @@ static int show_account(void *arg, const struct account_summary *a)
 	if (c->json) {
 		fputs("],", stdout);
 		show_position_json(c, a);
-		fputs("}\n", stdout);
 	} else {
 		if (c->found == 0)
 			puts("Services   (none)");
 		show_position_text(c, a);
 	}
+	if ((rc = show_file(c, a->customer_id)) != STORE_OK)
+		goto failed;
+	if (c->json)
+		fputs("}\n", stdout);
 	c->found = 1;
 	return 0;
 failed:

@@ -62,6 +62,9 @@ int cmd_export_positions(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_account_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_summary(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_generate(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_note_add(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_note_correct(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_verify(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_check(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -401,7 +401,10 @@ static UMessageFormat *open_icu(const char *compiled, const char *locale, char *
 	}
 	fmt = umsg_open(u, ulen, loc, &pe, &st);
 	if (U_FAILURE(st)) {
+		/* ICU may hand back an object along with the error. */
 		snprintf(err, errsize, "ICU refuses the message: %s", u_errorName(st));
+		if (fmt != NULL)
+			umsg_close(fmt);
 		fmt = NULL;
 	}
 out:

@@ -348,13 +348,12 @@ int cmd_verify(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	verify_close(&v);
+	printf("%lld customer%s, %lld entr%s: ", (long long)v.customers,
+	       v.customers == 1 ? "" : "s", (long long)v.entries, v.entries == 1 ? "y" : "ies");
 	if (v.broken == 0) {
-		printf("%lld customers, %lld entries: every chain intact\n",
-		       (long long)v.customers, (long long)v.entries);
+		puts("every chain intact");
 	} else {
-		printf("%lld customers, %lld entries: %lld chain%s broken\n",
-		       (long long)v.customers, (long long)v.entries, (long long)v.broken,
-		       v.broken == 1 ? "" : "s");
+		printf("%lld chain%s broken\n", (long long)v.broken, v.broken == 1 ? "" : "s");
 		status = EXIT_RUNTIME;
 	}
 out:

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/custfile.h"
 #include "../core/money.h"
@@ -1644,25 +1645,42 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 	/* No global memory statistics: they take a mutex on every allocation.
 	 * Only possible before SQLite initialises; later calls change nothing. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errsize, "%s: cannot open: %s", path,
-			 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_busy_timeout(q->db, 10000);
-	sqlite3_extended_result_codes(q->db, 1);
-	/* WAL: readers (the console, exports) never block the writer.
-	 * synchronous=NORMAL in WAL loses no committed transaction on a crash of
-	 * the process, only possibly the last ones on a power loss. */
-	/* page_size applies only to a database not yet written: 8 KiB pages
-	 * mean fewer page splits on the ledger's text keys. */
-	if (sq_exec(q, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; "
-		    "PRAGMA synchronous = NORMAL; "
-		    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY") != STORE_OK) {
-		snprintf(err, errsize, "%s", q->base.err);
-		goto fail;
+	/*
+	 * Processes that open a brand-new file at the same moment race to
+	 * create it and switch it to WAL; the loser can see a transient I/O
+	 * error or a busy lock before any busy handler applies. Such opens are
+	 * tried again a few times with a growing pause.
+	 */
+	for (int attempt = 0;; attempt++) {
+		int code;
+
+		rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errsize, "%s: cannot open: %s", path,
+				 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+			goto fail;
+		}
+		sqlite3_busy_timeout(q->db, 10000);
+		sqlite3_extended_result_codes(q->db, 1);
+		/* WAL: readers (the console, exports) never block the writer.
+		 * synchronous=NORMAL in WAL loses no committed transaction on a
+		 * crash of the process, only possibly the last ones on a power
+		 * loss. page_size applies only to a database not yet written:
+		 * 8 KiB pages mean fewer page splits on the ledger's text keys. */
+		if (sq_exec(q, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; "
+			    "PRAGMA synchronous = NORMAL; "
+			    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY") == STORE_OK)
+			break;
+		code = sqlite3_errcode(q->db) & 0xff;   /* primary code */
+		if (attempt >= 8 || (code != SQLITE_IOERR && code != SQLITE_BUSY &&
+				     code != SQLITE_LOCKED)) {
+			snprintf(err, errsize, "%s", q->base.err);
+			goto fail;
+		}
+		sqlite3_close(q->db);
+		q->db = NULL;
+		usleep((useconds_t)(5000 << attempt));
 	}
 	*out = &q->base;
 	return STORE_OK;

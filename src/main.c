@@ -81,25 +81,6 @@ static int parse_now(struct cmd_ctx *ctx, const char *text, const char *from)
 	return 0;
 }
 
-/* Takes the value of a global option given as "--opt V" or "--opt=V". */
-static int global_option(int argc, char **argv, int *i, const char *name, const char **value)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return 0;
-	if (argv[*i][len] == '=') {
-		*value = argv[*i] + len + 1;
-		return 1;
-	}
-	if (argv[*i][len] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*value = argv[++*i];
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = { 0 };
@@ -117,7 +98,7 @@ int main(int argc, char **argv)
 		int matched = 0;
 
 		for (int k = 0; k < 3 && !matched; k++) {
-			int r = global_option(argc, argv, &i, names[k], slots[k]);
+			int r = cmd_option(argc, argv, &i, names[k], slots[k]);
 
 			if (r < 0) {
 				free(rest);

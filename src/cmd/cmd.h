@@ -42,6 +42,13 @@ int cmd_open_store(struct cmd_ctx *ctx, struct store **out);
 /* Prints "relance: " + message + newline on stderr. Returns `status`. */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * An option "--name V" or "--name=V" at argv[*i]: returns 1 with *value set
+ * (and *i on the value's index), 0 when argv[*i] is another argument, -1 when
+ * the value is missing.
+ */
+int cmd_option(int argc, char **argv, int *i, const char *name, const char **value);
+
 /* Whether argv holds --json (and removes nothing). */
 int cmd_flag(int argc, char **argv, const char *flag);
 

@@ -46,3 +46,21 @@ int cmd_open_store(struct cmd_ctx *ctx, struct store **out)
 	}
 	return 0;
 }
+
+int cmd_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*value = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}

@@ -26,26 +26,6 @@ struct note_args {
 	char *owned_text;   /* --text -: read from standard input */
 };
 
-/* "--name V" or "--name=V" at argv[*i]: 1 and *value set, 0 not this
- * option, -1 the value is missing. */
-static int option(int argc, char **argv, int *i, const char *name, const char **value)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return 0;
-	if (argv[*i][len] == '=') {
-		*value = argv[*i] + len + 1;
-		return 1;
-	}
-	if (argv[*i][len] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*value = argv[++*i];
-	return 1;
-}
-
 /* Reads standard input whole, up to FILE_TEXT_MAX bytes, dropping the final
  * newlines that `echo` and editors add. Returns 0 or an exit status. */
 static int read_stdin(char **out)
@@ -129,10 +109,10 @@ static int parse_note(int argc, char **argv, int want_seq, struct note_args *a,
 
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
-		int r = option(argc, argv, &i, "--author", &a->author);
+		int r = cmd_option(argc, argv, &i, "--author", &a->author);
 
 		if (r == 0)
-			r = option(argc, argv, &i, "--text", &a->text);
+			r = cmd_option(argc, argv, &i, "--text", &a->text);
 		if (r < 0)
 			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
 		if (r > 0)

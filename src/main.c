@@ -36,6 +36,15 @@ static const struct cmd commands[] = {
 	  "Checks a collection policy (docs/policy.md) without storing it. Every problem\n"
 	  "is reported as FILE:LINE:COLUMN: message (exit 2); a valid policy prints a\n"
 	  "summary: jurisdictions, stages, campaigns, templates, SMS encodings and parts." },
+	{ "policy load", cmd_policy_load, "FILE",
+	  "Checks a collection policy exactly as `policy check` does and stores its text\n"
+	  "as the next version (1, 2, 3 ...). A policy with any problem is reported as\n"
+	  "FILE:LINE:COLUMN: message and not stored (exit 2): the last version stays in force." },
+	{ "policy show", cmd_policy_show, "[VERSION]",
+	  "Prints a stored policy version (default: the latest) exactly as it was loaded." },
+	{ "policy list", cmd_policy_list, "",
+	  "Lists the stored policy versions: version, when it was loaded, from which file,\n"
+	  "and its size." },
 	{ "generate", cmd_generate, "DIR [--customers N] [--seed N] [--months N]",
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"
 	  "invoices.csv, payments.csv, credit_notes.csv) over the five jurisdictions into\n"

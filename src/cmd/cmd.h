@@ -73,5 +73,8 @@ int cmd_note_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_note_correct(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_verify(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_check(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

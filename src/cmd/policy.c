@@ -1,16 +1,19 @@
 /*
  * policy — `relance policy check FILE`: parses a collection policy and
  * reports every problem as FILE:LINE:COLUMN: message (exit 2), or prints a
- * short summary of what it holds (exit 0). `policy load` will be this same
- * check followed by storing policy->source as the next version.
+ * short summary of what it holds (exit 0). `policy load FILE` is this same
+ * check followed by storing policy->source as the next version; `policy
+ * show [VERSION]` and `policy list` read the stored versions back.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/caltime.h"
 #include "../core/policy.h"
 #include "../core/sms.h"
+#include "../store/store.h"
 #include "cmd.h"
 
 /* Reads a whole file (or standard input for "-") into a malloc'ed buffer. */
@@ -85,32 +88,144 @@ static void summary(const char *file, const struct policy *p)
 	}
 }
 
-int cmd_policy_check(struct cmd_ctx *ctx, int argc, char **argv)
+/*
+ * Reads and parses `path`. On success *out holds the policy (its source is
+ * the exact text read); otherwise every problem has been printed as
+ * FILE:LINE:COLUMN: message and the exit status to use is returned.
+ */
+static int parse_file(const char *path, struct policy **out)
 {
 	struct policy_diags diags = { 0 };
-	struct policy *p = NULL;
 	char *text = NULL;
 	size_t len = 0;
+	int status = EXIT_OK;
+
+	*out = NULL;
+	if (read_all(path, &text, &len) != 0)
+		return cmd_fail(EXIT_USAGE, "%s: %s", path, strerror(errno));
+	if (policy_parse(path, text, len, out, &diags) != 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "%s:%d:%d: %s\n", path, diags.v[i].line,
+				diags.v[i].column, diags.v[i].message);
+		fprintf(stderr, "%s: %zu problem%s\n", path, diags.n, diags.n == 1 ? "" : "s");
+		status = EXIT_USAGE;
+	}
+	policy_diags_release(&diags);
+	free(text);
+	return status;
+}
+
+static int store_status(struct store *s, int rc)
+{
+	return cmd_fail(rc == STORE_ERR_INPUT ? EXIT_USAGE : EXIT_RUNTIME, "%s", store_errmsg(s));
+}
+
+int cmd_policy_check(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct policy *p = NULL;
 	int status;
 
 	(void)ctx;
 	if (argc != 1)
 		return cmd_fail(EXIT_USAGE, "usage: relance policy check FILE");
-	if (read_all(argv[0], &text, &len) != 0)
-		return cmd_fail(EXIT_USAGE, "%s: %s", argv[0], strerror(errno));
-	if (policy_parse(argv[0], text, len, &p, &diags) != 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s:%d:%d: %s\n", argv[0], diags.v[i].line,
-				diags.v[i].column, diags.v[i].message);
-		fprintf(stderr, "%s: %zu problem%s\n", argv[0], diags.n, diags.n == 1 ? "" : "s");
-		status = EXIT_USAGE;
+	if ((status = parse_file(argv[0], &p)) == EXIT_OK)
+		summary(argv[0], p);
+	policy_free(p);
+	return status;
+}
+
+int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct store *s = NULL;
+	struct policy *p = NULL;
+	int64_t version = 0;
+	int rc, status;
+
+	if (argc != 1)
+		return cmd_fail(EXIT_USAGE, "usage: relance policy load FILE");
+	/* Checked before the database is even opened: a policy with any
+	 * problem never comes near the stored versions. */
+	if ((status = parse_file(argv[0], &p)) != EXIT_OK)
+		goto out;
+	/* The store keeps NUL-terminated text; YAML forbids NUL anyway, but a
+	 * stored version must be the whole text checked, never a prefix. */
+	if (strlen(p->source) != p->source_len) {
+		status = cmd_fail(EXIT_USAGE, "%s: the text holds a NUL byte", argv[0]);
 		goto out;
 	}
-	summary(argv[0], p);
-	status = EXIT_OK;
+	if ((status = cmd_open_store(ctx, &s)) != 0)
+		goto out;
+	if ((rc = store_policy_put(s, argv[0], p->source, ctx->now, &version)) != STORE_OK) {
+		status = store_status(s, rc);
+		goto out;
+	}
+	printf("%s: loaded as policy version %lld\n", argv[0], (long long)version);
 out:
+	store_close(s);
 	policy_free(p);
-	policy_diags_release(&diags);
-	free(text);
+	return status;
+}
+
+/* Writes the stored text exactly as it was loaded. */
+static int show_one(void *ctx, const struct stored_policy *p)
+{
+	(void)ctx;
+	if (fwrite(p->body, 1, p->body_len, stdout) != p->body_len)
+		return STORE_STOP;
+	return 0;
+}
+
+int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct store *s = NULL;
+	int64_t version = 0;
+	int rc, status;
+
+	if (argc > 1)
+		return cmd_fail(EXIT_USAGE, "usage: relance policy show [VERSION]");
+	if (argc == 1) {
+		char *end;
+
+		errno = 0;
+		version = strtoll(argv[0], &end, 10);
+		if (argv[0][0] < '0' || argv[0][0] > '9' || *end != '\0' || errno != 0 ||
+		    version < 1)
+			return cmd_fail(EXIT_USAGE, "'%s' is not a policy version (1, 2, 3 ...)",
+					argv[0]);
+	}
+	if ((status = cmd_open_store(ctx, &s)) != 0)
+		return status;
+	rc = store_policy_get(s, version, show_one, NULL);
+	if (rc == STORE_STOP)
+		status = cmd_fail(EXIT_RUNTIME, "writing the policy: %s", strerror(errno));
+	else if (rc != STORE_OK)
+		status = store_status(s, rc);
+	store_close(s);
+	return status;
+}
+
+static int list_one(void *ctx, const struct stored_policy *p)
+{
+	char at[INSTANT_TEXT_LEN + 1];
+
+	(void)ctx;
+	instant_format(p->loaded_at, at);
+	printf("%lld %s %s %zu bytes\n", (long long)p->version, at, p->source, p->body_len);
+	return 0;
+}
+
+int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct store *s = NULL;
+	int rc, status;
+
+	(void)argv;
+	if (argc != 0)
+		return cmd_fail(EXIT_USAGE, "usage: relance policy list");
+	if ((status = cmd_open_store(ctx, &s)) != 0)
+		return status;
+	if ((rc = store_policy_list(s, list_one, NULL)) != STORE_OK)
+		status = store_status(s, rc);
+	store_close(s);
 	return status;
 }

@@ -2109,6 +2109,129 @@ out:
 	return rc;
 }
 
+/* ---- collection policies ---------------------------------------------------- */
+
+/* The put proper, inside a transaction. */
+static int pg_policy_write(struct pg_store *q, const char *source_name, const char *body,
+			   int64_t loaded_at, int64_t *version)
+{
+	char at[24];
+	const char *params[3] = { at, source_name ? source_name : "", body ? body : "" };
+	PGresult *r = NULL;
+	int rc;
+
+	/*
+	 * max + 1 under a table lock rather than the identity column: a
+	 * sequence skips the numbers of rolled-back loads, and versions are
+	 * meant to read 1, 2, 3. The mode conflicts with itself and with
+	 * inserts but not with reads, so a second load waits here and its
+	 * INSERT (a new snapshot under READ COMMITTED) sees the first's row.
+	 */
+	rc = pg_command(q, "LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE",
+			"storing the policy");
+	if (rc != STORE_OK)
+		return rc;
+	pg_fmt_i64(at, sizeof(at), loaded_at);
+	rc = pg_query(q, "INSERT INTO policies (version, loaded_at, source, body) "
+		      "SELECT coalesce(max(version), 0) + 1, $1::bigint, $2::text, $3::text "
+		      "FROM policies RETURNING version", 3, NULL, params, &r,
+		      "storing the policy");
+	if (rc == STORE_OK)
+		*version = pg_i64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_policy_put(struct store *s, const char *source_name, const char *body,
+			 int64_t loaded_at, int64_t *version)
+{
+	struct pg_store *q = pg(s);
+	int own = PQtransactionStatus(q->conn) == PQTRANS_IDLE, rc;
+
+	if (own && (rc = pg_begin(s)) != STORE_OK)
+		return rc;
+	rc = pg_policy_write(q, source_name, body, loaded_at, version);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = pg_commit(s);
+		else
+			pg_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+static int pg_policy_get(struct store *s, int64_t version, store_policy_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char v[24];
+	const char *param = v;
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(v, sizeof(v), version);
+	if (version == 0)
+		rc = pg_query(q, "SELECT version, loaded_at, source, body FROM policies "
+			      "ORDER BY version DESC LIMIT 1", 0, NULL, NULL, &r,
+			      "reading a policy");
+	else
+		rc = pg_query(q, "SELECT version, loaded_at, source, body FROM policies "
+			      "WHERE version = $1::bigint", 1, NULL, &param, &r,
+			      "reading a policy");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0) {
+		if (version == 0)
+			rc = store_set_error(s, STORE_ERR_INPUT, "no policy loaded yet");
+		else
+			rc = store_set_error(s, STORE_ERR_INPUT, "no policy version %lld",
+					     (long long)version);
+		goto out;
+	}
+	{
+		struct stored_policy p = {
+			.version = pg_i64(r, 0, 0),
+			.loaded_at = pg_i64(r, 0, 1),
+			.source = PQgetvalue(r, 0, 2),
+			.body = PQgetvalue(r, 0, 3),
+			.body_len = (size_t)PQgetlength(r, 0, 3),
+		};
+
+		rc = cb(ctx, &p);
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Read whole before the callbacks run: a few rows, and the callbacks may
+ * then use the connection. */
+static int pg_policy_list(struct store *s, store_policy_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT version, loaded_at, source, octet_length(body) FROM policies "
+		      "ORDER BY version", 0, NULL, NULL, &r, "listing policies");
+	if (rc != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct stored_policy p = {
+			.version = pg_i64(r, i, 0),
+			.loaded_at = pg_i64(r, i, 1),
+			.source = PQgetvalue(r, i, 2),
+			.body = NULL,
+			.body_len = (size_t)pg_i64(r, i, 3),
+		};
+
+		if ((rc = cb(ctx, &p)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------------ */
 
 static const struct store_ops pg_ops = {
@@ -2135,6 +2258,9 @@ static const struct store_ops pg_ops = {
 	.customer_get = pg_customer_get,
 	.file_append = pg_file_append,
 	.file_scan = pg_file_scan,
+	.policy_put = pg_policy_put,
+	.policy_get = pg_policy_get,
+	.policy_list = pg_policy_list,
 };
 
 static char *pg_strndup(const char *s, size_t n)

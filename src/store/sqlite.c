@@ -51,6 +51,9 @@ enum stmt_id {
 	S_FILE_ACCOUNT,
 	S_FILE_LAST,
 	S_FILE_INSERT,
+	S_POLICY_INSERT,
+	S_POLICY_GET,
+	S_POLICY_LATEST,
 	S_COUNT
 };
 
@@ -147,6 +150,16 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FILE_INSERT] =
 		"INSERT INTO file_entries (customer_key, seq, at, account_key, kind, author, "
 		"body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* max + 1 rather than the rowid's choice: the same rule as PostgreSQL's,
+	 * and safe because nobody else writes under the write lock. */
+	[S_POLICY_INSERT] =
+		"INSERT INTO policies (version, loaded_at, source, body) "
+		"SELECT coalesce(max(version), 0) + 1, ?1, ?2, ?3 FROM policies",
+	[S_POLICY_GET] =
+		"SELECT version, loaded_at, source, body FROM policies WHERE version = ?1",
+	[S_POLICY_LATEST] =
+		"SELECT version, loaded_at, source, body FROM policies "
+		"ORDER BY version DESC LIMIT 1",
 };
 
 /*
@@ -1604,6 +1617,105 @@ out:
 	return rc;
 }
 
+/* ---- collection policies ---------------------------------------------------- */
+
+static int sq_policy_put(struct store *s, const char *source_name, const char *body,
+			 int64_t loaded_at, int64_t *version)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc;
+	sqlite3_stmt *st;
+
+	/* BEGIN IMMEDIATE holds the write lock from the read of max(version)
+	 * to the insert: two loads at once cannot both take the same number. */
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	if ((st = stmt(q, S_POLICY_INSERT)) == NULL) {
+		rc = STORE_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, loaded_at);
+	bind_text(st, 2, source_name);
+	bind_text(st, 3, body);
+	if ((rc = step_done(q, st, "storing the policy")) != STORE_OK)
+		goto out;
+	/* version is the table's INTEGER PRIMARY KEY, hence its rowid. */
+	*version = sqlite3_last_insert_rowid(q->db);
+	rc = idle(q, STORE_OK);
+out:
+	if (own) {
+		if (rc == STORE_OK)
+			rc = sq_commit(s);
+		else
+			sq_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+static int sq_policy_get(struct store *s, int64_t version, store_policy_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, version == 0 ? S_POLICY_LATEST : S_POLICY_GET);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	if (version != 0)
+		sqlite3_bind_int64(st, 1, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct stored_policy p = {
+			.version = sqlite3_column_int64(st, 0),
+			.loaded_at = sqlite3_column_int64(st, 1),
+			.source = col_text(st, 2),
+			.body = col_text(st, 3),
+		};
+
+		p.body_len = (size_t)sqlite3_column_bytes(st, 3);
+		rc = cb(ctx, &p);
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(q, "reading a policy");
+	if (version == 0)
+		return store_set_error(s, STORE_ERR_INPUT, "no policy loaded yet");
+	return store_set_error(s, STORE_ERR_INPUT, "no policy version %lld", (long long)version);
+}
+
+static int sq_policy_list(struct store *s, store_policy_cb cb, void *ctx)
+{
+	/* Prepared apart from the cached statements: a callback may use the
+	 * store, and idle() would reset a cached one under this loop. The
+	 * cast counts bytes, not characters. */
+	static const char sql[] =
+		"SELECT version, loaded_at, source, length(CAST(body AS BLOB)) FROM policies "
+		"ORDER BY version";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "listing policies");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct stored_policy p = {
+			.version = sqlite3_column_int64(st, 0),
+			.loaded_at = sqlite3_column_int64(st, 1),
+			.source = col_text(st, 2),
+			.body = NULL,
+			.body_len = (size_t)sqlite3_column_int64(st, 3),
+		};
+
+		if ((rc = cb(ctx, &p)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing policies");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	.engine = "sqlite",
 	.close = sq_close,
@@ -1628,6 +1740,9 @@ static const struct store_ops sqlite_ops = {
 	.customer_get = sq_customer_get,
 	.file_append = sq_file_append,
 	.file_scan = sq_file_scan,
+	.policy_put = sq_policy_put,
+	.policy_get = sq_policy_get,
+	.policy_list = sq_policy_list,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

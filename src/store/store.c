@@ -218,3 +218,19 @@ int store_file_scan(struct store *s, const char *customer_id, store_file_cb cb, 
 {
 	return s->ops->file_scan(s, customer_id, cb, ctx);
 }
+
+int store_policy_put(struct store *s, const char *source_name, const char *body,
+		     int64_t loaded_at, int64_t *version)
+{
+	return s->ops->policy_put(s, source_name, body, loaded_at, version);
+}
+
+int store_policy_get(struct store *s, int64_t version, store_policy_cb cb, void *ctx)
+{
+	return s->ops->policy_get(s, version, cb, ctx);
+}
+
+int store_policy_list(struct store *s, store_policy_cb cb, void *ctx)
+{
+	return s->ops->policy_list(s, cb, ctx);
+}

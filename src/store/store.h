@@ -45,7 +45,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -270,5 +270,41 @@ typedef int (*store_file_cb)(void *ctx, const struct file_entry_view *e);
  * An unknown customer has no entries.
  */
 int store_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx);
+
+
+/* ---- collection policies ------------------------------------------------ */
+
+/*
+ * Policies are versioned, never edited: every action records the version
+ * that decided it (SPEC.md), so a version must mean the same text forever.
+ * The schema refuses UPDATE and DELETE on them.
+ */
+struct stored_policy {
+	int64_t version;        /* 1, 2, 3 ... in the order they were loaded */
+	int64_t loaded_at;      /* instant */
+	const char *source;     /* the name it was loaded from (a file path) */
+	const char *body;       /* the exact text; NULL in store_policy_list */
+	size_t body_len;        /* bytes of the text */
+};
+typedef int (*store_policy_cb)(void *ctx, const struct stored_policy *p);
+/*
+ * Appends `body` (the text exactly as checked) as the next version: one
+ * more than the last, 1 for the first. Concurrent puts get distinct versions
+ * and none is skipped: the second waits for the first to commit (SQLite:
+ * the write lock of BEGIN IMMEDIATE; PostgreSQL: a lock on the table).
+ * Inside a transaction the version is part of it; without one it runs in
+ * its own. *version receives the version written.
+ */
+int store_policy_put(struct store *s, const char *source_name, const char *body,
+		     int64_t loaded_at, int64_t *version);
+/*
+ * Calls cb once with `version`, or with the latest when version is 0.
+ * STORE_ERR_INPUT "no policy version N" / "no policy loaded yet" when there
+ * is no such version. Returns what cb returns otherwise.
+ */
+int store_policy_get(struct store *s, int64_t version, store_policy_cb cb, void *ctx);
+/* Calls cb for every version in version order, without the texts (body NULL,
+ * body_len set). cb returns as store_ledger_scan's. */
+int store_policy_list(struct store *s, store_policy_cb cb, void *ctx);
 
 #endif

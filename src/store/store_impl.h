@@ -56,6 +56,10 @@ struct store_ops {
 			   int64_t at, const char *kind, const char *author, const char *body,
 			   int64_t *seq_out);
 	int (*file_scan)(struct store *s, const char *customer_id, store_file_cb cb, void *ctx);
+	int (*policy_put)(struct store *s, const char *source_name, const char *body,
+			  int64_t loaded_at, int64_t *version);
+	int (*policy_get)(struct store *s, int64_t version, store_policy_cb cb, void *ctx);
+	int (*policy_list)(struct store *s, store_policy_cb cb, void *ctx);
 };
 
 struct store {

@@ -27,6 +27,8 @@
 
 #include "../../src/core/custfile.h"
 #include "../../src/store/store.h"
+/* For the migration scripts themselves: a test builds an old schema with them. */
+#include "../../src/store/store_impl.h"
 
 enum t_engine { T_SQLITE, T_POSTGRES };
 
@@ -320,8 +322,39 @@ STORE_TEST(migrate_from_empty_then_again_is_a_no_op)
 	cr_expect_eq(from, 0);
 	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
 	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
-	cr_expect_eq(from, 1);
+	cr_expect_eq(from, STORE_SCHEMA_VERSION);
 	cr_expect_eq(t_count("schema_version"), 1);
+}
+
+STORE_TEST(version_1_database_migrates_to_2_and_keeps_its_rows)
+{
+	const char *v1 = t_engine == T_SQLITE ? store_sqlite_migrations[0] :
+		store_postgres_migrations[0];
+	char msg[512];
+	int from = -1;
+
+	/* A database as the first release left it: script 001 alone, with a
+	 * policy row written by hand (that release had no `policy load`). */
+	t_store = t_open();
+	cr_assert_eq(t_exec(v1, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(t_exec("INSERT INTO policies (version, loaded_at, source, body) "
+			    "VALUES (1, 1700000000, 'old.yaml', 'name: old')", msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
+	cr_expect(strstr(store_errmsg(t_store), "run `relance init`") != NULL, "%s",
+		  store_errmsg(t_store));
+	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(from, 1);
+	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(t_count("schema_version"), 1);
+	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect_str_eq(msg, "2");
+	/* What 002 adds is in force, and the row of version 1 is still there. */
+	cr_expect_eq(t_exec("DELETE FROM policies", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
+	cr_expect_eq(t_count("policies"), 1);
+	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(from, 2);
 }
 
 STORE_TEST(newer_schema_is_refused_and_left_untouched)
@@ -1313,6 +1346,194 @@ STORE_TEST(concurrent_appends_do_not_fork_a_chain)
 	cr_expect_eq(f.n, KIDS * EACH);
 	cr_expect_eq(f.check.last_seq, KIDS * EACH);
 	cr_expect_eq(f.faults, 0);
+}
+
+/* ---- collection policies --------------------------------------------------------- */
+
+struct t_policies {
+	int n;
+	int64_t version[8], loaded_at[8];
+	char source[8][32], body[8][64];
+	size_t body_len[8];
+	int body_null[8];
+};
+
+static int t_policy(void *ctx, const struct stored_policy *p)
+{
+	struct t_policies *v = ctx;
+
+	cr_assert_lt(v->n, 8);
+	v->version[v->n] = p->version;
+	v->loaded_at[v->n] = p->loaded_at;
+	snprintf(v->source[v->n], sizeof(v->source[0]), "%s", p->source);
+	v->body_null[v->n] = p->body == NULL;
+	snprintf(v->body[v->n], sizeof(v->body[0]), "%s", p->body ? p->body : "");
+	v->body_len[v->n] = p->body_len;
+	v->n++;
+	return 0;
+}
+
+STORE_TEST(policy_versions_count_from_one_and_read_back)
+{
+	static const char *const bodies[3] = {
+		"name: a\n", "name: b # é, ё\n", "name: c\njurisdictions: {}\n"
+	};
+	struct store *s = t_ready();
+	struct t_policies v = { 0 };
+	int64_t version = 0;
+
+	cr_expect_eq(store_policy_get(s, 0, t_policy, &v), STORE_ERR_INPUT);
+	cr_expect_str_eq(store_errmsg(s), "no policy loaded yet");
+	cr_expect_eq(store_policy_list(s, t_policy, &v), STORE_OK);
+	cr_expect_eq(v.n, 0);
+	for (int i = 0; i < 3; i++) {
+		char source[32];
+
+		snprintf(source, sizeof(source), "p%d.yaml", i + 1);
+		cr_assert_eq(store_policy_put(s, source, bodies[i], 1700000000 + i, &version),
+			     STORE_OK, "%s", store_errmsg(s));
+		cr_expect_eq(version, i + 1);
+	}
+
+	cr_assert_eq(store_policy_get(s, 0, t_policy, &v), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.version[0], 3);
+	cr_expect_str_eq(v.body[0], bodies[2]);
+
+	v.n = 0;
+	cr_assert_eq(store_policy_get(s, 2, t_policy, &v), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.version[0], 2);
+	cr_expect_eq(v.loaded_at[0], 1700000001);
+	cr_expect_str_eq(v.source[0], "p2.yaml");
+	cr_expect_str_eq(v.body[0], bodies[1]);
+	cr_expect_eq(v.body_len[0], strlen(bodies[1]));
+
+	v.n = 0;
+	cr_expect_eq(store_policy_get(s, 4, t_policy, &v), STORE_ERR_INPUT);
+	cr_expect_str_eq(store_errmsg(s), "no policy version 4");
+	cr_expect_eq(v.n, 0);
+
+	/* Version order, no texts, their sizes in bytes (é and ё are two each). */
+	cr_assert_eq(store_policy_list(s, t_policy, &v), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(v.n, 3);
+	for (int i = 0; i < 3; i++) {
+		cr_expect_eq(v.version[i], i + 1);
+		cr_expect_eq(v.loaded_at[i], 1700000000 + i);
+		cr_expect(v.body_null[i], "list handed a text for version %d", i + 1);
+		cr_expect_eq(v.body_len[i], strlen(bodies[i]), "version %d: %zu bytes", i + 1,
+			     v.body_len[i]);
+	}
+	cr_expect_eq(t_count("policies"), 3);
+}
+
+static int t_policy_stop(void *ctx, const struct stored_policy *p)
+{
+	(void)p;
+	return ++*(int *)ctx == 2 ? STORE_STOP : 0;
+}
+
+STORE_TEST(policies_cannot_change_and_list_stops)
+{
+	struct store *s = t_ready();
+	int64_t version;
+	char msg[512];
+	int seen = 0;
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(store_policy_put(s, "p.yaml", "name: p\n", 1, &version), STORE_OK,
+			     "%s", store_errmsg(s));
+	cr_expect_eq(store_policy_list(s, t_policy_stop, &seen), STORE_STOP);
+	cr_expect_eq(seen, 2);
+	cr_expect_eq(t_exec("UPDATE policies SET body = 'name: q'", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("DELETE FROM policies WHERE version = 3", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
+	if (t_engine == T_POSTGRES) {
+		cr_expect_eq(t_exec("TRUNCATE policies", msg, sizeof(msg)), -1);
+		cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
+	}
+	cr_expect_eq(t_count("policies"), 3);
+	cr_assert_eq(t_exec("SELECT body FROM policies WHERE version = 3", msg, sizeof(msg)), 0);
+	cr_expect_str_eq(msg, "name: p\n");
+}
+
+STORE_TEST(policy_put_belongs_to_the_open_transaction)
+{
+	struct store *s = t_ready();
+	int64_t version = 0;
+
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_assert_eq(store_policy_put(s, "a.yaml", "name: a\n", 1, &version), STORE_OK,
+		     "%s", store_errmsg(s));
+	cr_expect_eq(version, 1);
+	cr_assert_eq(store_rollback(s), STORE_OK);
+	cr_expect_eq(t_count("policies"), 0);
+	/* The version of a load rolled back is not skipped. */
+	cr_assert_eq(store_policy_put(s, "b.yaml", "name: b\n", 2, &version), STORE_OK,
+		     "%s", store_errmsg(s));
+	cr_expect_eq(version, 1);
+	cr_expect_eq(t_count("policies"), 1);
+}
+
+struct t_policy_run {
+	int n;
+	int64_t expect;
+	int gaps;
+};
+
+static int t_policy_seq(void *ctx, const struct stored_policy *p)
+{
+	struct t_policy_run *r = ctx;
+
+	r->gaps += p->version != r->expect;
+	r->expect = p->version + 1;
+	r->n++;
+	return 0;
+}
+
+STORE_TEST(concurrent_loads_get_distinct_versions)
+{
+	enum { KIDS = 3, EACH = 20 };
+	struct t_policy_run run = { 0, 1, 0 };
+	struct store *s = t_ready();
+	pid_t kids[KIDS];
+
+	for (int i = 0; i < KIDS; i++) {
+		kids[i] = fork();
+		cr_assert(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct store *k = NULL;
+			char err[512];
+			int64_t version, last = 0;
+
+			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+				_exit(10);
+			for (int j = 0; j < EACH; j++) {
+				if (store_policy_put(k, "p.yaml", "name: p\n", j, &version) !=
+				    STORE_OK) {
+					fprintf(stderr, "%s\n", store_errmsg(k));
+					_exit(11);
+				}
+				/* One writer's versions only go up. */
+				if (version <= last)
+					_exit(12);
+				last = version;
+			}
+			store_close(k);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < KIDS; i++) {
+		int st = 0;
+
+		cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "loader %d failed (%d)", i,
+			  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	cr_assert_eq(store_policy_list(s, t_policy_seq, &run), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(run.n, KIDS * EACH);
+	cr_expect_eq(run.gaps, 0, "versions are not 1..%d", KIDS * EACH);
 }
 
 /* ---- transactions and imports ---------------------------------------------------- */

@@ -270,6 +270,11 @@ Test(compliance, brazil_voice_cap_three_in_seven_days)
 	 * leaves the period at 09:00 */
 	expect_defer(&f, local(f.z, "2024-03-11", "08:00"), local(f.z, "2024-03-11", "09:00"),
 		     "cap voice 3/7d");
+	/* a call on Friday 19:00 whose cap frees on Saturday waits for
+	 * Monday: the window made the last move */
+	h[0].at = local(f.z, "2024-03-09", "10:00") - 7 * 86400;
+	expect_defer(&f, local(f.z, "2024-03-08", "19:00"), local(f.z, "2024-03-11", "08:00"),
+		     "window");
 	/* an SMS is not a call: only `any` 2/1d counts it, and that is free */
 	f.q.action.kind = POLICY_ACT_SMS;
 	expect_allow(&f, local(f.z, "2024-03-11", "08:00"));

@@ -705,3 +705,26 @@ Test(compliance, next_is_the_first_allowed_moment, .timeout = 120)
 	for (int i = 0; i < 5; i++)
 		policy_free(p[i]);
 }
+
+Test(compliance, window_start_in_a_dst_gap_moves_forward)
+{
+	struct fixture f;
+	struct policy_jurisdiction j;
+	struct policy_window night = { 2 * 60 + 30, 4 * 60 };
+
+	fixture_init(&f, "france-isp", "FR", POLICY_ACT_EMAIL);
+	j = *f.q.j;
+	j.windows[6] = &night;   /* Sundays 02:30-04:00 */
+	j.n_windows[6] = 1;
+	j.n_caps = 0;
+	f.q.j = &j;
+	/* Paris, Sunday 31 March 2024: 02:00 CET jumps to 03:00 CEST, so
+	 * 02:30 does not exist and the window opens at 03:30 CEST */
+	expect_defer(&f, local(f.z, "2024-03-30", "19:00"), local(f.z, "2024-03-31", "03:30"),
+		     "window");
+	cr_assert_eq(local(f.z, "2024-03-31", "03:30") - local(f.z, "2024-03-31", "02:30"), 0);
+	/* a week later the window opens at 02:30 as written */
+	expect_defer(&f, local(f.z, "2024-04-06", "19:00"), local(f.z, "2024-04-07", "02:30"),
+		     "window");
+	policy_free(f.p);
+}

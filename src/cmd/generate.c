@@ -77,7 +77,7 @@ struct gen_juris {
 static struct gen_juris gen_juris[] = {
 	{ "BI", "Africa/Bujumbura", "fr-BI", "rn-BI", "BIF", "mobile", "webhook", "example.bi",
 	  120, 30, 300,
-	  { { "Jean", "jean" }, { "Marie", "marie" }, { "Claude", "claude" }, { "Aline", "aline" },
+	  { { "Jean", "jean" }, { "Marie", "marie" }, { "Claire", "claire" }, { "Aline", "aline" },
 	    { "Eric", "eric" }, { "Diane", "diane" }, { "Pacifique", "pacifique" },
 	    { "Gloriose", "gloriose" }, { "Évariste", "evariste" }, { "Ange", "ange" },
 	    { "Béatrice", "beatrice" }, { "Fabrice", "fabrice" }, { "Jeanine", "jeanine" },

@@ -2232,6 +2232,346 @@ out:
 	return rc;
 }
 
+/* ---- cases ------------------------------------------------------------------ */
+
+#define PG_CASE_COLUMNS \
+	"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), " \
+	"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807) FROM cases "
+
+static void pg_case_view(const PGresult *r, int i, struct case_row *c)
+{
+	c->account_key = pg_i64(r, i, 0);
+	c->stage = PQgetvalue(r, i, 1);
+	c->stage_since = pg_i64(r, i, 2);
+	c->policy_version = pg_i64(r, i, 3);
+	c->rule = PQgetvalue(r, i, 4);
+	c->next_check_at = pg_i64(r, i, 5);
+}
+
+static int pg_case_get(struct store *s, int64_t account_key, store_case_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char key[24];
+	const char *param = key;
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(key, sizeof(key), account_key);
+	rc = pg_query(q, PG_CASE_COLUMNS "WHERE account_key = $1::bigint", 1, NULL, &param,
+		      &r, "reading a case");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		struct case_row c;
+
+		pg_case_view(r, 0, &c);
+		rc = cb(ctx, &c);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * One statement for the batch. A key repeated in the batch keeps its last
+ * row (the row-after-row rule): DISTINCT ON picks it, because ON CONFLICT
+ * DO UPDATE may not touch one row twice in a statement.
+ */
+static int pg_cases_put(struct store *s, const struct case_row *rows, size_t n)
+{
+	static const char sql[] =
+		"INSERT INTO cases (account_key, stage, stage_since, policy_version, rule, "
+		"next_check_at) SELECT DISTINCT ON (k) k, st, ss, pv, ru, nc FROM unnest("
+		"$1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], "
+		"$6::bigint[]) WITH ORDINALITY AS u(k, st, ss, pv, ru, nc, ord) "
+		"ORDER BY k, ord DESC ON CONFLICT (account_key) DO UPDATE SET "
+		"stage = excluded.stage, stage_since = excluded.stage_since, "
+		"policy_version = excluded.policy_version, rule = excluded.rule, "
+		"next_check_at = excluded.next_check_at";
+	struct pg_store *q = pg(s);
+	struct pg_arr arr[6];
+	const char *params[6];
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	memset(arr, 0, sizeof(arr));
+	if (n == 0)
+		return STORE_OK;
+	for (int j = 0; j < 6; j++)
+		pg_arr_begin(&arr[j]);
+	for (size_t i = 0; i < n; i++) {
+		const struct case_row *c = &rows[i];
+
+		pg_arr_int(&arr[0], c->account_key);
+		pg_arr_req(&arr[1], c->stage);
+		pg_arr_int(&arr[2], c->stage_since);
+		if (c->policy_version != 0)
+			pg_arr_int(&arr[3], c->policy_version);
+		else
+			pg_arr_null(&arr[3]);
+		pg_arr_opt(&arr[4], c->rule);
+		if (c->next_check_at != STORE_NEVER)
+			pg_arr_int(&arr[5], c->next_check_at);
+		else
+			pg_arr_null(&arr[5]);
+	}
+	for (int j = 0; j < 6; j++) {
+		if ((params[j] = pg_arr_end(&arr[j])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+	}
+	rc = pg_query(q, sql, 6, NULL, params, &r, "storing cases");
+out:
+	PQclear(r);
+	pg_arrs_free(arr, 6);
+	return rc;
+}
+
+/* Pages after the last key seen: callbacks may use the connection (to
+ * rewrite the rows listed), since each page is read whole first. */
+static int pg_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx)
+{
+	static const char sql[] = PG_CASE_COLUMNS
+		"WHERE account_key > $1::bigint AND next_check_at <= $2::bigint "
+		"ORDER BY account_key LIMIT " PG_STR(PG_PAGE);
+	struct pg_store *q = pg(s);
+	char after[24] = "-9223372036854775808", at[24];
+	const char *params[2] = { after, at };
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	pg_fmt_i64(at, sizeof(at), now);
+	for (;;) {
+		int rows;
+
+		if ((rc = pg_query(q, sql, 2, NULL, params, &r, "listing due cases")) != STORE_OK)
+			goto out;
+		rows = PQntuples(r);
+		for (int i = 0; i < rows; i++) {
+			struct case_row c;
+
+			pg_case_view(r, i, &c);
+			if ((rc = cb(ctx, &c)) != 0)
+				goto out;
+		}
+		if (rows < PG_PAGE)
+			break;
+		snprintf(after, sizeof(after), "%s", PQgetvalue(r, rows - 1, 0));
+		PQclear(r);
+		r = NULL;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* ---- the outbox ------------------------------------------------------------- */
+
+/*
+ * One statement for the batch; RETURNING names the keys that went in.
+ * A key repeated in the batch is inserted once, from its first row (DO
+ * NOTHING skips the later ones), so that first row is the NEW one.
+ */
+static int pg_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
+			 struct store_outcome *out)
+{
+	static const char sql[] =
+		"INSERT INTO outbox (idempotency_key, account_key, channel, action, due_at, "
+		"payload, policy_version, rule, created_at) SELECT * FROM unnest("
+		"$1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], "
+		"$7::bigint[], $8::text[], $9::bigint[]) "
+		"ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key";
+	struct pg_store *q = pg(s);
+	struct pg_arr arr[9];
+	const char *params[9];
+	struct pg_map map;
+	size_t *first = NULL;
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	memset(arr, 0, sizeof(arr));
+	if (n == 0)
+		return STORE_OK;
+	if (pg_map_init(&map, n) != 0 || (first = malloc(n * sizeof(*first))) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	for (int j = 0; j < 9; j++)
+		pg_arr_begin(&arr[j]);
+	for (size_t i = 0; i < n; i++) {
+		const struct outbox_row *o = &rows[i];
+		size_t seen = map.n, d = pg_map_add(&map, o->idempotency_key);
+
+		if (map.n > seen)
+			first[d] = i;
+		out[i].put = STORE_PUT_SAME;
+		out[i].line = 0;
+		out[i].what = NULL;
+		pg_arr_req(&arr[0], o->idempotency_key);
+		pg_arr_int(&arr[1], o->account_key);
+		pg_arr_req(&arr[2], o->channel);
+		pg_arr_req(&arr[3], o->action);
+		pg_arr_int(&arr[4], o->due_at);
+		pg_arr_req(&arr[5], o->payload ? o->payload : "{}");
+		if (o->policy_version != 0)
+			pg_arr_int(&arr[6], o->policy_version);
+		else
+			pg_arr_null(&arr[6]);
+		pg_arr_opt(&arr[7], o->rule);
+		pg_arr_int(&arr[8], o->created_at);
+	}
+	for (int j = 0; j < 9; j++) {
+		if ((params[j] = pg_arr_end(&arr[j])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+	}
+	if ((rc = pg_query(q, sql, 9, NULL, params, &r, "queueing actions")) != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long d = pg_map_find(&map, PQgetvalue(r, i, 0));
+
+		if (d >= 0)
+			out[first[d]].put = STORE_PUT_NEW;
+	}
+out:
+	PQclear(r);
+	pg_arrs_free(arr, 9);
+	pg_map_free(&map);
+	free(first);
+	return rc;
+}
+
+static void pg_outbox_view(const PGresult *r, int i, struct outbox_view *v)
+{
+	v->outbox_id = pg_i64(r, i, 0);
+	v->idempotency_key = PQgetvalue(r, i, 1);
+	v->account_key = pg_i64(r, i, 2);
+	v->channel = PQgetvalue(r, i, 3);
+	v->action = PQgetvalue(r, i, 4);
+	v->due_at = pg_i64(r, i, 5);
+	v->payload = PQgetvalue(r, i, 6);
+	v->policy_version = pg_i64(r, i, 7);
+	v->rule = PQgetvalue(r, i, 8);
+	v->state = PQgetvalue(r, i, 9);
+	v->lease_owner = PQgetvalue(r, i, 10);
+	v->lease_until = pg_i64(r, i, 11);
+	v->attempts = pg_i64(r, i, 12);
+	v->created_at = pg_i64(r, i, 13);
+	v->done_at = pg_i64(r, i, 14);
+	v->outcome = PQgetvalue(r, i, 15);
+}
+
+/*
+ * One statement, committed on its own before any callback. The inner
+ * SELECT locks the rows it picks and skips rows another claimer has locked,
+ * so concurrent claimers take disjoint sets without waiting for each other;
+ * a row another claimer took and committed in between fails the re-check
+ * of the WHERE clause on its new version and is left out.
+ */
+static int pg_outbox_claim(struct store *s, const char *worker, int64_t now,
+			   int64_t lease_until, size_t max, store_outbox_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"WITH c AS (UPDATE outbox SET state = 'claimed', lease_owner = $1, "
+		"lease_until = $3::bigint, attempts = attempts + 1 "
+		"WHERE outbox_id IN (SELECT outbox_id FROM outbox "
+		"WHERE (state = 'pending' AND due_at <= $2::bigint) "
+		"OR (state = 'claimed' AND lease_until < $2::bigint) "
+		"ORDER BY due_at, outbox_id LIMIT $4::bigint FOR UPDATE SKIP LOCKED) "
+		"RETURNING " STORE_OUTBOX_COLUMNS ") SELECT * FROM c ORDER BY due_at, outbox_id";
+	struct pg_store *q = pg(s);
+	char at[24], until[24], lim[24];
+	const char *params[4] = { worker, at, until, lim };
+	PGresult *r = NULL;
+	int rc;
+
+	if (PQtransactionStatus(q->conn) != PQTRANS_IDLE)
+		return store_set_error(s, STORE_ERR_INPUT, "%s: claiming the outbox: a "
+				       "transaction is open", q->url);
+	pg_fmt_i64(at, sizeof(at), now);
+	pg_fmt_i64(until, sizeof(until), lease_until);
+	pg_fmt_i64(lim, sizeof(lim), max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	if ((rc = pg_query(q, sql, 4, NULL, params, &r, "claiming the outbox")) != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct outbox_view v;
+
+		pg_outbox_view(r, i, &v);
+		if ((rc = cb(ctx, &v)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
+			    const char *state, const char *outcome, int64_t at, int64_t due_at)
+{
+	static const char sql[] = STORE_OUTBOX_FINISH("$1::bigint", "$2::text", "$3::text",
+						      "$4::bigint", "$5::text", "$6::bigint");
+	struct pg_store *q = pg(s);
+	char id[24], when[24], due[24];
+	const char *params[6] = { id, worker, state, when, outcome, due };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(id, sizeof(id), outbox_id);
+	pg_fmt_i64(when, sizeof(when), at);
+	pg_fmt_i64(due, sizeof(due), due_at);
+	if ((rc = pg_query(q, sql, 6, NULL, params, &r, "finishing an action")) != STORE_OK)
+		goto out;
+	if (strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "outbox row %lld: lease lost: not "
+				     "claimed by %s any more", (long long)outbox_id, worker);
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Pages after the last (due_at, outbox_id) seen, as pg_file_scan. */
+static int pg_outbox_scan(struct store *s, int64_t account_key, unsigned states,
+			  store_outbox_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+		"WHERE (due_at, outbox_id) > ($1::bigint, $2::bigint) "
+		"AND ($3::bigint = 0 OR account_key = $3::bigint) "
+		"AND ($4::int & " STORE_OUTBOX_STATE_BIT ") <> 0 "
+		"ORDER BY due_at, outbox_id LIMIT " PG_STR(PG_PAGE);
+	struct pg_store *q = pg(s);
+	char after_due[24] = "-9223372036854775808", after_id[24] = "-9223372036854775808";
+	char key[24], mask[24];
+	const char *params[4] = { after_due, after_id, key, mask };
+	PGresult *r = NULL;
+	int rc = STORE_OK;
+
+	pg_fmt_i64(key, sizeof(key), account_key);
+	pg_fmt_i64(mask, sizeof(mask), (int64_t)states);
+	for (;;) {
+		int rows;
+
+		if ((rc = pg_query(q, sql, 4, NULL, params, &r, "listing the outbox")) != STORE_OK)
+			goto out;
+		rows = PQntuples(r);
+		for (int i = 0; i < rows; i++) {
+			struct outbox_view v;
+
+			pg_outbox_view(r, i, &v);
+			if ((rc = cb(ctx, &v)) != 0)
+				goto out;
+		}
+		if (rows < PG_PAGE)
+			break;
+		snprintf(after_due, sizeof(after_due), "%s", PQgetvalue(r, rows - 1, 5));
+		snprintf(after_id, sizeof(after_id), "%s", PQgetvalue(r, rows - 1, 0));
+		PQclear(r);
+		r = NULL;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------------ */
 
 static const struct store_ops pg_ops = {
@@ -2261,6 +2601,13 @@ static const struct store_ops pg_ops = {
 	.policy_put = pg_policy_put,
 	.policy_get = pg_policy_get,
 	.policy_list = pg_policy_list,
+	.case_get = pg_case_get,
+	.cases_put = pg_cases_put,
+	.cases_due = pg_cases_due,
+	.outbox_put = pg_outbox_put,
+	.outbox_claim = pg_outbox_claim,
+	.outbox_finish = pg_outbox_finish,
+	.outbox_scan = pg_outbox_scan,
 };
 
 static char *pg_strndup(const char *s, size_t n)

@@ -54,6 +54,11 @@ enum stmt_id {
 	S_POLICY_INSERT,
 	S_POLICY_GET,
 	S_POLICY_LATEST,
+	S_CASE_GET,
+	S_CASE_PUT,
+	S_OUTBOX_INSERT,
+	S_OUTBOX_CLAIM,
+	S_OUTBOX_FINISH,
 	S_COUNT
 };
 
@@ -160,6 +165,30 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POLICY_LATEST] =
 		"SELECT version, loaded_at, source, body FROM policies "
 		"ORDER BY version DESC LIMIT 1",
+	[S_CASE_GET] =
+		"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), "
+		"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807) "
+		"FROM cases WHERE account_key = ?1",
+	[S_CASE_PUT] =
+		"INSERT INTO cases (account_key, stage, stage_since, policy_version, rule, "
+		"next_check_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_key) "
+		"DO UPDATE SET stage = excluded.stage, stage_since = excluded.stage_since, "
+		"policy_version = excluded.policy_version, rule = excluded.rule, "
+		"next_check_at = excluded.next_check_at",
+	[S_OUTBOX_INSERT] =
+		"INSERT INTO outbox (idempotency_key, account_key, channel, action, due_at, "
+		"payload, policy_version, rule, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+		"ON CONFLICT (idempotency_key) DO NOTHING",
+	/* The OR is two index probes at best: pending rows through the
+	 * partial index, expired leases among the few claimed rows. */
+	[S_OUTBOX_CLAIM] =
+		"UPDATE outbox SET state = 'claimed', lease_owner = ?1, lease_until = ?3, "
+		"attempts = attempts + 1 WHERE outbox_id IN (SELECT outbox_id FROM outbox "
+		"WHERE (state = 'pending' AND due_at <= ?2) "
+		"OR (state = 'claimed' AND lease_until < ?2) "
+		"ORDER BY due_at, outbox_id LIMIT ?4) RETURNING " STORE_OUTBOX_COLUMNS,
+	[S_OUTBOX_FINISH] = STORE_OUTBOX_FINISH("?1", "?2", "?3", "?4", "?5", "?6"),
 };
 
 /*
@@ -1716,6 +1745,375 @@ out:
 	return rc;
 }
 
+/* ---- cases ------------------------------------------------------------------ */
+
+static int sq_case_get(struct store *s, int64_t account_key, store_case_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CASE_GET);
+	struct case_row c = { 0 };
+	char *stage = NULL, *rule = NULL;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, account_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, STORE_OK);
+	if (rc != SQLITE_ROW)
+		return db_error(q, "reading a case");
+	/* Copied: cb may use the store, which resets the cached statement. */
+	stage = strdup(col_text(st, 1));
+	rule = strdup(col_text(st, 4));
+	if (stage == NULL || rule == NULL) {
+		rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+		goto out;
+	}
+	c.account_key = sqlite3_column_int64(st, 0);
+	c.stage = stage;
+	c.stage_since = sqlite3_column_int64(st, 2);
+	c.policy_version = sqlite3_column_int64(st, 3);
+	c.rule = rule;
+	c.next_check_at = sqlite3_column_int64(st, 5);
+	idle(q, STORE_OK);
+	rc = cb(ctx, &c);
+out:
+	free(stage);
+	free(rule);
+	return rc;
+}
+
+static int sq_cases_put(struct store *s, const struct case_row *rows, size_t n)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc = STORE_OK;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		const struct case_row *r = &rows[i];
+		sqlite3_stmt *st = stmt(q, S_CASE_PUT);
+
+		if (st == NULL) {
+			rc = STORE_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, r->account_key);
+		bind_text(st, 2, r->stage);
+		sqlite3_bind_int64(st, 3, r->stage_since);
+		if (r->policy_version != 0)
+			sqlite3_bind_int64(st, 4, r->policy_version);
+		bind_opt(st, 5, r->rule);
+		if (r->next_check_at != STORE_NEVER)
+			sqlite3_bind_int64(st, 6, r->next_check_at);
+		rc = step_done(q, st, "storing a case");
+	}
+	rc = idle(q, rc);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = sq_commit(s);
+		else
+			sq_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+#define SQ_PAGE 1000
+
+/*
+ * Due cases are read a page at a time into memory, each page from a fresh
+ * statement after the last key seen: the callbacks typically rewrite the
+ * very rows being listed, which a statement still stepping over the table
+ * might then meet again or skip.
+ */
+static int sq_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), "
+		"coalesce(rule, ''), next_check_at FROM cases "
+		"WHERE account_key > ?1 AND next_check_at <= ?2 "
+		"ORDER BY account_key LIMIT ?3";
+	struct sqlite_store *q = sq(s);
+	struct case_row *page = calloc(SQ_PAGE, sizeof(*page));
+	sqlite3_stmt *st = NULL;
+	int64_t after = INT64_MIN;
+	size_t n = 0;
+	int rc = STORE_OK;
+
+	if (page == NULL)
+		return store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "listing due cases");
+		goto out;
+	}
+	for (;;) {
+		int step = SQLITE_DONE;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, after);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int(st, 3, SQ_PAGE);
+		while (n < SQ_PAGE && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			struct case_row *c = &page[n++];
+
+			c->account_key = sqlite3_column_int64(st, 0);
+			c->stage = strdup(col_text(st, 1));
+			c->stage_since = sqlite3_column_int64(st, 2);
+			c->policy_version = sqlite3_column_int64(st, 3);
+			c->rule = strdup(col_text(st, 4));
+			c->next_check_at = sqlite3_column_int64(st, 5);
+			if (c->stage == NULL || c->rule == NULL) {
+				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path);
+				goto out;
+			}
+		}
+		if (n < SQ_PAGE && step != SQLITE_DONE) {
+			rc = db_error(q, "listing due cases");
+			goto out;
+		}
+		sqlite3_reset(st);   /* no read snapshot held while cb writes */
+		for (size_t i = 0; i < n; i++)
+			if ((rc = cb(ctx, &page[i])) != 0)
+				goto out;
+		if (n < SQ_PAGE)
+			break;
+		after = page[n - 1].account_key;
+		for (size_t i = 0; i < n; i++) {
+			free((char *)page[i].stage);
+			free((char *)page[i].rule);
+		}
+		n = 0;
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free((char *)page[i].stage);
+		free((char *)page[i].rule);
+	}
+	free(page);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- the outbox ------------------------------------------------------------- */
+
+static int sq_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
+			 struct store_outcome *out)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc = STORE_OK;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		const struct outbox_row *r = &rows[i];
+		sqlite3_stmt *st = stmt(q, S_OUTBOX_INSERT);
+
+		if (st == NULL) {
+			rc = STORE_ERR_DB;
+			break;
+		}
+		bind_text(st, 1, r->idempotency_key);
+		sqlite3_bind_int64(st, 2, r->account_key);
+		bind_text(st, 3, r->channel);
+		bind_text(st, 4, r->action);
+		sqlite3_bind_int64(st, 5, r->due_at);
+		bind_text(st, 6, r->payload ? r->payload : "{}");
+		if (r->policy_version != 0)
+			sqlite3_bind_int64(st, 7, r->policy_version);
+		bind_opt(st, 8, r->rule);
+		sqlite3_bind_int64(st, 9, r->created_at);
+		if ((rc = step_done(q, st, "queueing an action")) != STORE_OK)
+			break;
+		/* DO NOTHING changes no row when the key is known. */
+		out[i].put = sqlite3_changes(q->db) == 1 ? STORE_PUT_NEW : STORE_PUT_SAME;
+		out[i].line = 0;
+		out[i].what = NULL;
+	}
+	rc = idle(q, rc);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = sq_commit(s);
+		else
+			sq_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+/* The view of the STORE_OUTBOX_COLUMNS of the current row, borrowed. */
+static void sq_outbox_view(sqlite3_stmt *st, struct outbox_view *v)
+{
+	v->outbox_id = sqlite3_column_int64(st, 0);
+	v->idempotency_key = col_text(st, 1);
+	v->account_key = sqlite3_column_int64(st, 2);
+	v->channel = col_text(st, 3);
+	v->action = col_text(st, 4);
+	v->due_at = sqlite3_column_int64(st, 5);
+	v->payload = col_text(st, 6);
+	v->policy_version = sqlite3_column_int64(st, 7);
+	v->rule = col_text(st, 8);
+	v->state = col_text(st, 9);
+	v->lease_owner = col_text(st, 10);
+	v->lease_until = sqlite3_column_int64(st, 11);
+	v->attempts = sqlite3_column_int64(st, 12);
+	v->created_at = sqlite3_column_int64(st, 13);
+	v->done_at = sqlite3_column_int64(st, 14);
+	v->outcome = col_text(st, 15);
+}
+
+/* The strings of a view, in one allocation so that one free releases them. */
+static int sq_outbox_keep(struct outbox_view *v)
+{
+	const char **f[] = {
+		&v->idempotency_key, &v->channel, &v->action, &v->payload, &v->rule,
+		&v->state, &v->lease_owner, &v->outcome,
+	};
+	size_t len = 0;
+	char *p;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		len += strlen(*f[i]) + 1;
+	if ((p = malloc(len)) == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		size_t n = strlen(*f[i]) + 1;
+
+		memcpy(p, *f[i], n);
+		*f[i] = p;
+		p += n;
+	}
+	return 0;
+}
+
+static int sq_outbox_order(const void *a, const void *b)
+{
+	const struct outbox_view *x = a, *y = b;
+
+	if (x->due_at != y->due_at)
+		return x->due_at < y->due_at ? -1 : 1;
+	return (x->outbox_id > y->outbox_id) - (x->outbox_id < y->outbox_id);
+}
+
+/*
+ * The claim runs under BEGIN IMMEDIATE, which makes it exclusive among
+ * processes sharing the file; its rows are copied out and the claim
+ * committed before the first callback, so that a worker killed inside a
+ * callback leaves claimed rows (reclaimable after their lease), never an
+ * open transaction that would hand them out again at once.
+ */
+static int sq_outbox_claim(struct store *s, const char *worker, int64_t now,
+			   int64_t lease_until, size_t max, store_outbox_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	struct outbox_view *got = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, step;
+
+	if (q->in_tx)
+		return store_set_error(s, STORE_ERR_INPUT, "%s: claiming the outbox: a "
+				       "transaction is open", q->path);
+	if ((rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	if ((st = stmt(q, S_OUTBOX_CLAIM)) == NULL) {
+		rc = STORE_ERR_DB;
+		goto out;
+	}
+	bind_text(st, 1, worker);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, lease_until);
+	sqlite3_bind_int64(st, 4, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap && grow((void **)&got, &cap, n + 1, sizeof(*got)) != 0) {
+			rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path));
+			goto out;
+		}
+		sq_outbox_view(st, &got[n]);
+		if (sq_outbox_keep(&got[n]) != 0) {
+			rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path));
+			goto out;
+		}
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(q, "claiming the outbox");
+		goto out;
+	}
+	rc = idle(q, STORE_OK);
+out:
+	if (rc == STORE_OK) {
+		rc = sq_commit(s);
+	} else {
+		sq_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	if (rc == STORE_OK) {
+		/* RETURNING comes in no defined order. */
+		if (n > 1)
+			qsort(got, n, sizeof(*got), sq_outbox_order);
+		for (size_t i = 0; i < n && rc == STORE_OK; i++)
+			rc = cb(ctx, &got[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free((char *)got[i].idempotency_key);
+	free(got);
+	return rc;
+}
+
+static int sq_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
+			    const char *state, const char *outcome, int64_t at, int64_t due_at)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_OUTBOX_FINISH);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	bind_text(st, 2, worker);
+	bind_text(st, 3, state);
+	sqlite3_bind_int64(st, 4, at);
+	bind_text(st, 5, outcome);
+	sqlite3_bind_int64(st, 6, due_at);
+	if ((rc = step_done(q, st, "finishing an action")) != STORE_OK)
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "outbox row %lld: lease "
+					       "lost: not claimed by %s any more",
+					       (long long)outbox_id, worker));
+	return idle(q, STORE_OK);
+}
+
+static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
+			  store_outbox_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+		"WHERE (?1 = 0 OR account_key = ?1) AND (?2 & " STORE_OUTBOX_STATE_BIT ") <> 0 "
+		"ORDER BY due_at, outbox_id";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "listing the outbox");
+	sqlite3_bind_int64(st, 1, account_key);
+	sqlite3_bind_int64(st, 2, (int64_t)states);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_view v;
+
+		sq_outbox_view(st, &v);
+		if ((rc = cb(ctx, &v)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing the outbox");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	.engine = "sqlite",
 	.close = sq_close,
@@ -1743,6 +2141,13 @@ static const struct store_ops sqlite_ops = {
 	.policy_put = sq_policy_put,
 	.policy_get = sq_policy_get,
 	.policy_list = sq_policy_list,
+	.case_get = sq_case_get,
+	.cases_put = sq_cases_put,
+	.cases_due = sq_cases_due,
+	.outbox_put = sq_outbox_put,
+	.outbox_claim = sq_outbox_claim,
+	.outbox_finish = sq_outbox_finish,
+	.outbox_scan = sq_outbox_scan,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

@@ -234,3 +234,67 @@ int store_policy_list(struct store *s, store_policy_cb cb, void *ctx)
 {
 	return s->ops->policy_list(s, cb, ctx);
 }
+
+/* ---- cases and the outbox ---------------------------------------------------- */
+
+int store_case_get(struct store *s, int64_t account_key, store_case_cb cb, void *ctx)
+{
+	return s->ops->case_get(s, account_key, cb, ctx);
+}
+
+int store_cases_put(struct store *s, const struct case_row *rows, size_t n)
+{
+	return s->ops->cases_put(s, rows, n);
+}
+
+int store_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx)
+{
+	return s->ops->cases_due(s, now, cb, ctx);
+}
+
+int store_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
+		     struct store_outcome *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].idempotency_key == NULL || rows[i].idempotency_key[0] == '\0' ||
+		    rows[i].channel == NULL || rows[i].action == NULL)
+			return store_set_error(s, STORE_ERR_INPUT, "outbox row %zu: no "
+					       "idempotency key, channel or action", i + 1);
+	return s->ops->outbox_put(s, rows, n, out);
+}
+
+int store_outbox_claim(struct store *s, const char *worker, int64_t now, int lease_seconds,
+		       size_t max, store_outbox_cb cb, void *ctx)
+{
+	if (worker == NULL || worker[0] == '\0' || lease_seconds <= 0)
+		return store_set_error(s, STORE_ERR_INPUT, "claiming the outbox: a worker "
+				       "name and a positive lease are required");
+	if (max == 0)
+		return STORE_OK;
+	return s->ops->outbox_claim(s, worker, now, now + lease_seconds, max, cb, ctx);
+}
+
+int store_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
+			const char *state, const char *outcome, int64_t at,
+			int64_t due_at_if_deferred)
+{
+	static const char *const finals[] = { "done", "failed", "dropped", "deferred" };
+	size_t i;
+
+	for (i = 0; i < sizeof(finals) / sizeof(finals[0]); i++)
+		if (state != NULL && strcmp(state, finals[i]) == 0)
+			break;
+	if (i == sizeof(finals) / sizeof(finals[0]))
+		return store_set_error(s, STORE_ERR_INPUT, "outbox row %lld: unknown final "
+				       "state %s", (long long)outbox_id, state ? state : "(none)");
+	if (worker == NULL)
+		worker = "";
+	return s->ops->outbox_finish(s, outbox_id, worker, state, outcome ? outcome : "", at,
+				     due_at_if_deferred);
+}
+
+int store_outbox_scan(struct store *s, int64_t account_key, unsigned states,
+		      store_outbox_cb cb, void *ctx)
+{
+	return s->ops->outbox_scan(s, account_key, states == 0 ? 31u : states, cb, ctx);
+}

@@ -307,4 +307,189 @@ int store_policy_get(struct store *s, int64_t version, store_policy_cb cb, void 
  * body_len set). cb returns as store_ledger_scan's. */
 int store_policy_list(struct store *s, store_policy_cb cb, void *ctx);
 
+/* ---- cases ---------------------------------------------------------------- */
+
+/*
+ * The collection state of one account, written by the engine after each
+ * decision. A row whose stage is "" means "no case, but a check is
+ * scheduled": an account that owes nothing overdue yet still needs the
+ * engine at the instant its oldest invoice falls due, and the incremental
+ * cycle only ever looks at accounts store_cases_due names. Rows are
+ * therefore kept (with stage "") rather than deleted when a case closes;
+ * every reader treats stage "" exactly as no row.
+ */
+#define STORE_NEVER INT64_MAX   /* next_check_at: no check scheduled */
+
+struct case_row {
+	int64_t account_key;
+	const char *stage;        /* "" (or NULL on input): no case */
+	int64_t stage_since;      /* instant the stage was entered */
+	int64_t policy_version;   /* the version that decided it; 0: none */
+	const char *rule;         /* the rule that decided it; "" (or NULL): none */
+	int64_t next_check_at;    /* instant; STORE_NEVER: none (stored as NULL) */
+};
+typedef int (*store_case_cb)(void *ctx, const struct case_row *c);
+
+/*
+ * Calls cb once with the case of `account_key` (strings never NULL), or not
+ * at all when the account has no row: STORE_OK either way. Returns what cb
+ * returns otherwise.
+ */
+int store_case_get(struct store *s, int64_t account_key, store_case_cb cb, void *ctx);
+/*
+ * Upserts n rows by account key: every column is replaced. The account
+ * must exist. Usable inside the caller's transaction (the usual case: the
+ * case, the outbox rows and the customer file entries of one decision
+ * commit together); without one it runs in its own.
+ */
+int store_cases_put(struct store *s, const struct case_row *rows, size_t n);
+/*
+ * Calls cb for every row whose next_check_at <= now, in account key order,
+ * stage "" rows included. Pages through the table, so memory does not grow
+ * with it and cb may use the store (typically store_cases_put on the row it
+ * was given: a row changed behind the scan is not visited twice). cb
+ * returns as store_ledger_scan's.
+ */
+int store_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx);
+
+/* ---- the outbox ------------------------------------------------------------ */
+
+/*
+ * Every action the engine decides becomes an outbox row, written in the
+ * same transaction as the case change that caused it, so that a decision
+ * and its action are never one without the other.
+ *
+ * States:
+ *   pending   waiting for due_at (store_outbox_put; finish "deferred")
+ *   claimed   leased by lease_owner until lease_until (store_outbox_claim)
+ *   done      performed; outcome says what the peer answered
+ *   failed    performing failed for good (outcome: why)
+ *   dropped   not performed and never will be: no longer relevant (paid,
+ *             arrangement, policy change); outcome: why
+ * done, failed and dropped are final: nothing moves a row out of them.
+ *
+ * Idempotency: idempotency_key is unique forever. The engine derives it
+ * from what the action is (account, case, step, channel...), never from
+ * when it was decided, so that a cycle repeated after a crash, or run twice
+ * at the same instant by two processes, puts the same keys and gets SAME:
+ * an action is queued once, and one already performed is never queued again.
+ *
+ * Leases: a worker (a name unique to its process, e.g. host:pid:start) claims
+ * due rows for lease_seconds. Until lease_until nobody else can claim them;
+ * after it, they are claimable again (the worker is presumed dead) and
+ * attempts counts the claims. A worker finishes a row only while it still
+ * holds the lease (lease_owner is its name): a row reclaimed by another
+ * worker can no longer be finished by the first ("lease lost").
+ *
+ * Crash semantics. The database half is exact: a process killed at any
+ * point either committed a decision with its rows or neither; a claim is
+ * committed before any row is handed out; a finish commits with whatever
+ * the caller wrote in the same transaction. What the store cannot know is
+ * whether a worker killed between claim and finish reached the peer. The
+ * row then stays claimed until its lease expires and is performed again by
+ * the next claimer, so to avoid a double send the channel layer keeps its
+ * own record keyed by idempotency_key:
+ *   1. before contacting the peer, the adapter durably records "performing
+ *      <key>" (the recording adapter appends a line with the key and syncs);
+ *   2. after the peer answered, it records the answer under the same key;
+ *   3. on a claim whose attempts > 1, the adapter first looks the key up:
+ *      an answer recorded means the action was performed (finish with that
+ *      outcome, do not send); "performing" without an answer means the
+ *      peer may have it: ask the peer by the key when the protocol can
+ *      (SMPP/SMTP message ids carry it, webhooks send it as a header),
+ *      otherwise finish "failed" with outcome "unknown" for a person to
+ *      decide, never resend blindly.
+ * A finish that returns "lease lost" means another worker holds the row and
+ * the action may have been performed twice: the caller must not write its
+ * outcome to the customer file as the row's result; it logs the lease loss
+ * (the file entry of the worker holding the lease is the one that counts,
+ * and the peer's record under the key shows both attempts).
+ */
+enum store_outbox_state {
+	STORE_OUTBOX_PENDING = 1,
+	STORE_OUTBOX_CLAIMED = 2,
+	STORE_OUTBOX_DONE = 4,
+	STORE_OUTBOX_FAILED = 8,
+	STORE_OUTBOX_DROPPED = 16,
+	STORE_OUTBOX_ANY = 0,       /* as a filter: every state */
+};
+
+struct outbox_row {
+	const char *idempotency_key;   /* required, unique forever */
+	int64_t account_key;           /* must exist */
+	const char *channel, *action;  /* required */
+	int64_t due_at;                /* instant: not performed before */
+	const char *payload;           /* JSON text; NULL: "{}" */
+	int64_t policy_version;        /* 0: none */
+	const char *rule;              /* NULL or "": none */
+	int64_t created_at;            /* instant of the decision */
+};
+
+/* An outbox row as stored. Strings are never NULL ("" for absent). */
+struct outbox_view {
+	int64_t outbox_id;
+	const char *idempotency_key;
+	int64_t account_key;
+	const char *channel, *action;
+	int64_t due_at;
+	const char *payload;
+	int64_t policy_version;        /* 0: none */
+	const char *rule;
+	const char *state;             /* "pending", "claimed", "done", ... */
+	const char *lease_owner;       /* "" unless claimed */
+	int64_t lease_until;           /* 0 unless claimed */
+	int64_t attempts;              /* claims so far */
+	int64_t created_at;
+	int64_t done_at;               /* 0 unless done, failed or dropped */
+	const char *outcome;           /* "" when none */
+};
+typedef int (*store_outbox_cb)(void *ctx, const struct outbox_view *v);
+
+/*
+ * Inserts each row unless its idempotency_key is already stored, whatever
+ * the stored row's state: out[i].put is STORE_PUT_NEW or STORE_PUT_SAME
+ * (the stored row is left as it is, even if the new one differs; a key
+ * repeated within the batch is SAME the second time). Inside the caller's
+ * transaction the rows commit or roll back with it; without one the batch
+ * runs in its own. A concurrent put of the same key waits for the first
+ * transaction and then gets SAME.
+ */
+int store_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
+		     struct store_outcome *out);
+/*
+ * Claims up to `max` rows that are pending with due_at <= now, or claimed
+ * with lease_until < now (their worker died): each becomes claimed by
+ * `worker` until now + lease_seconds, attempts + 1. The claim commits, and
+ * only then is cb called for each claimed row, ordered by (due_at,
+ * outbox_id); cb may use the store (to finish the row). Concurrent claimers
+ * (processes sharing the database) never get the same row: PostgreSQL skips
+ * rows another claimer has locked (FOR UPDATE SKIP LOCKED), SQLite claims
+ * under the write lock. Must be called outside a transaction
+ * (STORE_ERR_INPUT otherwise). cb returns as store_ledger_scan's; rows after
+ * a stop stay claimed until their lease expires.
+ */
+int store_outbox_claim(struct store *s, const char *worker, int64_t now, int lease_seconds,
+		       size_t max, store_outbox_cb cb, void *ctx);
+/*
+ * Records the end of an attempt on a row claimed by `worker`: state "done",
+ * "failed" or "dropped" (final: done_at = at, outcome kept, lease cleared),
+ * or "deferred" (back to pending with due_at = due_at_if_deferred, outcome
+ * kept as the reason, lease cleared; attempts is not reset). Usable inside
+ * the caller's transaction, so that the outcome and its customer file
+ * entry commit together. STORE_ERR_INPUT "lease lost" when the row is not
+ * claimed by `worker` any more (see crash semantics above), or for an
+ * unknown state.
+ */
+int store_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
+			const char *state, const char *outcome, int64_t at,
+			int64_t due_at_if_deferred);
+/*
+ * Calls cb for the rows of `account_key` (0: of every account) whose state
+ * is in `states` (an OR of enum store_outbox_state; STORE_OUTBOX_ANY: all),
+ * ordered by (due_at, outbox_id). Pages: memory does not grow with the
+ * outbox and cb may use the store. cb returns as store_ledger_scan's.
+ */
+int store_outbox_scan(struct store *s, int64_t account_key, unsigned states,
+		      store_outbox_cb cb, void *ctx);
+
 #endif

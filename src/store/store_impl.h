@@ -60,7 +60,47 @@ struct store_ops {
 			  int64_t loaded_at, int64_t *version);
 	int (*policy_get)(struct store *s, int64_t version, store_policy_cb cb, void *ctx);
 	int (*policy_list)(struct store *s, store_policy_cb cb, void *ctx);
+	int (*case_get)(struct store *s, int64_t account_key, store_case_cb cb, void *ctx);
+	int (*cases_put)(struct store *s, const struct case_row *rows, size_t n);
+	int (*cases_due)(struct store *s, int64_t now, store_case_cb cb, void *ctx);
+	int (*outbox_put)(struct store *s, const struct outbox_row *rows, size_t n,
+			  struct store_outcome *out);
+	int (*outbox_claim)(struct store *s, const char *worker, int64_t now,
+			    int64_t lease_until, size_t max, store_outbox_cb cb, void *ctx);
+	int (*outbox_finish)(struct store *s, int64_t outbox_id, const char *worker,
+			     const char *state, const char *outcome, int64_t at,
+			     int64_t due_at);
+	int (*outbox_scan)(struct store *s, int64_t account_key, unsigned states,
+			   store_outbox_cb cb, void *ctx);
 };
+
+/*
+ * The outbox columns every reader selects, in struct outbox_view order, with
+ * absent values as the view has them (0 or ""). Plain SQL both engines read
+ * the same way.
+ */
+#define STORE_OUTBOX_COLUMNS \
+	"outbox_id, idempotency_key, account_key, channel, action, due_at, payload, " \
+	"coalesce(policy_version, 0), coalesce(rule, ''), state, coalesce(lease_owner, ''), " \
+	"coalesce(lease_until, 0), attempts, created_at, coalesce(done_at, 0), " \
+	"coalesce(outcome, '')"
+/* The bit of enum store_outbox_state for the state column, for filters. */
+#define STORE_OUTBOX_STATE_BIT \
+	"CASE state WHEN 'pending' THEN 1 WHEN 'claimed' THEN 2 WHEN 'done' THEN 4 " \
+	"WHEN 'failed' THEN 8 WHEN 'dropped' THEN 16 ELSE 0 END"
+/*
+ * The end of an attempt, on the row's id and its lease holder: "deferred"
+ * goes back to pending at a new due_at, any other state is final. The
+ * engines number parameters the same way: 1 id, 2 worker, 3 state, 4 at,
+ * 5 outcome, 6 new due_at.
+ */
+#define STORE_OUTBOX_FINISH(p1, p2, p3, p4, p5, p6) \
+	"UPDATE outbox SET " \
+	"state = CASE WHEN " p3 " = 'deferred' THEN 'pending' ELSE " p3 " END, " \
+	"due_at = CASE WHEN " p3 " = 'deferred' THEN " p6 " ELSE due_at END, " \
+	"done_at = CASE WHEN " p3 " = 'deferred' THEN NULL ELSE " p4 " END, " \
+	"outcome = nullif(" p5 ", ''), lease_owner = NULL, lease_until = NULL " \
+	"WHERE outbox_id = " p1 " AND state = 'claimed' AND lease_owner = " p2
 
 struct store {
 	const struct store_ops *ops;

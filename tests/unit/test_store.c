@@ -1536,6 +1536,487 @@ STORE_TEST(concurrent_loads_get_distinct_versions)
 	cr_expect_eq(run.gaps, 0, "versions are not 1..%d", KIDS * EACH);
 }
 
+/* ---- cases ------------------------------------------------------------------------ */
+
+struct t_cases {
+	int n;
+	int64_t key[16], since[16], version[16], next[16];
+	char stage[16][32], rule[16][32];
+};
+
+static int t_case(void *ctx, const struct case_row *c)
+{
+	struct t_cases *v = ctx;
+
+	cr_assert_lt(v->n, 16);
+	v->key[v->n] = c->account_key;
+	v->since[v->n] = c->stage_since;
+	v->version[v->n] = c->policy_version;
+	v->next[v->n] = c->next_check_at;
+	snprintf(v->stage[v->n], sizeof(v->stage[0]), "%s", c->stage);
+	snprintf(v->rule[v->n], sizeof(v->rule[0]), "%s", c->rule);
+	v->n++;
+	return 0;
+}
+
+STORE_TEST(cases_put_get_and_due)
+{
+	struct store *s = t_ready();
+	struct t_cases v = { 0 };
+	int64_t a1, a2;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	a2 = t_key(s, "A2");
+	{
+		struct case_row rows[3] = {
+			{ a1, "reminder", 100, 1, "late-7", 500 },
+			{ a2, "", 0, 0, NULL, 300 },
+			{ a1, "warning", 200, 2, "late-14", STORE_NEVER },   /* last wins */
+		};
+
+		cr_assert_eq(store_cases_put(s, rows, 3), STORE_OK, "%s", store_errmsg(s));
+	}
+	cr_assert_eq(store_case_get(s, a1, t_case, &v), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.key[0], a1);
+	cr_expect_str_eq(v.stage[0], "warning");
+	cr_expect_eq(v.since[0], 200);
+	cr_expect_eq(v.version[0], 2);
+	cr_expect_str_eq(v.rule[0], "late-14");
+	cr_expect_eq(v.next[0], STORE_NEVER);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_case_get(s, a2, t_case, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_str_eq(v.stage[0], "");
+	cr_expect_str_eq(v.rule[0], "");
+	cr_expect_eq(v.version[0], 0);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_case_get(s, a2 + 1000, t_case, &v), STORE_OK);
+	cr_expect_eq(v.n, 0, "no case, no callback");
+	cr_expect_eq(t_count("cases"), 2);
+
+	/* Due: only next_check_at <= now, in key order; NULL is never due. */
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_cases_due(s, 299, t_case, &v), STORE_OK);
+	cr_expect_eq(v.n, 0);
+	{
+		struct case_row up = { a1, "warning", 200, 2, "late-14", 250 };
+
+		cr_assert_eq(store_cases_put(s, &up, 1), STORE_OK);
+	}
+	cr_assert_eq(store_cases_due(s, 300, t_case, &v), STORE_OK);
+	cr_assert_eq(v.n, 2);
+	cr_expect_eq(v.key[0], a1 < a2 ? a1 : a2);
+	cr_expect_eq(v.key[1], a1 < a2 ? a2 : a1);
+}
+
+/* A cycle that rewrites each due case from its callback sees each once. */
+struct t_recheck {
+	struct store *s;
+	int n;
+};
+
+static int t_recheck(void *ctx, const struct case_row *c)
+{
+	struct t_recheck *r = ctx;
+	struct case_row next = *c;
+
+	next.next_check_at = c->next_check_at + 1000;
+	r->n++;
+	return store_cases_put(r->s, &next, 1);
+}
+
+STORE_TEST(cases_due_pages_and_callbacks_may_rewrite)
+{
+	enum { N = 2500 };
+	struct store *s = t_ready();
+	struct customer_row c = { 2, "CN", "N", "fr-FR", "Europe/Paris", "fr", NULL, NULL, NULL };
+	static struct account_row a[N];
+	static char ids[N][16];
+	static struct store_outcome o[N];
+	static struct case_row rows[N];
+	struct t_recheck r = { s, 0 };
+
+	cr_assert_eq(store_customers_put(s, t_import(s, "customers"), &c, 1, o), STORE_OK);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "N%05d", i);
+		a[i] = (struct account_row){ i + 2, ids[i], "CN", "EUR" };
+	}
+	cr_assert_eq(store_accounts_put(s, t_import(s, "accounts"), a, N, o), STORE_OK);
+	for (int i = 0; i < N; i++)
+		rows[i] = (struct case_row){ t_key(s, ids[i]), "", 0, 0, NULL, i % 2 ? 10 : 5000 };
+	cr_assert_eq(store_cases_put(s, rows, N), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_cases_due(s, 100, t_recheck, &r), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(r.n, N / 2);
+}
+
+/* ---- the outbox ------------------------------------------------------------------- */
+
+static struct outbox_row t_obx(const char *key, int64_t account_key, int64_t due)
+{
+	return (struct outbox_row){ key, account_key, "sms", "reminder", due,
+				    "{\"text\":\"pay\"}", 1, "late-7", 42 };
+}
+
+struct t_views {
+	int n, stop_at;
+	int64_t id[256], due[256], attempts[256], lease_until[256], done_at[256], account[256];
+	char key[256][32], state[256][12], owner[256][16], outcome[256][32];
+};
+
+static int t_view(void *ctx, const struct outbox_view *v)
+{
+	struct t_views *t = ctx;
+	int i = t->n;
+
+	cr_assert_lt(i, 256);
+	t->id[i] = v->outbox_id;
+	t->due[i] = v->due_at;
+	t->attempts[i] = v->attempts;
+	t->lease_until[i] = v->lease_until;
+	t->done_at[i] = v->done_at;
+	t->account[i] = v->account_key;
+	snprintf(t->key[i], sizeof(t->key[0]), "%s", v->idempotency_key);
+	snprintf(t->state[i], sizeof(t->state[0]), "%s", v->state);
+	snprintf(t->owner[i], sizeof(t->owner[0]), "%s", v->lease_owner);
+	snprintf(t->outcome[i], sizeof(t->outcome[0]), "%s", v->outcome);
+	cr_expect_str_eq(v->channel, "sms");
+	cr_expect_str_eq(v->payload, "{\"text\":\"pay\"}");
+	cr_expect_eq(v->created_at, 42);
+	t->n++;
+	return t->n == t->stop_at ? STORE_STOP : 0;
+}
+
+STORE_TEST(outbox_put_is_new_then_same_by_key_whatever_the_state)
+{
+	struct store *s = t_ready();
+	struct store_outcome o[3];
+	struct t_views v = { 0 };
+	int64_t a1;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	{
+		struct outbox_row rows[3] = {
+			t_obx("k1", a1, 10), t_obx("k2", a1, 20), t_obx("k1", a1, 99),
+		};
+
+		cr_assert_eq(store_outbox_put(s, rows, 3, o), STORE_OK, "%s", store_errmsg(s));
+		cr_expect_eq(o[0].put, STORE_PUT_NEW);
+		cr_expect_eq(o[1].put, STORE_PUT_NEW);
+		cr_expect_eq(o[2].put, STORE_PUT_SAME);
+		cr_assert_eq(store_outbox_put(s, rows, 2, o), STORE_OK);
+		cr_expect_eq(o[0].put, STORE_PUT_SAME);
+		cr_expect_eq(o[1].put, STORE_PUT_SAME);
+	}
+	cr_expect_eq(t_count("outbox"), 2);
+	/* Performed, then decided again: still SAME, still done. */
+	cr_assert_eq(store_outbox_claim(s, "w1", 100, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 2);
+	cr_expect_eq(v.due[0], 10, "the first row of a key is the one stored");
+	cr_assert_eq(store_outbox_finish(s, v.id[0], "w1", "done", "sent", 101, 0), STORE_OK,
+		     "%s", store_errmsg(s));
+	{
+		struct outbox_row again = t_obx("k1", a1, 500);
+
+		cr_assert_eq(store_outbox_put(s, &again, 1, o), STORE_OK);
+		cr_expect_eq(o[0].put, STORE_PUT_SAME);
+	}
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, a1, STORE_OUTBOX_DONE, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_str_eq(v.key[0], "k1");
+	cr_expect_eq(v.due[0], 10);
+	cr_expect_eq(v.done_at[0], 101);
+	cr_expect_str_eq(v.outcome[0], "sent");
+	cr_expect_str_eq(v.owner[0], "");
+}
+
+STORE_TEST(outbox_put_belongs_to_the_open_transaction)
+{
+	struct store *s = t_ready();
+	struct store_outcome o[2];
+	int64_t a1;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	{
+		struct outbox_row rows[2] = { t_obx("k1", a1, 10), t_obx("k2", a1, 20) };
+		struct case_row c = { a1, "reminder", 5, 1, "late-7", 100 };
+
+		cr_assert_eq(store_begin(s), STORE_OK);
+		cr_assert_eq(store_cases_put(s, &c, 1), STORE_OK, "%s", store_errmsg(s));
+		cr_assert_eq(store_outbox_put(s, rows, 2, o), STORE_OK, "%s", store_errmsg(s));
+		cr_assert_eq(store_rollback(s), STORE_OK);
+		cr_expect_eq(t_count("outbox"), 0);
+		cr_expect_eq(t_count("cases"), 0);
+		cr_assert_eq(store_begin(s), STORE_OK);
+		cr_assert_eq(store_cases_put(s, &c, 1), STORE_OK);
+		cr_assert_eq(store_outbox_put(s, rows, 2, o), STORE_OK);
+		cr_expect_eq(o[0].put, STORE_PUT_NEW, "the rolled-back key is new again");
+		cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	}
+	cr_expect_eq(t_count("outbox"), 2);
+	cr_expect_eq(t_count("cases"), 1);
+	/* A claim inside a transaction could hand rows out before they commit. */
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_expect_eq(store_outbox_claim(s, "w", 100, 60, 10, t_view, NULL), STORE_ERR_INPUT);
+	cr_assert_eq(store_rollback(s), STORE_OK);
+}
+
+STORE_TEST(outbox_claim_respects_due_max_and_order)
+{
+	struct store *s = t_ready();
+	struct store_outcome o[5];
+	struct t_views v = { 0 };
+	int64_t a1;
+	char msg[256];
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	{
+		struct outbox_row rows[5] = {
+			t_obx("k300", a1, 300), t_obx("k100a", a1, 100), t_obx("k200", a1, 200),
+			t_obx("k100b", a1, 100), t_obx("k500", a1, 500),
+		};
+
+		cr_assert_eq(store_outbox_put(s, rows, 5, o), STORE_OK, "%s", store_errmsg(s));
+	}
+	cr_assert_eq(store_outbox_claim(s, "w1", 250, 60, 2, t_view, &v), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_assert_eq(v.n, 2);
+	cr_expect_str_eq(v.key[0], "k100a");
+	cr_expect_str_eq(v.key[1], "k100b");
+	for (int i = 0; i < 2; i++) {
+		cr_expect_str_eq(v.state[i], "claimed");
+		cr_expect_str_eq(v.owner[i], "w1");
+		cr_expect_eq(v.lease_until[i], 310);
+		cr_expect_eq(v.attempts[i], 1);
+	}
+	/* Committed before the callbacks: another connection sees the claim. */
+	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' "
+			    "AND lease_owner = 'w1'", msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_str_eq(msg, "2");
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w2", 250, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_str_eq(v.key[0], "k200");
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w2", 250, 60, 10, t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0, "nothing more is due");
+	/* At 600 every lease has run out and every row is due: a stop after
+	 * the first leaves the other four claimed, not lost. */
+	v.stop_at = 1;
+	cr_expect_eq(store_outbox_claim(s, "w3", 600, 60, 10, t_view, &v), STORE_STOP);
+	cr_expect_eq(v.n, 1);
+	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE lease_owner = 'w3'", msg,
+			    sizeof(msg)), 0, "%s", msg);
+	cr_expect_str_eq(msg, "5");
+}
+
+STORE_TEST(outbox_expired_lease_is_reclaimed_and_the_first_worker_lost_it)
+{
+	struct store *s = t_ready();
+	struct store_outcome o;
+	struct t_views v = { 0 };
+	struct outbox_row row;
+	int64_t id;
+
+	t_base(s);
+	row = t_obx("k1", t_key(s, "A1"), 10);
+	cr_assert_eq(store_outbox_put(s, &row, 1, &o), STORE_OK);
+	cr_assert_eq(store_outbox_claim(s, "w1", 100, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	id = v.id[0];
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w2", 160, 60, 10, t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0, "the lease runs until 160 included");
+	cr_assert_eq(store_outbox_claim(s, "w2", 161, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.id[0], id);
+	cr_expect_eq(v.attempts[0], 2);
+	cr_expect_str_eq(v.owner[0], "w2");
+	cr_expect_eq(store_outbox_finish(s, id, "w1", "done", "sent", 170, 0), STORE_ERR_INPUT);
+	cr_expect(strstr(store_errmsg(s), "lease lost") != NULL, "%s", store_errmsg(s));
+	cr_expect_eq(store_outbox_finish(s, id, "w2", "sent", "x", 170, 0), STORE_ERR_INPUT,
+		     "unknown final state");
+	cr_assert_eq(store_outbox_finish(s, id, "w2", "failed", "no route", 171, 0), STORE_OK,
+		     "%s", store_errmsg(s));
+	cr_expect_eq(store_outbox_finish(s, id, "w2", "done", "", 172, 0), STORE_ERR_INPUT,
+		     "a finished row cannot be finished again");
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w3", 100000, 60, 10, t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0, "final rows are never claimed");
+	cr_assert_eq(store_outbox_scan(s, 0, STORE_OUTBOX_ANY, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_str_eq(v.state[0], "failed");
+	cr_expect_str_eq(v.outcome[0], "no route");
+	cr_expect_eq(v.done_at[0], 171);
+	cr_expect_eq(v.attempts[0], 2);
+}
+
+STORE_TEST(outbox_deferred_returns_to_pending_at_the_new_due)
+{
+	struct store *s = t_ready();
+	struct store_outcome o;
+	struct t_views v = { 0 };
+	struct outbox_row row;
+
+	t_base(s);
+	row = t_obx("k1", t_key(s, "A1"), 10);
+	cr_assert_eq(store_outbox_put(s, &row, 1, &o), STORE_OK);
+	cr_assert_eq(store_outbox_claim(s, "w1", 100, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_assert_eq(store_outbox_finish(s, v.id[0], "w1", "deferred", "quiet hours", 101, 900),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_commit(s), STORE_OK);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, 0, STORE_OUTBOX_PENDING, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.due[0], 900);
+	cr_expect_str_eq(v.owner[0], "");
+	cr_expect_eq(v.lease_until[0], 0);
+	cr_expect_eq(v.done_at[0], 0);
+	cr_expect_str_eq(v.outcome[0], "quiet hours");
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w1", 899, 60, 10, t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0);
+	cr_assert_eq(store_outbox_claim(s, "w2", 900, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.attempts[0], 2);
+}
+
+STORE_TEST(outbox_scan_filters_by_account_and_state)
+{
+	struct store *s = t_ready();
+	struct store_outcome o[4];
+	struct t_views v = { 0 };
+	int64_t a1, a2;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	a2 = t_key(s, "A2");
+	{
+		struct outbox_row rows[4] = {
+			t_obx("a1-late", a1, 50), t_obx("a2", a2, 20), t_obx("a1-early", a1, 10),
+			t_obx("a1-future", a1, 900),
+		};
+
+		cr_assert_eq(store_outbox_put(s, rows, 4, o), STORE_OK);
+	}
+	cr_assert_eq(store_outbox_claim(s, "w", 15, 60, 1, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_assert_eq(store_outbox_finish(s, v.id[0], "w", "dropped", "paid", 16, 0), STORE_OK);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, a1, STORE_OUTBOX_ANY, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 3);
+	cr_expect_str_eq(v.key[0], "a1-early");
+	cr_expect_str_eq(v.state[0], "dropped");
+	cr_expect_str_eq(v.key[1], "a1-late");
+	cr_expect_str_eq(v.key[2], "a1-future");
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, a1, STORE_OUTBOX_PENDING, t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 2);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, 0, STORE_OUTBOX_PENDING | STORE_OUTBOX_DROPPED,
+				       t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 4);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, a2, STORE_OUTBOX_DONE | STORE_OUTBOX_CLAIMED,
+				       t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0);
+	v.stop_at = 2;
+	cr_expect_eq(store_outbox_scan(s, 0, STORE_OUTBOX_ANY, t_view, &v), STORE_STOP);
+	cr_expect_eq(v.n, 2);
+}
+
+/* Each child claims in small batches until nothing is left and reports
+ * every id it got through its pipe. */
+static int t_claim_into(void *ctx, const struct outbox_view *v)
+{
+	int fd = *(int *)ctx;
+
+	return write(fd, &v->outbox_id, sizeof(v->outbox_id)) == sizeof(v->outbox_id) ? 0 : -9;
+}
+
+struct t_counter {
+	int n;
+	int fd;
+};
+
+static int t_claim_count(void *ctx, const struct outbox_view *v)
+{
+	struct t_counter *c = ctx;
+
+	c->n++;
+	return t_claim_into(&c->fd, v);
+}
+
+STORE_TEST(concurrent_claimers_take_disjoint_sets_covering_every_row)
+{
+	enum { KIDS = 2, N = 200 };
+	static struct outbox_row rows[N];
+	static struct store_outcome o[N];
+	static char keys[N][16];
+	static int seen[N + 1];
+	struct store *s = t_ready();
+	int pipes[KIDS][2];
+	pid_t kids[KIDS];
+	int64_t a1, total = 0;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	for (int i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%03d", i);
+		rows[i] = t_obx(keys[i], a1, i % 7);
+	}
+	cr_assert_eq(store_outbox_put(s, rows, N, o), STORE_OK, "%s", store_errmsg(s));
+	for (int i = 0; i < KIDS; i++) {
+		cr_assert_eq(pipe(pipes[i]), 0);
+		kids[i] = fork();
+		cr_assert(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct store *k = NULL;
+			struct t_counter c = { 0, pipes[i][1] };
+			char err[512], name[8];
+
+			close(pipes[i][0]);
+			snprintf(name, sizeof(name), "w%d", i);
+			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+				_exit(10);
+			do {
+				c.n = 0;
+				if (store_outbox_claim(k, name, 100, 60, 3, t_claim_count,
+						       &c) != STORE_OK) {
+					fprintf(stderr, "%s\n", store_errmsg(k));
+					_exit(11);
+				}
+			} while (c.n > 0);
+			store_close(k);
+			_exit(0);
+		}
+		close(pipes[i][1]);
+	}
+	for (int i = 0; i < KIDS; i++) {
+		int64_t id;
+		int st = 0;
+
+		while (read(pipes[i][0], &id, sizeof(id)) == sizeof(id)) {
+			cr_assert(id >= 1 && id <= N, "id %lld", (long long)id);
+			cr_expect_eq(seen[id], 0, "row %lld claimed twice", (long long)id);
+			seen[id]++;
+			total++;
+		}
+		close(pipes[i][0]);
+		cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "claimer %d failed", i);
+	}
+	cr_expect_eq(total, N, "every row claimed once");
+	cr_expect_eq(t_count("outbox WHERE state = 'claimed' AND attempts = 1"), N);
+}
+
 /* ---- transactions and imports ---------------------------------------------------- */
 
 STORE_TEST(imports_are_registered)

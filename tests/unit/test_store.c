@@ -16,6 +16,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2015,6 +2016,143 @@ STORE_TEST(concurrent_claimers_take_disjoint_sets_covering_every_row)
 	}
 	cr_expect_eq(total, N, "every row claimed once");
 	cr_expect_eq(t_count("outbox WHERE state = 'claimed' AND attempts = 1"), N);
+}
+
+/* A cycle killed before its commit leaves nothing; a worker killed inside its
+ * callback leaves its rows claimed, untouchable until the lease runs out. */
+static int t_die(void *ctx, const struct outbox_view *v)
+{
+	(void)ctx;
+	(void)v;
+	raise(SIGKILL);
+	return 0;
+}
+
+static void t_killed_child(void (*body)(struct store *k))
+{
+	pid_t kid = fork();
+	int st = 0;
+
+	cr_assert(kid >= 0);
+	if (kid == 0) {
+		struct store *k = NULL;
+		char err[512];
+
+		if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+			_exit(10);
+		body(k);
+		_exit(11);   /* body kills itself first */
+	}
+	cr_assert_eq(waitpid(kid, &st, 0), kid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the child was not killed");
+}
+
+static int64_t t_a1;
+
+static void t_decide_then_die(struct store *k)
+{
+	struct outbox_row rows[2] = { t_obx("k1", t_a1, 10), t_obx("k2", t_a1, 20) };
+	struct case_row c = { t_a1, "reminder", 5, 1, "late-7", 100 };
+	struct store_outcome o[2];
+
+	if (store_begin(k) != STORE_OK || store_cases_put(k, &c, 1) != STORE_OK ||
+	    store_outbox_put(k, rows, 2, o) != STORE_OK)
+		_exit(12);
+	raise(SIGKILL);
+}
+
+static void t_claim_then_die(struct store *k)
+{
+	store_outbox_claim(k, "doomed", 100, 60, 10, t_die, NULL);
+	_exit(12);
+}
+
+STORE_TEST(killed_mid_cycle_loses_nothing_and_hands_out_nothing_twice)
+{
+	struct store *s = t_ready();
+	struct outbox_row rows[2];
+	struct store_outcome o[2];
+	struct t_views v = { 0 };
+	char msg[256];
+
+	t_base(s);
+	t_a1 = t_key(s, "A1");
+	t_killed_child(t_decide_then_die);
+	cr_expect_eq(t_count("outbox"), 0);
+	cr_expect_eq(t_count("cases"), 0);
+	/* The next cycle decides the same again and finds nothing queued. */
+	rows[0] = t_obx("k1", t_a1, 10);
+	rows[1] = t_obx("k2", t_a1, 20);
+	cr_assert_eq(store_outbox_put(s, rows, 2, o), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(o[0].put, STORE_PUT_NEW);
+	cr_expect_eq(o[1].put, STORE_PUT_NEW);
+
+	t_killed_child(t_claim_then_die);
+	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' AND "
+			    "lease_owner = 'doomed' AND attempts = 1", msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_expect_str_eq(msg, "2", "the claim committed before the callback");
+	cr_assert_eq(store_outbox_claim(s, "next", 160, 60, 10, t_view, &v), STORE_OK,
+		     "%s", store_errmsg(s));
+	cr_expect_eq(v.n, 0, "leased rows are nobody else's");
+	cr_assert_eq(store_outbox_claim(s, "next", 161, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 2);
+	cr_expect_eq(v.attempts[0], 2, "the retry knows it is one");
+	cr_expect_eq(v.attempts[1], 2);
+}
+
+/* Two cycles at the same instant decide the same actions: each key is
+ * queued once, whichever commits first. Each child exits with its NEW count. */
+STORE_TEST(concurrent_cycles_queue_each_action_once)
+{
+	enum { KIDS = 2, N = 60 };
+	static char keys[N][16];
+	struct store *s = t_ready();
+	pid_t kids[KIDS];
+	int total = 0;
+
+	t_base(s);
+	t_a1 = t_key(s, "A1");
+	for (int i = 0; i < N; i++)
+		snprintf(keys[i], sizeof(keys[i]), "cycle-%02d", i);
+	for (int i = 0; i < KIDS; i++) {
+		kids[i] = fork();
+		cr_assert(kids[i] >= 0);
+		if (kids[i] == 0) {
+			static struct outbox_row rows[N];
+			static struct store_outcome o[N];
+			struct store *k = NULL;
+			char err[512];
+			int fresh = 0;
+
+			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+				_exit(200);
+			/* Ten small transactions, as a cycle commits account by account. */
+			for (int b = 0; b < N; b += N / 10) {
+				for (int j = 0; j < N / 10; j++)
+					rows[j] = t_obx(keys[b + j], t_a1, 10);
+				if (store_begin(k) != STORE_OK ||
+				    store_outbox_put(k, rows, N / 10, o) != STORE_OK ||
+				    store_commit(k) != STORE_OK) {
+					fprintf(stderr, "%s\n", store_errmsg(k));
+					_exit(201);
+				}
+				for (int j = 0; j < N / 10; j++)
+					fresh += o[j].put == STORE_PUT_NEW;
+			}
+			store_close(k);
+			_exit(fresh);
+		}
+	}
+	for (int i = 0; i < KIDS; i++) {
+		int st = 0;
+
+		cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) <= N, "cycle %d failed", i);
+		total += WEXITSTATUS(st);
+	}
+	cr_expect_eq(total, N, "%d NEW in all", total);
+	cr_expect_eq(t_count("outbox"), N);
 }
 
 /* ---- transactions and imports ---------------------------------------------------- */

@@ -23,6 +23,12 @@ static const struct cmd commands[] = {
 	  "invoices, payments or credit-notes (credit_notes); FILE may be - for standard\n"
 	  "input. Every bad row is reported as FILE:LINE: what is wrong, and then nothing\n"
 	  "is stored (exit 2). Importing the same rows again changes nothing." },
+	{ "run", cmd_run, "[--dry-run] [--json] [--record FILE]",
+	  "One collection cycle at --now under the latest loaded policy: decides every\n"
+	  "account's stage and actions, asks the contact rules when each may reach the\n"
+	  "customer, writes the decisions to the outbox and the customer file, then\n"
+	  "performs the due actions. --record FILE sends every channel to FILE as JSON\n"
+	  "lines; without it actions stay pending. --dry-run changes nothing." },
 	{ "export positions", cmd_export_positions, "[--json]",
 	  "Writes every account's position at --now as CSV: account_id, balance, overdue,\n"
 	  "oldest_unpaid_due_on, days_past_due, then currency, customer_id, stage.\n"

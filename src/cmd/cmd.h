@@ -64,6 +64,7 @@ int cmd_position_at(struct cmd_ctx *ctx, struct store *store,
 		    const struct account_summary *a, struct position *out);
 
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_export_positions(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_account_show(struct cmd_ctx *ctx, int argc, char **argv);

@@ -2236,7 +2236,7 @@ out:
 
 #define PG_CASE_COLUMNS \
 	"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), " \
-	"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807) FROM cases "
+	"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807), state FROM cases "
 
 static void pg_case_view(const PGresult *r, int i, struct case_row *c)
 {
@@ -2246,6 +2246,7 @@ static void pg_case_view(const PGresult *r, int i, struct case_row *c)
 	c->policy_version = pg_i64(r, i, 3);
 	c->rule = PQgetvalue(r, i, 4);
 	c->next_check_at = pg_i64(r, i, 5);
+	c->state = PQgetvalue(r, i, 6);
 }
 
 static int pg_case_get(struct store *s, int64_t account_key, store_case_cb cb, void *ctx)
@@ -2278,23 +2279,23 @@ static int pg_cases_put(struct store *s, const struct case_row *rows, size_t n)
 {
 	static const char sql[] =
 		"INSERT INTO cases (account_key, stage, stage_since, policy_version, rule, "
-		"next_check_at) SELECT DISTINCT ON (k) k, st, ss, pv, ru, nc FROM unnest("
+		"next_check_at, state) SELECT DISTINCT ON (k) k, st, ss, pv, ru, nc, sj FROM unnest("
 		"$1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], "
-		"$6::bigint[]) WITH ORDINALITY AS u(k, st, ss, pv, ru, nc, ord) "
+		"$6::bigint[], $7::text[]) WITH ORDINALITY AS u(k, st, ss, pv, ru, nc, sj, ord) "
 		"ORDER BY k, ord DESC ON CONFLICT (account_key) DO UPDATE SET "
 		"stage = excluded.stage, stage_since = excluded.stage_since, "
 		"policy_version = excluded.policy_version, rule = excluded.rule, "
-		"next_check_at = excluded.next_check_at";
+		"next_check_at = excluded.next_check_at, state = excluded.state";
 	struct pg_store *q = pg(s);
-	struct pg_arr arr[6];
-	const char *params[6];
+	struct pg_arr arr[7];
+	const char *params[7];
 	PGresult *r = NULL;
 	int rc = STORE_OK;
 
 	memset(arr, 0, sizeof(arr));
 	if (n == 0)
 		return STORE_OK;
-	for (int j = 0; j < 6; j++)
+	for (int j = 0; j < 7; j++)
 		pg_arr_begin(&arr[j]);
 	for (size_t i = 0; i < n; i++) {
 		const struct case_row *c = &rows[i];
@@ -2311,17 +2312,18 @@ static int pg_cases_put(struct store *s, const struct case_row *rows, size_t n)
 			pg_arr_int(&arr[5], c->next_check_at);
 		else
 			pg_arr_null(&arr[5]);
+		pg_arr_req(&arr[6], c->state && c->state[0] ? c->state : "{}");
 	}
-	for (int j = 0; j < 6; j++) {
+	for (int j = 0; j < 7; j++) {
 		if ((params[j] = pg_arr_end(&arr[j])) == NULL) {
 			rc = pg_nomem(q);
 			goto out;
 		}
 	}
-	rc = pg_query(q, sql, 6, NULL, params, &r, "storing cases");
+	rc = pg_query(q, sql, 7, NULL, params, &r, "storing cases");
 out:
 	PQclear(r);
-	pg_arrs_free(arr, 6);
+	pg_arrs_free(arr, 7);
 	return rc;
 }
 

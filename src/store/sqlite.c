@@ -167,14 +167,14 @@ static const char *const stmt_sql[S_COUNT] = {
 		"ORDER BY version DESC LIMIT 1",
 	[S_CASE_GET] =
 		"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), "
-		"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807) "
+		"coalesce(rule, ''), coalesce(next_check_at, 9223372036854775807), state "
 		"FROM cases WHERE account_key = ?1",
 	[S_CASE_PUT] =
 		"INSERT INTO cases (account_key, stage, stage_since, policy_version, rule, "
-		"next_check_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_key) "
+		"next_check_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_key) "
 		"DO UPDATE SET stage = excluded.stage, stage_since = excluded.stage_since, "
 		"policy_version = excluded.policy_version, rule = excluded.rule, "
-		"next_check_at = excluded.next_check_at",
+		"next_check_at = excluded.next_check_at, state = excluded.state",
 	[S_OUTBOX_INSERT] =
 		"INSERT INTO outbox (idempotency_key, account_key, channel, action, due_at, "
 		"payload, policy_version, rule, created_at) "
@@ -1752,7 +1752,7 @@ static int sq_case_get(struct store *s, int64_t account_key, store_case_cb cb, v
 	struct sqlite_store *q = sq(s);
 	sqlite3_stmt *st = stmt(q, S_CASE_GET);
 	struct case_row c = { 0 };
-	char *stage = NULL, *rule = NULL;
+	char *stage = NULL, *rule = NULL, *state = NULL;
 	int rc;
 
 	if (st == NULL)
@@ -1766,7 +1766,8 @@ static int sq_case_get(struct store *s, int64_t account_key, store_case_cb cb, v
 	/* Copied: cb may use the store, which resets the cached statement. */
 	stage = strdup(col_text(st, 1));
 	rule = strdup(col_text(st, 4));
-	if (stage == NULL || rule == NULL) {
+	state = strdup(col_text(st, 6));
+	if (stage == NULL || rule == NULL || state == NULL) {
 		rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
 		goto out;
 	}
@@ -1776,11 +1777,13 @@ static int sq_case_get(struct store *s, int64_t account_key, store_case_cb cb, v
 	c.policy_version = sqlite3_column_int64(st, 3);
 	c.rule = rule;
 	c.next_check_at = sqlite3_column_int64(st, 5);
+	c.state = state;
 	idle(q, STORE_OK);
 	rc = cb(ctx, &c);
 out:
 	free(stage);
 	free(rule);
+	free(state);
 	return rc;
 }
 
@@ -1807,6 +1810,7 @@ static int sq_cases_put(struct store *s, const struct case_row *rows, size_t n)
 		bind_opt(st, 5, r->rule);
 		if (r->next_check_at != STORE_NEVER)
 			sqlite3_bind_int64(st, 6, r->next_check_at);
+		bind_text(st, 7, r->state && r->state[0] ? r->state : "{}");
 		rc = step_done(q, st, "storing a case");
 	}
 	rc = idle(q, rc);
@@ -1831,7 +1835,7 @@ static int sq_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ct
 {
 	static const char sql[] =
 		"SELECT account_key, stage, stage_since, coalesce(policy_version, 0), "
-		"coalesce(rule, ''), next_check_at FROM cases "
+		"coalesce(rule, ''), next_check_at, state FROM cases "
 		"WHERE account_key > ?1 AND next_check_at <= ?2 "
 		"ORDER BY account_key LIMIT ?3";
 	struct sqlite_store *q = sq(s);
@@ -1863,7 +1867,8 @@ static int sq_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ct
 			c->policy_version = sqlite3_column_int64(st, 3);
 			c->rule = strdup(col_text(st, 4));
 			c->next_check_at = sqlite3_column_int64(st, 5);
-			if (c->stage == NULL || c->rule == NULL) {
+			c->state = strdup(col_text(st, 6));
+			if (c->stage == NULL || c->rule == NULL || c->state == NULL) {
 				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
 						     q->path);
 				goto out;
@@ -1882,6 +1887,7 @@ static int sq_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ct
 		after = page[n - 1].account_key;
 		for (size_t i = 0; i < n; i++) {
 			free((char *)page[i].stage);
+			free((char *)page[i].state);
 			free((char *)page[i].rule);
 		}
 		n = 0;
@@ -1889,6 +1895,7 @@ static int sq_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ct
 out:
 	for (size_t i = 0; i < n; i++) {
 		free((char *)page[i].stage);
+		free((char *)page[i].state);
 		free((char *)page[i].rule);
 	}
 	free(page);

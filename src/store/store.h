@@ -45,7 +45,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -327,6 +327,8 @@ struct case_row {
 	int64_t policy_version;   /* the version that decided it; 0: none */
 	const char *rule;         /* the rule that decided it; "" (or NULL): none */
 	int64_t next_check_at;    /* instant; STORE_NEVER: none (stored as NULL) */
+	const char *state;        /* the case's state as JSON (casestate.h);
+				     NULL or "" on input: "{}" */
 };
 typedef int (*store_case_cb)(void *ctx, const struct case_row *c);
 

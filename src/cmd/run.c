@@ -1,0 +1,905 @@
+/*
+ * run — `relance run [--dry-run] [--json] [--record FILE]`: one collection
+ * cycle at --now.
+ *
+ * 1. Decide. For every account: its position at --now, its case, the
+ *    engine's decisions under the latest policy; every action asks
+ *    compliance when it may reach the customer (now, later, or never, with
+ *    the reason on the customer file). The case, the outbox rows and the
+ *    file entries of one account commit together.
+ * 2. Perform. Due outbox rows are claimed with a lease; the balance is read
+ *    again just before each contact (a debtor who paid meanwhile is not
+ *    contacted), compliance is asked again, and the action goes through the
+ *    channel's adapter; its outcome is finished in the outbox and written on
+ *    the customer file in one transaction. Only the recording adapter
+ *    exists yet (--record FILE): without it rows stay pending.
+ *
+ * --dry-run does step 1 inside a transaction that is rolled back, and
+ * performs nothing.
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../chan/record.h"
+#include "../core/caltime.h"
+#include "../core/casestate.h"
+#include "../core/compliance.h"
+#include "../core/engine.h"
+#include "../core/money.h"
+#include "../core/msgtpl.h"
+#include "../core/policy.h"
+#include "../core/position.h"
+#include "../core/tz.h"
+#include "../store/store.h"
+#include "cmd.h"
+#include "out.h"
+
+#define AUTHOR "relance"
+#define LEASE_SECONDS 300
+#define CLAIM_BATCH 256
+/* How long a message text may be once rendered. */
+#define TEXT_MAX 2048
+
+enum { CH_SMS, CH_EMAIL, CH_VOICE, CH_PORTAL, CH_QUEUE, CH_PROVISIONING, CH_HANDOFF, CH_N };
+static const char *const channel_names[CH_N] = {
+	"sms", "email", "voice", "portal", "queue", "provisioning", "handoff"
+};
+
+struct counts {
+	int64_t accounts, skipped, stage_changes, decided;
+	int64_t scheduled[CH_N], deferred[CH_N], dropped[CH_N], performed[CH_N];
+	int64_t not_contacted_paid, pending_no_adapter;
+	int64_t claimed;          /* rows handed out by the last claim */
+};
+
+struct run {
+	struct cmd_ctx *cmd;
+	struct store *store;
+	struct policy *policy;
+	int64_t version;
+	struct record *rec;
+	int dry_run, json;
+	char worker[96];
+	struct counts n;
+	int status;
+};
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static int channel_index(const char *name)
+{
+	for (int i = 0; i < CH_N; i++)
+		if (strcmp(channel_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int kind_channel(enum policy_action_kind k)
+{
+	switch (k) {
+	case POLICY_ACT_SMS: return CH_SMS;
+	case POLICY_ACT_EMAIL: return CH_EMAIL;
+	case POLICY_ACT_VOICE: return CH_VOICE;
+	case POLICY_ACT_PORTAL: return CH_PORTAL;
+	case POLICY_ACT_QUEUE: return CH_QUEUE;
+	case POLICY_ACT_SUSPEND: return CH_PROVISIONING;
+	case POLICY_ACT_HANDOFF: return CH_HANDOFF;
+	}
+	return CH_QUEUE;
+}
+
+static const char *kind_verb(enum policy_action_kind k)
+{
+	switch (k) {
+	case POLICY_ACT_SMS:
+	case POLICY_ACT_EMAIL: return "send";
+	case POLICY_ACT_VOICE: return "call";
+	case POLICY_ACT_PORTAL: return "notice";
+	case POLICY_ACT_QUEUE: return "enqueue";
+	case POLICY_ACT_SUSPEND: return "suspend";
+	case POLICY_ACT_HANDOFF: return "handoff";
+	}
+	return "";
+}
+
+/* The compliance channel of an outbox channel, or -1 for none. */
+static int policy_channel_of(int ch)
+{
+	switch (ch) {
+	case CH_SMS: return POLICY_SMS;
+	case CH_EMAIL: return POLICY_EMAIL;
+	case CH_VOICE: return POLICY_VOICE;
+	case CH_PORTAL: return POLICY_PORTAL;
+	}
+	return -1;
+}
+
+/* ---- what the account is ----------------------------------------------------- */
+
+struct svc_list {
+	struct engine_service *v;
+	size_t n, cap;
+};
+
+static int keep_service(void *ctx, const struct service_view *sv)
+{
+	struct svc_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct engine_service *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return STORE_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].id = strdup(sv->service_id);
+	l->v[l->n].kind = strdup(sv->kind);
+	if (l->v[l->n].id == NULL || l->v[l->n].kind == NULL)
+		return STORE_ERR_NOMEM;
+	l->n++;
+	return 0;
+}
+
+static void svc_list_release(struct svc_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((char *)l->v[i].id);
+		free((char *)l->v[i].kind);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+struct contact {
+	char phone[32], email[256], name[256], locale[64];
+};
+
+static int keep_contact(void *ctx, const struct customer_view *v)
+{
+	struct contact *c = ctx;
+
+	snprintf(c->phone, sizeof(c->phone), "%s", v->phone);
+	snprintf(c->email, sizeof(c->email), "%s", v->email);
+	snprintf(c->name, sizeof(c->name), "%s", v->name);
+	snprintf(c->locale, sizeof(c->locale), "%s", v->locale);
+	return 0;
+}
+
+struct case_text {
+	char *state;
+	int found;
+};
+
+static int keep_case(void *ctx, const struct case_row *c)
+{
+	struct case_text *t = ctx;
+
+	t->found = 1;
+	free(t->state);
+	t->state = strdup(c->state ? c->state : "");
+	return t->state ? 0 : STORE_ERR_NOMEM;
+}
+
+/* Past contacts of the account, from the outbox rows performed. */
+struct history {
+	struct compliance_contact *v;
+	size_t n, cap;
+};
+
+static int keep_contact_row(void *ctx, const struct outbox_view *o)
+{
+	struct history *h = ctx;
+	int ch = channel_index(o->channel), pch = ch < 0 ? -1 : policy_channel_of(ch);
+
+	if (pch < 0)
+		return 0;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		struct compliance_contact *v = realloc(h->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return STORE_ERR_NOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n].at = o->done_at;
+	h->v[h->n].channel = pch;
+	/* With a recorded call the message counts as heard to the end. */
+	h->v[h->n].conversation = ch == CH_VOICE;
+	h->n++;
+	return 0;
+}
+
+/* ---- decide --------------------------------------------------------------------- */
+
+/* The account facts one decision needs beyond the engine's input. */
+struct facts {
+	const struct account_summary *a;
+	const struct policy_jurisdiction *j;
+	struct tz *zone;
+	struct contact contact;
+	struct position pos;
+	struct history history;
+	int exponent;
+};
+
+static void amount_text(const struct facts *f, int64_t minor, char *buf, size_t size)
+{
+	if (money_format_locale(minor, f->a->currency, f->contact.locale, buf, size) < 0)
+		money_format(minor, f->exponent, buf, size);
+}
+
+/* Renders the action's template for the customer, or explains why not. */
+static int render(struct run *r, const struct facts *f, const struct engine_decision *d,
+		  char *text, char *subject, char *why, size_t whysize)
+{
+	const struct policy_action *pa = d->action;
+	const struct policy_template *t = pa->template ? policy_template(r->policy, pa->template) : NULL;
+	const struct policy_text *body, *subj;
+	struct msgtpl_args args = { 0 };
+	char amount[96], balance[96];
+
+	text[0] = subject[0] = '\0';
+	if (t == NULL)
+		return 0;   /* queues, suspensions: no text */
+	body = policy_template_text(t, f->contact.locale);
+	if (body == NULL) {
+		snprintf(why, whysize, "no text of template %s for locale %s", pa->template,
+			 f->contact.locale);
+		return -1;
+	}
+	/* A campaign speaks of the whole debt, a strategy of what is overdue. */
+	amount_text(f, d->campaign ? f->pos.balance : f->pos.overdue, amount, sizeof(amount));
+	amount_text(f, f->pos.balance, balance, sizeof(balance));
+	args.name = f->contact.name;
+	args.amount = amount;
+	args.balance = balance;
+	args.account = f->a->account_id;
+	args.days_past_due = f->pos.days_past_due;
+	args.due_date = f->pos.oldest_unpaid_due_on == POSITION_NO_DATE ? f->pos.today :
+			f->pos.oldest_unpaid_due_on;
+	args.deadline = d->campaign ? d->campaign->deadline : args.due_date;
+	args.days_left = d->campaign ? d->campaign->deadline - f->pos.today : 0;
+	if (msgtpl_render(body->compiled, f->contact.locale, &args, text, TEXT_MAX) < 0) {
+		snprintf(why, whysize, "template %s could not be rendered", pa->template);
+		return -1;
+	}
+	subj = t->n_subjects ? policy_template_text(&(struct policy_template){
+		.texts = t->subjects, .n_texts = t->n_subjects }, f->contact.locale) : NULL;
+	if (subj != NULL && msgtpl_render(subj->compiled, f->contact.locale, &args, subject, 256) < 0)
+		subject[0] = '\0';
+	return 0;
+}
+
+/* What one account's cycle writes, committed together. */
+struct writes {
+	struct outbox_row rows[64];
+	char *payloads[64];
+	char keys[64][448];
+	size_t n;
+};
+
+static void writes_release(struct writes *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->payloads[i]);
+	w->n = 0;
+}
+
+static int file_note(struct run *r, const struct facts *f, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int file_note(struct run *r, const struct facts *f, const char *kind, const char *fmt, ...)
+{
+	char body[1024];
+	va_list ap;
+	int64_t seq;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	return store_file_append(r->store, f->a->customer_id, f->a->account_id, r->cmd->now, kind,
+				 AUTHOR, body, &seq);
+}
+
+static char *payload_json(const struct facts *f, const char *to, const char *text,
+			  const char *subject, const char *service_id, const char *level,
+			  const char *target, int priority)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "customer_id", json_string(f->a->customer_id));
+	json_object_set_new(o, "account_id", json_string(f->a->account_id));
+	if (to && *to)
+		json_object_set_new(o, "to", json_string(to));
+	if (subject && *subject)
+		json_object_set_new(o, "subject", json_string(subject));
+	if (text && *text)
+		json_object_set_new(o, "text", json_string(text));
+	if (service_id)
+		json_object_set_new(o, "service_id", json_string(service_id));
+	if (level)
+		json_object_set_new(o, "level", json_string(level));
+	if (target && *target)
+		json_object_set_new(o, "target", json_string(target));
+	if (priority > 0)
+		json_object_set_new(o, "priority", json_integer(priority));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static int add_row(struct writes *w, const struct facts *f, const struct engine_decision *d,
+		   int ch, const char *verb, const char *key_suffix, int64_t due, char *payload,
+		   int64_t now)
+{
+	struct outbox_row *row;
+
+	if (w->n == sizeof(w->rows) / sizeof(w->rows[0]) || payload == NULL) {
+		free(payload);
+		return -1;
+	}
+	snprintf(w->keys[w->n], sizeof(w->keys[0]), "%s%s%s", d->key, key_suffix ? "|" : "",
+		 key_suffix ? key_suffix : "");
+	row = &w->rows[w->n];
+	memset(row, 0, sizeof(*row));
+	row->idempotency_key = w->keys[w->n];
+	row->account_key = f->a->account_key;
+	row->channel = channel_names[ch];
+	row->action = verb;
+	row->due_at = due;
+	row->payload = payload;
+	row->policy_version = d->policy_version;
+	row->rule = d->rule;
+	row->created_at = now;
+	w->payloads[w->n++] = payload;
+	return 0;
+}
+
+static void ask_compliance(const struct facts *f, const struct engine_decision *d,
+			   const struct case_state *cs, int64_t t, struct compliance_decision *out)
+{
+	struct compliance_query q = { 0 };
+
+	q.j = f->j;
+	q.zone = f->zone;
+	q.segment = f->a->segment;
+	compliance_action_init(&q.action, d->action);
+	q.action.notice_given = cs->notice_at != ENGINE_NEVER;
+	q.action.notice_at = cs->notice_at;
+	q.history = f->history.v;
+	q.n_history = f->history.n;
+	compliance_check(&q, t, out);
+}
+
+static int decide_action(struct run *r, struct facts *f, const struct engine_decision *d,
+			 const struct case_state *cs, struct writes *w)
+{
+	const struct policy_action *pa = d->action;
+	int ch = kind_channel(pa->kind);
+	const char *to = ch == CH_EMAIL ? f->contact.email :
+			 (ch == CH_SMS || ch == CH_VOICE) ? f->contact.phone : NULL;
+	char text[TEXT_MAX], subject[256], why[256];
+	struct compliance_decision c;
+	int64_t now = r->cmd->now;
+
+	if (to != NULL && to[0] == '\0') {
+		r->n.dropped[ch]++;
+		return file_note(r, f, "dropped", "%s not sent (%s): no %s on the customer's record",
+				 channel_names[ch], d->rule, ch == CH_EMAIL ? "e-mail address" :
+				 "phone number");
+	}
+	if (render(r, f, d, text, subject, why, sizeof(why)) != 0) {
+		r->n.dropped[ch]++;
+		return file_note(r, f, "dropped", "%s not sent (%s): %s", channel_names[ch], d->rule, why);
+	}
+	ask_compliance(f, d, cs, now, &c);
+	if (c.verdict == COMPLIANCE_DROP) {
+		r->n.dropped[ch]++;
+		return file_note(r, f, "dropped", "%s %s dropped (%s, policy v%lld): %s",
+				 channel_names[ch], kind_verb(pa->kind), d->rule,
+				 (long long)d->policy_version, c.text);
+	}
+	if (c.verdict == COMPLIANCE_DEFER)
+		r->n.deferred[ch]++;
+	else
+		r->n.scheduled[ch]++;
+	if (pa->kind == POLICY_ACT_SUSPEND) {
+		for (size_t i = 0; i < d->n_service_ids; i++) {
+			const char *level = d->level == POLICY_TOTAL ? "total" : "partial";
+
+			if (add_row(w, f, d, ch, "suspend", d->service_ids[i], c.next,
+				    payload_json(f, NULL, NULL, NULL, d->service_ids[i], level, NULL, 0),
+				    now) != 0)
+				return STORE_ERR_NOMEM;
+		}
+	} else if (add_row(w, f, d, ch, kind_verb(pa->kind), NULL, c.next,
+			   payload_json(f, to, text, subject, NULL, NULL,
+					pa->kind == POLICY_ACT_HANDOFF ? pa->handoff_to :
+					pa->kind == POLICY_ACT_QUEUE ? pa->queue : NULL,
+					pa->kind == POLICY_ACT_QUEUE ? pa->priority : 0), now) != 0) {
+		return STORE_ERR_NOMEM;
+	}
+	if (c.verdict == COMPLIANCE_DEFER)
+		return file_note(r, f, "deferred", "%s %s (%s, policy v%lld) waits: %s",
+				 channel_names[ch], kind_verb(pa->kind), d->rule,
+				 (long long)d->policy_version, c.text);
+	return 0;
+}
+
+static int decide_account(struct run *r, const struct account_summary *a)
+{
+	struct facts f = { 0 };
+	struct svc_list svcs = { 0 };
+	struct case_text ct = { 0 };
+	struct case_state cs;
+	struct engine_case kase;
+	struct engine_account acct = { 0 };
+	struct engine_input in = { 0 };
+	struct engine_decisions ds = { 0 };
+	struct writes w = { 0 };
+	struct case_row row = { 0 };
+	char why[160], *state = NULL;
+	int rc = 0, changed = 0;
+
+	case_state_init(&cs);
+	f.a = a;
+	r->n.accounts++;
+	f.j = policy_jurisdiction(r->policy, a->jurisdiction);
+	if (f.j == NULL || tz_get(a->timezone, &f.zone) != TZ_OK) {
+		r->n.skipped++;
+		goto out;
+	}
+	money_currency_exponent(a->currency, &f.exponent);
+	if ((rc = cmd_position_at(r->cmd, r->store, a, &f.pos)) != 0) {
+		r->status = rc;
+		rc = -1;
+		goto out;
+	}
+	if ((rc = store_customer_get(r->store, a->customer_id, keep_contact, &f.contact)) != STORE_OK ||
+	    (rc = store_services_scan(r->store, a->account_key, keep_service, &svcs)) != STORE_OK ||
+	    (rc = store_case_get(r->store, a->account_key, keep_case, &ct)) != STORE_OK ||
+	    (rc = store_outbox_scan(r->store, a->account_key, STORE_OUTBOX_DONE, keep_contact_row,
+				    &f.history)) != STORE_OK)
+		goto store_failed;
+	if (case_state_decode(ct.state, ct.state ? strlen(ct.state) : 0, &cs, why, sizeof(why)) != 0) {
+		r->status = cmd_fail(EXIT_RUNTIME, "account %s: %s", a->account_id, why);
+		rc = -1;
+		goto out;
+	}
+	case_state_view(&cs, &kase);
+	acct.account_id = a->account_id;
+	acct.currency = a->currency;
+	acct.jurisdiction = a->jurisdiction;
+	acct.segment = a->segment;
+	acct.services = svcs.v;
+	acct.n_services = svcs.n;
+	acct.position = &f.pos;
+	in.policy = r->policy;
+	in.policy_version = r->version;
+	in.account = &acct;
+	in.kase = &kase;
+	in.now = r->cmd->now;
+	in.today = f.pos.today;
+	if (engine_decide(&in, &ds) != ENGINE_OK) {
+		r->status = cmd_fail(EXIT_RUNTIME, "account %s: the engine failed", a->account_id);
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < ds.n; i++) {
+		const struct engine_decision *d = &ds.v[i];
+
+		/* A repetition due later is decided again when it is due. */
+		if (d->kind == ENGINE_ACTION && d->not_before > r->cmd->now)
+			continue;
+		r->n.decided++;
+		changed = 1;
+		switch (d->kind) {
+		case ENGINE_ENTER_STAGE:
+			r->n.stage_changes++;
+			rc = file_note(r, &f, "stage", "entered stage %s (%s, policy v%lld): %s",
+				       d->stage->name, d->rule, (long long)d->policy_version, d->reason);
+			break;
+		case ENGINE_LEAVE_CASE:
+			r->n.stage_changes++;
+			rc = file_note(r, &f, "stage", "left the case (%s, policy v%lld): %s", d->rule,
+				       (long long)d->policy_version, d->reason);
+			break;
+		case ENGINE_RESTORE:
+			r->n.scheduled[CH_PROVISIONING]++;
+			rc = add_row(&w, &f, d, CH_PROVISIONING, "restore", NULL, r->cmd->now,
+				     payload_json(&f, NULL, NULL, NULL, d->service_ids[0],
+						  d->level == POLICY_TOTAL ? "total" : "partial", NULL, 0),
+				     r->cmd->now) == 0 ? 0 : STORE_ERR_NOMEM;
+			break;
+		case ENGINE_ACTION:
+			rc = decide_action(r, &f, d, &cs, &w);
+			break;
+		}
+		if (rc != 0)
+			goto store_failed;
+		if (case_state_apply(&cs, d, r->cmd->now) != CASE_STATE_OK) {
+			rc = STORE_ERR_NOMEM;
+			goto store_failed;
+		}
+	}
+	if (!changed)
+		goto out;
+	if (w.n > 0) {
+		struct store_outcome outc[64];
+
+		if ((rc = store_outbox_put(r->store, w.rows, w.n, outc)) != STORE_OK)
+			goto store_failed;
+	}
+	state = case_state_encode(&cs);
+	if (state == NULL) {
+		rc = STORE_ERR_NOMEM;
+		goto store_failed;
+	}
+	row.account_key = a->account_key;
+	row.stage = cs.stage ? cs.stage : "";
+	row.stage_since = cs.stage ? cs.stage_entered_at : 0;
+	row.policy_version = r->version;
+	row.rule = "";
+	row.next_check_at = STORE_NEVER;
+	row.state = state;
+	if ((rc = store_cases_put(r->store, &row, 1)) != STORE_OK)
+		goto store_failed;
+	goto out;
+store_failed:
+	r->status = cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE, "account %s: %s",
+			     a->account_id, rc == STORE_ERR_NOMEM ? "out of memory" :
+			     store_errmsg(r->store));
+	rc = -1;
+out:
+	free(state);
+	free(ct.state);
+	free(f.history.v);
+	position_release(&f.pos);
+	svc_list_release(&svcs);
+	case_state_release(&cs);
+	engine_decisions_release(&ds);
+	writes_release(&w);
+	return rc;
+}
+
+/* ---- the account list ------------------------------------------------------------ */
+
+struct id_list {
+	char **v;
+	size_t n, cap;
+};
+
+static int keep_id(void *ctx, const struct account_summary *a)
+{
+	struct id_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return STORE_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(a->account_id)) == NULL)
+		return STORE_ERR_NOMEM;
+	l->n++;
+	return 0;
+}
+
+static int decide_one(void *ctx, const struct account_summary *a)
+{
+	return decide_account(ctx, a) == 0 ? 0 : -1;
+}
+
+/* Decides every account, a transaction per account (the whole cycle for a
+ * dry run). The ids are listed first so that no scan is open while the
+ * cases it joins are written. */
+static int decide_all(struct run *r)
+{
+	struct id_list ids = { 0 };
+	int rc;
+
+	if ((rc = store_accounts_scan(r->store, NULL, keep_id, &ids)) != STORE_OK) {
+		r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+		goto out;
+	}
+	if (r->dry_run && store_begin(r->store) != STORE_OK) {
+		r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+		goto out;
+	}
+	for (size_t i = 0; i < ids.n && r->status == 0; i++) {
+		if (!r->dry_run && store_begin(r->store) != STORE_OK) {
+			r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+			break;
+		}
+		rc = store_accounts_scan(r->store, ids.v[i], decide_one, r);
+		if (rc != STORE_OK && r->status == 0)
+			r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+		if (r->dry_run)
+			continue;
+		if (r->status != 0 || store_commit(r->store) != STORE_OK) {
+			if (r->status == 0)
+				r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+			store_rollback(r->store);
+		}
+	}
+	if (r->dry_run)
+		store_rollback(r->store);
+out:
+	for (size_t i = 0; i < ids.n; i++)
+		free(ids.v[i]);
+	free(ids.v);
+	return r->status;
+}
+
+/* ---- perform ---------------------------------------------------------------------- */
+
+struct perform_ctx {
+	struct run *r;
+	const struct outbox_view *o;
+	struct position pos;
+	int found;
+	struct account_summary copy;
+};
+
+static int position_of(void *ctx, const struct account_summary *a)
+{
+	struct perform_ctx *p = ctx;
+
+	p->found = 1;
+	return cmd_position_at(p->r->cmd, p->r->store, a, &p->pos) == 0 ? 0 : -1;
+}
+
+static const char *json_str(json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* Finishes a row and writes its outcome on the customer file, together. */
+static int finish(struct run *r, const struct outbox_view *o, json_t *payload, const char *state,
+		  const char *outcome)
+{
+	const char *customer = json_str(payload, "customer_id"), *account = json_str(payload, "account_id");
+	int64_t seq;
+	int rc;
+
+	if ((rc = store_begin(r->store)) != STORE_OK)
+		return rc;
+	rc = store_outbox_finish(r->store, o->outbox_id, r->worker, state, outcome, r->cmd->now, 0);
+	if (rc == STORE_OK && customer != NULL) {
+		char body[1024];
+
+		snprintf(body, sizeof(body), "%s %s%s%s (%s, policy v%lld): %s", o->channel, o->action,
+			 json_str(payload, "to") ? " to " : "",
+			 json_str(payload, "to") ? json_str(payload, "to") : "", o->rule,
+			 (long long)o->policy_version, outcome);
+		rc = store_file_append(r->store, customer, account, r->cmd->now,
+				       strcmp(state, "done") == 0 ? "action" : state, AUTHOR, body, &seq);
+	}
+	if (rc == STORE_OK)
+		return store_commit(r->store);
+	store_rollback(r->store);
+	return rc;
+}
+
+static int perform_one(void *ctx, const struct outbox_view *o)
+{
+	struct run *r = ctx;
+	json_error_t jerr;
+	json_t *payload = json_loads(o->payload, 0, &jerr);
+	struct perform_ctx p = { r, o, { 0 }, 0, { 0 } };
+	struct chan_action a = { 0 };
+	struct chan_outcome out;
+	int ch = channel_index(o->channel), rc;
+
+	r->n.claimed++;
+	if (payload == NULL || ch < 0)
+		return finish(r, o, payload, "failed", "unreadable outbox row");
+	/* The balance is read again just before the contact: a debtor who paid
+	 * since the decision is not contacted (restorations always go). */
+	if (strcmp(o->action, "restore") != 0) {
+		rc = store_accounts_scan(r->store, json_str(payload, "account_id"), position_of, &p);
+		/* Campaigns speak to any debt (Burundi's "small or large"),
+		 * strategies to what is overdue. */
+		int campaign = strncmp(o->rule, "campaign/", 9) == 0;
+
+		if (rc == STORE_OK && p.found &&
+		    (p.pos.balance <= 0 || (!campaign && p.pos.overdue <= 0))) {
+			position_release(&p.pos);
+			r->n.not_contacted_paid++;
+			rc = finish(r, o, payload, "dropped", "not performed: the customer paid meanwhile");
+			json_decref(payload);
+			return rc;
+		}
+		position_release(&p.pos);
+	}
+	a.key = o->idempotency_key;
+	a.at = r->cmd->now;
+	a.channel = o->channel;
+	a.action = o->action;
+	a.account_id = json_str(payload, "account_id");
+	a.customer_id = json_str(payload, "customer_id");
+	a.policy_version = o->policy_version;
+	a.rule = o->rule;
+	a.to = json_str(payload, "to");
+	a.subject = json_str(payload, "subject");
+	a.text = json_str(payload, "text");
+	a.service_id = json_str(payload, "service_id");
+	a.level = json_str(payload, "level");
+	a.target = json_str(payload, "target");
+	a.priority = (int)json_integer_value(json_object_get(payload, "priority"));
+	record_perform(r->rec, &a, &out);
+	if (out.status == CHAN_DONE || out.status == CHAN_ALREADY) {
+		r->n.performed[ch] += out.status == CHAN_DONE;
+		rc = finish(r, o, payload, "done", out.detail);
+	} else {
+		rc = finish(r, o, payload, "failed", out.detail);
+	}
+	json_decref(payload);
+	return rc;
+}
+
+static int count_pending(void *ctx, const struct outbox_view *o)
+{
+	struct run *r = ctx;
+
+	r->n.pending_no_adapter += o->due_at <= r->cmd->now;
+	return 0;
+}
+
+static int perform_all(struct run *r)
+{
+	int rc;
+
+	if (r->rec == NULL)
+		return store_outbox_scan(r->store, 0, STORE_OUTBOX_PENDING, count_pending, r);
+	/* Claim batch after batch until a claim hands out nothing. */
+	do {
+		r->n.claimed = 0;
+		rc = store_outbox_claim(r->store, r->worker, r->cmd->now, LEASE_SECONDS, CLAIM_BATCH,
+					perform_one, r);
+		if (rc != STORE_OK)
+			return rc;
+	} while (r->n.claimed > 0);
+	return STORE_OK;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static int keep_policy(void *ctx, const struct stored_policy *p)
+{
+	struct run *r = ctx;
+	struct policy_diags d = { 0 };
+
+	r->version = p->version;
+	if (policy_parse(p->source, p->body, p->body_len, &r->policy, &d) != 0) {
+		policy_diags_release(&d);
+		return STORE_ERR_INPUT;
+	}
+	policy_diags_release(&d);
+	return 0;
+}
+
+static void print_counts(const char *label, const int64_t *v)
+{
+	int any = 0;
+
+	printf("  %-22s", label);
+	for (int i = 0; i < CH_N; i++) {
+		if (v[i] == 0)
+			continue;
+		printf("%s%s %lld", any ? ", " : "", channel_names[i], (long long)v[i]);
+		any = 1;
+	}
+	puts(any ? "" : "none");
+}
+
+static void json_counts(const char *label, const int64_t *v, int last)
+{
+	int any = 0;
+
+	printf("\"%s\":{", label);
+	for (int i = 0; i < CH_N; i++) {
+		if (v[i] == 0)
+			continue;
+		printf("%s\"%s\":%lld", any ? "," : "", channel_names[i], (long long)v[i]);
+		any = 1;
+	}
+	printf("}%s", last ? "" : ",");
+}
+
+static void report(const struct run *r)
+{
+	char at[INSTANT_TEXT_LEN + 1];
+
+	instant_format(r->cmd->now, at);
+	if (r->json) {
+		printf("{\"at\":\"%s\",\"policy_version\":%lld,\"dry_run\":%s,\"accounts\":%lld,"
+		       "\"skipped\":%lld,\"stage_changes\":%lld,", at, (long long)r->version,
+		       r->dry_run ? "true" : "false", (long long)r->n.accounts,
+		       (long long)r->n.skipped, (long long)r->n.stage_changes);
+		json_counts("scheduled", r->n.scheduled, 0);
+		json_counts("deferred", r->n.deferred, 0);
+		json_counts("dropped", r->n.dropped, 0);
+		json_counts("performed", r->n.performed, 0);
+		printf("\"not_contacted_paid\":%lld,\"pending_without_adapter\":%lld}\n",
+		       (long long)r->n.not_contacted_paid, (long long)r->n.pending_no_adapter);
+		return;
+	}
+	printf("relance run at %s, policy version %lld%s\n", at, (long long)r->version,
+	       r->dry_run ? " (dry run: nothing stored, nothing performed)" : "");
+	printf("  %-22s%lld (%lld not covered by the policy)\n", "accounts evaluated",
+	       (long long)r->n.accounts, (long long)r->n.skipped);
+	printf("  %-22s%lld\n", "stage changes", (long long)r->n.stage_changes);
+	print_counts("actions due now", r->n.scheduled);
+	print_counts("deferred", r->n.deferred);
+	print_counts("dropped", r->n.dropped);
+	if (!r->dry_run) {
+		print_counts("performed", r->n.performed);
+		printf("  %-22s%lld\n", "not contacted (paid)", (long long)r->n.not_contacted_paid);
+		if (r->rec == NULL)
+			printf("  %-22s%lld (no channel adapter: use --record FILE)\n",
+			       "pending", (long long)r->n.pending_no_adapter);
+	}
+}
+
+int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct run r = { 0 };
+	const char *record_path = NULL;
+	char err[512];
+	int rc;
+
+	r.cmd = ctx;
+	for (int i = 0; i < argc; i++) {
+		int got = cmd_option(argc, argv, &i, "--record", &record_path);
+
+		if (got < 0)
+			return cmd_fail(EXIT_USAGE, "run: --record needs a file");
+		if (got > 0)
+			continue;
+		if (strcmp(argv[i], "--dry-run") == 0)
+			r.dry_run = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			r.json = 1;
+		else
+			return cmd_fail(EXIT_USAGE, "run: unknown argument '%s'", argv[i]);
+	}
+	snprintf(r.worker, sizeof(r.worker), "run:%ld:%lld", (long)getpid(), (long long)ctx->now);
+	if ((rc = cmd_open_store(ctx, &r.store)) != 0)
+		return rc;
+	rc = store_policy_get(r.store, 0, keep_policy, &r);
+	if (rc != STORE_OK || r.policy == NULL) {
+		r.status = cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE,
+				    "no usable policy: %s (load one with `relance policy load FILE`)",
+				    rc == STORE_OK ? "the stored policy does not parse" :
+				    store_errmsg(r.store));
+		goto out;
+	}
+	if (record_path != NULL && !r.dry_run &&
+	    record_open(record_path, &r.rec, err, sizeof(err)) != 0) {
+		r.status = cmd_fail(EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	if (decide_all(&r) != 0)
+		goto out;
+	if (!r.dry_run && (rc = perform_all(&r)) != STORE_OK) {
+		r.status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r.store));
+		goto out;
+	}
+	report(&r);
+out:
+	record_close(r.rec);
+	policy_free(r.policy);
+	store_close(r.store);
+	return r.status;
+}

@@ -378,8 +378,10 @@ static void ask_compliance(const struct facts *f, const struct engine_decision *
 	compliance_check(&q, t, out);
 }
 
+/* Sets *due to the instant the action is due (now, or the next allowed
+ * moment when compliance defers it). */
 static int decide_action(struct run *r, struct facts *f, const struct engine_decision *d,
-			 const struct case_state *cs, struct writes *w)
+			 const struct case_state *cs, struct writes *w, int64_t *due)
 {
 	const struct policy_action *pa = d->action;
 	int ch = kind_channel(pa->kind);
@@ -410,6 +412,7 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 		r->n.deferred[ch]++;
 	else
 		r->n.scheduled[ch]++;
+	*due = c.next;
 	if (pa->kind == POLICY_ACT_SUSPEND) {
 		for (size_t i = 0; i < d->n_service_ids; i++) {
 			const char *level = d->level == POLICY_TOTAL ? "total" : "partial";
@@ -494,6 +497,7 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	}
 	for (size_t i = 0; i < ds.n; i++) {
 		const struct engine_decision *d = &ds.v[i];
+		int64_t at = r->cmd->now;
 
 		/* A repetition due later is decided again when it is due. */
 		if (d->kind == ENGINE_ACTION && d->not_before > r->cmd->now)
@@ -519,12 +523,16 @@ static int decide_account(struct run *r, const struct account_summary *a)
 				     r->cmd->now) == 0 ? 0 : STORE_ERR_NOMEM;
 			break;
 		case ENGINE_ACTION:
-			rc = decide_action(r, &f, d, &cs, &w);
+			rc = decide_action(r, &f, d, &cs, &w, &at);
 			break;
 		}
 		if (rc != 0)
 			goto store_failed;
-		if (case_state_apply(&cs, d, r->cmd->now) != CASE_STATE_OK) {
+		/* A deferred action counts from when it is due, not from when
+		 * it was decided: a notice sent on Monday for a Saturday
+		 * decision starts the suspension delay on Monday, and a call
+		 * repeated every 3 days counts from the call. */
+		if (case_state_apply(&cs, d, at) != CASE_STATE_OK) {
 			rc = STORE_ERR_NOMEM;
 			goto store_failed;
 		}

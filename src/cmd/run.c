@@ -185,19 +185,16 @@ static int keep_case(void *ctx, const struct case_row *c)
 	return t->state ? 0 : STORE_ERR_NOMEM;
 }
 
-/* Past contacts of the account, from the outbox rows performed. */
+/* Contacts of the account: performed, and already scheduled (pending or
+ * claimed outbox rows, at their due instant), so that the caps count what
+ * is on its way as well as what is done. */
 struct history {
 	struct compliance_contact *v;
 	size_t n, cap;
 };
 
-static int keep_contact_row(void *ctx, const struct outbox_view *o)
+static int history_add(struct history *h, int64_t at, int pch, int conversation)
 {
-	struct history *h = ctx;
-	int ch = channel_index(o->channel), pch = ch < 0 ? -1 : policy_channel_of(ch);
-
-	if (pch < 0)
-		return 0;
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 16;
 		struct compliance_contact *v = realloc(h->v, cap * sizeof(*v));
@@ -207,12 +204,22 @@ static int keep_contact_row(void *ctx, const struct outbox_view *o)
 		h->v = v;
 		h->cap = cap;
 	}
-	h->v[h->n].at = o->done_at;
+	h->v[h->n].at = at;
 	h->v[h->n].channel = pch;
-	/* With a recorded call the message counts as heard to the end. */
-	h->v[h->n].conversation = ch == CH_VOICE;
+	h->v[h->n].conversation = conversation;
 	h->n++;
 	return 0;
+}
+
+static int keep_contact_row(void *ctx, const struct outbox_view *o)
+{
+	int ch = channel_index(o->channel), pch = ch < 0 ? -1 : policy_channel_of(ch);
+
+	if (pch < 0)
+		return 0;
+	/* With a recorded call the message counts as heard to the end. */
+	return history_add(ctx, strcmp(o->state, "done") == 0 ? o->done_at : o->due_at, pch,
+			   ch == CH_VOICE);
 }
 
 /* ---- decide --------------------------------------------------------------------- */
@@ -413,6 +420,11 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 	else
 		r->n.scheduled[ch]++;
 	*due = c.next;
+	/* The next action of this cycle must see this one: two messages
+	 * decided together must not pass a cap of one a day together. */
+	if (policy_channel_of(ch) >= 0 &&
+	    history_add(&f->history, c.next, policy_channel_of(ch), ch == CH_VOICE) != 0)
+		return STORE_ERR_NOMEM;
 	if (pa->kind == POLICY_ACT_SUSPEND) {
 		for (size_t i = 0; i < d->n_service_ids; i++) {
 			const char *level = d->level == POLICY_TOTAL ? "total" : "partial";
@@ -468,8 +480,9 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	if ((rc = store_customer_get(r->store, a->customer_id, keep_contact, &f.contact)) != STORE_OK ||
 	    (rc = store_services_scan(r->store, a->account_key, keep_service, &svcs)) != STORE_OK ||
 	    (rc = store_case_get(r->store, a->account_key, keep_case, &ct)) != STORE_OK ||
-	    (rc = store_outbox_scan(r->store, a->account_key, STORE_OUTBOX_DONE, keep_contact_row,
-				    &f.history)) != STORE_OK)
+	    (rc = store_outbox_scan(r->store, a->account_key,
+				    STORE_OUTBOX_DONE | STORE_OUTBOX_PENDING | STORE_OUTBOX_CLAIMED,
+				    keep_contact_row, &f.history)) != STORE_OK)
 		goto store_failed;
 	if (case_state_decode(ct.state, ct.state ? strlen(ct.state) : 0, &cs, why, sizeof(why)) != 0) {
 		r->status = cmd_fail(EXIT_RUNTIME, "account %s: %s", a->account_id, why);

@@ -1,8 +1,8 @@
 /*
  * account — `relance account show ID [--json]`: the customer file of one
  * account as an agent reads it: who, which services, what is owed at --now,
- * every ledger entry in the order it took effect, then every entry of the
- * customer file (notes, corrections... of every department) in order.
+ * every ledger entry in the order it took effect, the actions decided and
+ * not performed yet, then every entry of the customer file (notes, corrections... of every department) in order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +306,50 @@ static int show_file_entry(void *arg, const struct file_entry_view *e)
 	return 0;
 }
 
+/* One pending action: an outbox row not performed yet (pending, or claimed
+ * by a worker performing it now), with when it is due and the rule that
+ * decided it: the agent sees what will happen next, and why. */
+static int show_pending_row(void *arg, const struct outbox_view *o)
+{
+	struct show_ctx *c = arg;
+	char due[INSTANT_TEXT_LEN + 1];
+
+	instant_format(o->due_at, due);
+	if (c->json) {
+		printf("%s{\"due_at\":\"%s\",\"channel\":", c->found++ ? "," : "", due);
+		out_json(stdout, o->channel);
+		fputs(",\"action\":", stdout);
+		out_json(stdout, o->action);
+		fputs(",\"rule\":", stdout);
+		out_json(stdout, o->rule);
+		printf(",\"policy_version\":%lld,\"state\":", (long long)o->policy_version);
+		out_json(stdout, o->state);
+		fputc('}', stdout);
+		return 0;
+	}
+	c->found++;
+	printf("  %s  %s %s (%s, policy v%lld)%s\n", due, o->channel, o->action, o->rule,
+	       (long long)o->policy_version, strcmp(o->state, "claimed") == 0 ?
+	       ", being performed" : "");
+	return 0;
+}
+
+/* After the ledger: `"pending":[...]` or a "Pending actions" section. */
+static int show_pending(struct show_ctx *c, int64_t account_key)
+{
+	int rc;
+
+	c->found = 0;   /* counts rows from here on */
+	fputs(c->json ? ",\"pending\":[" : "\nPending actions\n", stdout);
+	rc = store_outbox_scan(c->store, account_key, STORE_OUTBOX_PENDING | STORE_OUTBOX_CLAIMED,
+			       show_pending_row, c);
+	if (c->json)
+		fputc(']', stdout);
+	else if (rc == STORE_OK && c->found == 0)
+		puts("  (none)");
+	return rc;
+}
+
 /* The customer file after the ledger: `"file":[...]` or a "File" section. */
 static int show_file(struct show_ctx *c, const char *customer_id)
 {
@@ -350,7 +394,8 @@ static int show_account(void *arg, const struct account_summary *a)
 			puts("Services   (none)");
 		show_position_text(c, a);
 	}
-	if ((rc = show_file(c, a->customer_id)) != STORE_OK)
+	if ((rc = show_pending(c, a->account_key)) != STORE_OK ||
+	    (rc = show_file(c, a->customer_id)) != STORE_OK)
 		goto failed;
 	if (c->json)
 		fputs("}\n", stdout);

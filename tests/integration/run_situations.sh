@@ -86,6 +86,12 @@ expect_count 0 new.jsonl A-BR-2 '"channel":"voice"'
 expect_count 1 new.jsonl A-BR-2 '"channel":"queue","action":"enqueue"'
 expect_status 0 relance --now 2024-05-30T13:00:00Z account show A-BR-2
 expect_grep out.txt "waits: public holiday (Corpus Christi); next allowed moment 2024-05-31 08:00 America/Sao_Paulo"
+# The file shows the stage and the call still to come, when and why.
+expect_grep out.txt "Account    A-BR-2 (BRL), stage ligacao"
+expect_line out.txt "  2024-05-31T11:00:00Z  voice call (escada-isp/ligacao/action#1, policy v1)"
+expect_status 0 relance --now 2024-05-30T13:00:00Z account show A-BR-2 --json
+expect_grep out.txt '"stage":"ligacao"'
+expect_grep out.txt '"pending":[{"due_at":"2024-05-31T11:00:00Z","channel":"voice","action":"call","rule":"escada-isp/ligacao/action#1","policy_version":1,"state":"pending"}]'
 
 # Fri 31 May, 07:59 local: still nothing; 08:00: the call.
 cycle 2024-05-31T10:59:00Z $br
@@ -93,6 +99,8 @@ expect_count 0 new.jsonl A-BR-2
 cycle 2024-05-31T11:00:00Z $br
 expect_count 1 new.jsonl A-BR-2 '"at":"2024-05-31T11:00:00Z","channel":"voice","action":"call"'
 expect_count 1 new.jsonl A-BR-2 '"rule":"escada-isp/ligacao/action#1","to":"+5511912345678"'
+expect_status 0 relance --now 2024-05-31T11:00:00Z account show A-BR-2 --json
+expect_grep out.txt '"pending":[]'
 
 # Mon 3 June, 09:00: the second call, three days after the first.
 cycle 2024-06-03T12:00:00Z $br

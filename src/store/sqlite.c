@@ -1401,13 +1401,18 @@ static int sq_accounts_scan(struct store *s, const char *account_id,
 		"p.paid, p.credited, p.complete_at, p.open_items "
 		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
 		"LEFT JOIN positions p ON p.account_key = a.account_key "
-		"LEFT JOIN cases k ON k.account_key = a.account_key "
-		"WHERE ?1 IS NULL OR a.account_id = ?1 ORDER BY a.account_id";
+		"LEFT JOIN cases k ON k.account_key = a.account_key ";
 	struct sqlite_store *q = sq(s);
 	sqlite3_stmt *st = NULL;
+	char full[sizeof(sql) + 64];
 	int rc;
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+	/* Two shapes, not "?1 IS NULL OR account_id = ?1": SQLite cannot use
+	 * the account_id index through the OR, and a cycle looks accounts up
+	 * one by one. */
+	snprintf(full, sizeof(full), "%s%s", sql, account_id != NULL ?
+		 "WHERE a.account_id = ?1" : "ORDER BY a.account_id");
+	if (sqlite3_prepare_v2(q->db, full, -1, &st, NULL) != SQLITE_OK)
 		return db_error(q, "listing accounts");
 	if (account_id != NULL)
 		bind_text(st, 1, account_id);
@@ -2096,15 +2101,21 @@ static int sq_outbox_finish(struct store *s, int64_t outbox_id, const char *work
 static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 			  store_outbox_cb cb, void *ctx)
 {
-	static const char sql[] =
+	/* Two shapes rather than "?1 = 0 OR account_key = ?1", which keeps
+	 * SQLite from the account index: a cycle reads every account's rows. */
+	static const char one[] =
 		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
-		"WHERE (?1 = 0 OR account_key = ?1) AND (?2 & " STORE_OUTBOX_STATE_BIT ") <> 0 "
+		"WHERE account_key = ?1 AND (?2 & " STORE_OUTBOX_STATE_BIT ") <> 0 "
+		"ORDER BY due_at, outbox_id";
+	static const char all[] =
+		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+		"WHERE ?1 = 0 AND (?2 & " STORE_OUTBOX_STATE_BIT ") <> 0 "
 		"ORDER BY due_at, outbox_id";
 	struct sqlite_store *q = sq(s);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(q->db, account_key != 0 ? one : all, -1, &st, NULL) != SQLITE_OK)
 		return db_error(q, "listing the outbox");
 	sqlite3_bind_int64(st, 1, account_key);
 	sqlite3_bind_int64(st, 2, (int64_t)states);

@@ -7,3 +7,7 @@ ALTER TABLE cases ADD COLUMN state TEXT NOT NULL DEFAULT '{}';
 -- Claims also take rows whose lease expired: index those as the pending
 -- ones are, so that a claim never reads the rows already done.
 CREATE INDEX outbox_claimed ON outbox (lease_until) WHERE state = 'claimed';
+
+-- A cycle reads each account's outbox rows (its contact history, what is
+-- already scheduled): by account, not by a scan of the whole outbox.
+CREATE INDEX outbox_account ON outbox (account_key, due_at);

@@ -9,10 +9,13 @@
  *    file entries of one account commit together.
  * 2. Perform. Due outbox rows are claimed with a lease; the balance is read
  *    again just before each contact (a debtor who paid meanwhile is not
- *    contacted), compliance is asked again, and the action goes through the
- *    channel's adapter; its outcome is finished in the outbox and written on
- *    the customer file in one transaction. Only the recording adapter
- *    exists yet (--record FILE): without it rows stay pending.
+ *    contacted), and the action goes through the channel's adapter; its
+ *    outcome is finished in the outbox and written on the customer file in
+ *    one transaction. Compliance answered when the row was written: a row is
+ *    due at an allowed moment, and rows still pending count against the
+ *    caps of later decisions. A row performed late (a missed cycle) is not
+ *    asked again yet. Only the recording adapter exists yet (--record
+ *    FILE): without it rows stay pending.
  *
  * --dry-run does step 1 inside a transaction that is rolled back, and
  * performs nothing.

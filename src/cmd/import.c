@@ -767,6 +767,10 @@ static int refresh_positions(struct import *im)
 	memset(&c, 0, sizeof(c));
 	c.store = im->store;
 	rc = store_ledger_scan(im->store, im->touched, im->n_touched, snap_account, &c);
+	/* The next cycle looks at these accounts, whatever its instant (a
+	 * payment may settle a case, an invoice open one). */
+	if (rc == STORE_OK)
+		rc = store_cases_touch(im->store, im->touched, im->n_touched, INT64_MIN);
 	if (rc == STORE_OK && c.n > 0)
 		rc = snap_flush(&c);
 	for (size_t i = 0; i < c.n; i++)

@@ -175,7 +175,8 @@ static int keep_contact(void *ctx, const struct customer_view *v)
 }
 
 struct case_text {
-	char *state;
+	char *state, *stage;
+	int64_t stage_since;
 	int found;
 };
 
@@ -185,8 +186,11 @@ static int keep_case(void *ctx, const struct case_row *c)
 
 	t->found = 1;
 	free(t->state);
+	free(t->stage);
 	t->state = strdup(c->state ? c->state : "");
-	return t->state ? 0 : STORE_ERR_NOMEM;
+	t->stage = strdup(c->stage ? c->stage : "");
+	t->stage_since = c->stage_since;
+	return t->state && t->stage ? 0 : STORE_ERR_NOMEM;
 }
 
 /* Contacts of the account: performed, and already scheduled (pending or
@@ -452,6 +456,45 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 	return 0;
 }
 
+static int64_t earliest(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Local midnight of `day` in the customer's zone (STORE_NEVER on error). */
+static int64_t midnight(const struct facts *f, int32_t day)
+{
+	int64_t t;
+
+	return tz_instant_of(f->zone, day, 0, &t) == TZ_OK ? t : STORE_NEVER;
+}
+
+/*
+ * When the account must be looked at again if nothing is imported for it
+ * (an import brings it forward: store_cases_touch). Every fact a decision
+ * reads changes only at a local midnight or at a due action: days past due
+ * grow every day while something is overdue; an open invoice becomes
+ * overdue the day after its due date; a campaign starts on send_on and
+ * acts again the day after its deadline; a repeated action is due at its
+ * not_before. Outbox rows are claimed when due whatever this says.
+ */
+static int64_t next_check(const struct run *r, const struct facts *f, int64_t next_action)
+{
+	int64_t next = next_action;
+	int32_t today = f->pos.today;
+
+	if (f->pos.overdue > 0)
+		next = earliest(next, midnight(f, today + 1));
+	else if (f->pos.n_open > 0)
+		next = earliest(next, midnight(f, f->pos.open[0].due_on + 1));
+	for (size_t i = 0; i < r->policy->n_campaigns; i++) {
+		const struct policy_campaign *c = &r->policy->campaigns[i];
+
+		if (c->has_send_on && c->send_on > today)
+			next = earliest(next, midnight(f, c->send_on));
+		if (c->deadline >= today)
+			next = earliest(next, midnight(f, c->deadline + 1));
+	}
+	return next;
+}
+
 static int decide_account(struct run *r, const struct account_summary *a)
 {
 	struct facts f = { 0 };
@@ -465,14 +508,28 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	struct writes w = { 0 };
 	struct case_row row = { 0 };
 	char why[160], *state = NULL;
-	int rc = 0, changed = 0;
+	int64_t next_action = STORE_NEVER;
+	int rc = 0;
 
 	case_state_init(&cs);
 	f.a = a;
 	r->n.accounts++;
 	f.j = policy_jurisdiction(r->policy, a->jurisdiction);
 	if (f.j == NULL || tz_get(a->timezone, &f.zone) != TZ_OK) {
+		/* Not this policy's: looked at again only under another policy
+		 * version (store_accounts_due), its case kept as it is. */
 		r->n.skipped++;
+		if ((rc = store_case_get(r->store, a->account_key, keep_case, &ct)) != STORE_OK)
+			goto store_failed;
+		row.account_key = a->account_key;
+		row.stage = ct.found ? ct.stage : "";
+		row.stage_since = ct.found ? ct.stage_since : 0;
+		row.policy_version = r->version;
+		row.rule = "";
+		row.next_check_at = STORE_NEVER;
+		row.state = ct.found ? ct.state : "{}";
+		if ((rc = store_cases_put(r->store, &row, 1)) != STORE_OK)
+			goto store_failed;
 		goto out;
 	}
 	money_currency_exponent(a->currency, &f.exponent);
@@ -517,10 +574,11 @@ static int decide_account(struct run *r, const struct account_summary *a)
 		int64_t at = r->cmd->now;
 
 		/* A repetition due later is decided again when it is due. */
-		if (d->kind == ENGINE_ACTION && d->not_before > r->cmd->now)
+		if (d->kind == ENGINE_ACTION && d->not_before > r->cmd->now) {
+			next_action = earliest(next_action, d->not_before);
 			continue;
+		}
 		r->n.decided++;
-		changed = 1;
 		switch (d->kind) {
 		case ENGINE_ENTER_STAGE:
 			r->n.stage_changes++;
@@ -554,8 +612,8 @@ static int decide_account(struct run *r, const struct account_summary *a)
 			goto store_failed;
 		}
 	}
-	if (!changed)
-		goto out;
+	/* The case is written even when nothing was decided: its next check
+	 * moves on. */
 	if (w.n > 0) {
 		struct store_outcome outc[64];
 
@@ -572,7 +630,7 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	row.stage_since = cs.stage ? cs.stage_entered_at : 0;
 	row.policy_version = r->version;
 	row.rule = "";
-	row.next_check_at = STORE_NEVER;
+	row.next_check_at = next_check(r, &f, next_action);
 	row.state = state;
 	if ((rc = store_cases_put(r->store, &row, 1)) != STORE_OK)
 		goto store_failed;
@@ -585,6 +643,7 @@ store_failed:
 out:
 	free(state);
 	free(ct.state);
+	free(ct.stage);
 	free(f.history.v);
 	position_release(&f.pos);
 	svc_list_release(&svcs);
@@ -601,7 +660,7 @@ struct id_list {
 	size_t n, cap;
 };
 
-static int keep_id(void *ctx, const struct account_summary *a)
+static int keep_id(void *ctx, const char *id)
 {
 	struct id_list *l = ctx;
 
@@ -614,7 +673,7 @@ static int keep_id(void *ctx, const struct account_summary *a)
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n] = strdup(a->account_id)) == NULL)
+	if ((l->v[l->n] = strdup(id)) == NULL)
 		return STORE_ERR_NOMEM;
 	l->n++;
 	return 0;
@@ -625,15 +684,16 @@ static int decide_one(void *ctx, const struct account_summary *a)
 	return decide_account(ctx, a) == 0 ? 0 : -1;
 }
 
-/* Decides every account, a transaction per account (the whole cycle for a
- * dry run). The ids are listed first so that no scan is open while the
- * cases it joins are written. */
+/* Decides the accounts due for a look (store_accounts_due: new ones, those
+ * of another policy version, those whose next check has come), the whole
+ * cycle in one transaction for a dry run. The ids are listed first so that
+ * no scan is open while the cases it joins are written. */
 static int decide_all(struct run *r)
 {
 	struct id_list ids = { 0 };
 	int rc;
 
-	if ((rc = store_accounts_scan(r->store, NULL, keep_id, &ids)) != STORE_OK) {
+	if ((rc = store_accounts_due(r->store, r->cmd->now, r->version, keep_id, &ids)) != STORE_OK) {
 		r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
 		goto out;
 	}

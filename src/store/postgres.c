@@ -2327,6 +2327,62 @@ out:
 	return rc;
 }
 
+/* The due accounts' ids, read whole first: callbacks write the cases. */
+static int pg_accounts_due(struct store *s, int64_t now, int64_t policy_version,
+			   store_id_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT a.account_id FROM accounts a "
+		"LEFT JOIN cases k ON k.account_key = a.account_key "
+		"WHERE k.account_key IS NULL OR k.policy_version IS DISTINCT FROM $2::bigint "
+		"OR k.next_check_at <= $1::bigint ORDER BY a.account_id COLLATE \"C\"";
+	struct pg_store *q = pg(s);
+	char at[24], version[24];
+	const char *params[2] = { at, version };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), now);
+	pg_fmt_i64(version, sizeof(version), policy_version);
+	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "listing due accounts")) != STORE_OK)
+		return rc;
+	for (int i = 0; i < PQntuples(r) && rc == STORE_OK; i++)
+		rc = cb(ctx, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return rc;
+}
+
+static int pg_cases_touch(struct store *s, const int64_t *keys, size_t n, int64_t at)
+{
+	static const char sql[] =
+		"UPDATE cases SET next_check_at = $2::bigint "
+		"WHERE account_key = ANY($1::bigint[]) "
+		"AND (next_check_at IS NULL OR next_check_at > $2::bigint)";
+	struct pg_store *q = pg(s);
+	struct pg_arr arr;
+	char when[24];
+	const char *params[2];
+	PGresult *r = NULL;
+	int rc;
+
+	if (n == 0)
+		return STORE_OK;
+	memset(&arr, 0, sizeof(arr));
+	pg_arr_begin(&arr);
+	for (size_t i = 0; i < n; i++)
+		pg_arr_int(&arr, keys[i]);
+	pg_fmt_i64(when, sizeof(when), at);
+	if ((params[0] = pg_arr_end(&arr)) == NULL) {
+		pg_arrs_free(&arr, 1);
+		return pg_nomem(q);
+	}
+	params[1] = when;
+	rc = pg_query(q, sql, 2, NULL, params, &r, "scheduling cases");
+	PQclear(r);
+	pg_arrs_free(&arr, 1);
+	return rc;
+}
+
 /* Pages after the last key seen: callbacks may use the connection (to
  * rewrite the rows listed), since each page is read whole first. */
 static int pg_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx)
@@ -2606,6 +2662,8 @@ static const struct store_ops pg_ops = {
 	.case_get = pg_case_get,
 	.cases_put = pg_cases_put,
 	.cases_due = pg_cases_due,
+	.accounts_due = pg_accounts_due,
+	.cases_touch = pg_cases_touch,
 	.outbox_put = pg_outbox_put,
 	.outbox_claim = pg_outbox_claim,
 	.outbox_finish = pg_outbox_finish,

@@ -1830,6 +1830,81 @@ static int sq_cases_put(struct store *s, const struct case_row *rows, size_t n)
 
 #define SQ_PAGE 1000
 
+/* The due accounts' ids, read whole first: callbacks write the cases. */
+static int sq_accounts_due(struct store *s, int64_t now, int64_t policy_version,
+			   store_id_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT a.account_id FROM accounts a "
+		"LEFT JOIN cases k ON k.account_key = a.account_key "
+		"WHERE k.account_key IS NULL OR k.policy_version IS NOT ?2 "
+		"OR k.next_check_at <= ?1 ORDER BY a.account_id";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc = STORE_OK, step;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "listing due accounts");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, policy_version);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			char **v = realloc(ids, (cap = cap ? cap * 2 : 1024) * sizeof(*v));
+
+			if (v == NULL) {
+				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+				goto out;
+			}
+			ids = v;
+		}
+		if ((ids[n] = strdup(col_text(st, 0))) == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(q, "listing due accounts");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++)
+		rc = cb(ctx, ids[i]);
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return rc;
+}
+
+static int sq_cases_touch(struct store *s, const int64_t *keys, size_t n, int64_t at)
+{
+	static const char sql[] =
+		"UPDATE cases SET next_check_at = ?2 WHERE account_key = ?1 "
+		"AND (next_check_at IS NULL OR next_check_at > ?2)";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc = STORE_OK;
+
+	if (n == 0)
+		return STORE_OK;
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "scheduling cases");
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, keys[i]);
+		sqlite3_bind_int64(st, 2, at);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(q, "scheduling cases");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /*
  * Due cases are read a page at a time into memory, each page from a fresh
  * statement after the last key seen: the callbacks typically rewrite the
@@ -2162,6 +2237,8 @@ static const struct store_ops sqlite_ops = {
 	.case_get = sq_case_get,
 	.cases_put = sq_cases_put,
 	.cases_due = sq_cases_due,
+	.accounts_due = sq_accounts_due,
+	.cases_touch = sq_cases_touch,
 	.outbox_put = sq_outbox_put,
 	.outbox_claim = sq_outbox_claim,
 	.outbox_finish = sq_outbox_finish,

@@ -247,6 +247,17 @@ int store_cases_put(struct store *s, const struct case_row *rows, size_t n)
 	return s->ops->cases_put(s, rows, n);
 }
 
+int store_accounts_due(struct store *s, int64_t now, int64_t policy_version,
+		       store_id_cb cb, void *ctx)
+{
+	return s->ops->accounts_due(s, now, policy_version, cb, ctx);
+}
+
+int store_cases_touch(struct store *s, const int64_t *keys, size_t n, int64_t at)
+{
+	return s->ops->cases_touch(s, keys, n, at);
+}
+
 int store_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx)
 {
 	return s->ops->cases_due(s, now, cb, ctx);

@@ -354,6 +354,24 @@ int store_cases_put(struct store *s, const struct case_row *rows, size_t n);
  */
 int store_cases_due(struct store *s, int64_t now, store_case_cb cb, void *ctx);
 
+/*
+ * The accounts a cycle must look at, by account_id: those with no case row
+ * yet, those whose case was decided under another policy version than
+ * `policy_version`, and those whose next_check_at <= now. The ids are read
+ * whole before the first callback, so cb may write the cases. cb returns as
+ * store_ledger_scan's.
+ */
+typedef int (*store_id_cb)(void *ctx, const char *id);
+int store_accounts_due(struct store *s, int64_t now, int64_t policy_version,
+		       store_id_cb cb, void *ctx);
+/*
+ * Brings the next check of the cases of `keys` forward to `at` (no later):
+ * an import that changed their ledger calls it, so the next cycle looks at
+ * them. Accounts without a case row are due anyway. Usable inside the
+ * caller's transaction.
+ */
+int store_cases_touch(struct store *s, const int64_t *keys, size_t n, int64_t at);
+
 /* ---- the outbox ------------------------------------------------------------ */
 
 /*

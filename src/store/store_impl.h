@@ -63,6 +63,9 @@ struct store_ops {
 	int (*case_get)(struct store *s, int64_t account_key, store_case_cb cb, void *ctx);
 	int (*cases_put)(struct store *s, const struct case_row *rows, size_t n);
 	int (*cases_due)(struct store *s, int64_t now, store_case_cb cb, void *ctx);
+	int (*accounts_due)(struct store *s, int64_t now, int64_t policy_version,
+			    store_id_cb cb, void *ctx);
+	int (*cases_touch)(struct store *s, const int64_t *keys, size_t n, int64_t at);
 	int (*outbox_put)(struct store *s, const struct outbox_row *rows, size_t n,
 			  struct store_outcome *out);
 	int (*outbox_claim)(struct store *s, const char *worker, int64_t now,

@@ -59,6 +59,17 @@ struct counts {
 	int64_t claimed;          /* rows handed out by the last claim */
 };
 
+/* Deferrals and drops of a cycle grouped by channel and reason, for the
+ * report: the customer file has each one; the operator wants the shape. */
+#define MAX_REASONS 64
+struct reason {
+	int dropped;              /* 0: deferred */
+	int ch;
+	char why[48];
+	int64_t count;
+	int64_t next;             /* deferred: the earliest next moment */
+};
+
 struct run {
 	struct cmd_ctx *cmd;
 	struct store *store;
@@ -68,10 +79,36 @@ struct run {
 	int dry_run, json;
 	char worker[96];
 	struct counts n;
+	struct reason reasons[MAX_REASONS];
+	size_t n_reasons;
 	int status;
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
+
+/* Counts one deferral or drop (reasons past MAX_REASONS go to "other"). */
+static void tally(struct run *r, int dropped, int ch, const char *why, int64_t next)
+{
+	struct reason *x = NULL;
+
+	(dropped ? r->n.dropped : r->n.deferred)[ch]++;
+	for (size_t i = 0; i < r->n_reasons && x == NULL; i++)
+		if (r->reasons[i].dropped == dropped && r->reasons[i].ch == ch &&
+		    strcmp(r->reasons[i].why, why) == 0)
+			x = &r->reasons[i];
+	if (x == NULL && r->n_reasons == MAX_REASONS)
+		return;
+	if (x == NULL) {
+		x = &r->reasons[r->n_reasons++];
+		x->dropped = dropped;
+		x->ch = ch;
+		snprintf(x->why, sizeof(x->why), "%s", why);
+		x->next = INT64_MAX;
+	}
+	x->count++;
+	if (next < x->next)
+		x->next = next;
+}
 
 static int channel_index(const char *name)
 {
@@ -407,24 +444,24 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 	int64_t now = r->cmd->now;
 
 	if (to != NULL && to[0] == '\0') {
-		r->n.dropped[ch]++;
+		tally(r, 1, ch, ch == CH_EMAIL ? "no e-mail address" : "no phone number", 0);
 		return file_note(r, f, "dropped", "%s not sent (%s): no %s on the customer's record",
 				 channel_names[ch], d->rule, ch == CH_EMAIL ? "e-mail address" :
 				 "phone number");
 	}
 	if (render(r, f, d, text, subject, why, sizeof(why)) != 0) {
-		r->n.dropped[ch]++;
+		tally(r, 1, ch, "template", 0);
 		return file_note(r, f, "dropped", "%s not sent (%s): %s", channel_names[ch], d->rule, why);
 	}
 	ask_compliance(f, d, cs, now, &c);
 	if (c.verdict == COMPLIANCE_DROP) {
-		r->n.dropped[ch]++;
+		tally(r, 1, ch, c.rule, 0);
 		return file_note(r, f, "dropped", "%s %s dropped (%s, policy v%lld): %s",
 				 channel_names[ch], kind_verb(pa->kind), d->rule,
 				 (long long)d->policy_version, c.text);
 	}
 	if (c.verdict == COMPLIANCE_DEFER)
-		r->n.deferred[ch]++;
+		tally(r, 0, ch, c.rule, c.next);
 	else
 		r->n.scheduled[ch]++;
 	*due = c.next;
@@ -909,6 +946,24 @@ static void json_counts(const char *label, const int64_t *v, int last)
 	printf("}%s", last ? "" : ",");
 }
 
+/* One line per reason under the deferred or dropped counts. */
+static void print_reasons(const struct run *r, int dropped)
+{
+	for (size_t i = 0; i < r->n_reasons; i++) {
+		const struct reason *x = &r->reasons[i];
+		char next[INSTANT_TEXT_LEN + 1];
+
+		if (x->dropped != dropped)
+			continue;
+		printf("    %-20s%s: %lld", channel_names[x->ch], x->why, (long long)x->count);
+		if (!dropped) {
+			instant_format(x->next, next);
+			printf(", the first from %s", next);
+		}
+		putchar('\n');
+	}
+}
+
 static void report(const struct run *r)
 {
 	char at[INSTANT_TEXT_LEN + 1];
@@ -923,7 +978,23 @@ static void report(const struct run *r)
 		json_counts("deferred", r->n.deferred, 0);
 		json_counts("dropped", r->n.dropped, 0);
 		json_counts("performed", r->n.performed, 0);
-		printf("\"not_contacted_paid\":%lld,\"pending_without_adapter\":%lld}\n",
+		printf("\"reasons\":[");
+		for (size_t i = 0; i < r->n_reasons; i++) {
+			const struct reason *x = &r->reasons[i];
+
+			printf("%s{\"kind\":\"%s\",\"channel\":\"%s\",\"reason\":", i ? "," : "",
+			       x->dropped ? "dropped" : "deferred", channel_names[x->ch]);
+			out_json(stdout, x->why);
+			printf(",\"count\":%lld", (long long)x->count);
+			if (!x->dropped) {
+				char next[INSTANT_TEXT_LEN + 1];
+
+				instant_format(x->next, next);
+				printf(",\"earliest_next\":\"%s\"", next);
+			}
+			putchar('}');
+		}
+		printf("],\"not_contacted_paid\":%lld,\"pending_without_adapter\":%lld}\n",
 		       (long long)r->n.not_contacted_paid, (long long)r->n.pending_no_adapter);
 		return;
 	}
@@ -934,7 +1005,9 @@ static void report(const struct run *r)
 	printf("  %-22s%lld\n", "stage changes", (long long)r->n.stage_changes);
 	print_counts("actions due now", r->n.scheduled);
 	print_counts("deferred", r->n.deferred);
+	print_reasons(r, 0);
 	print_counts("dropped", r->n.dropped);
+	print_reasons(r, 1);
 	if (!r->dry_run) {
 		print_counts("performed", r->n.performed);
 		printf("  %-22s%lld\n", "not contacted (paid)", (long long)r->n.not_contacted_paid);

@@ -213,7 +213,7 @@ static int keep_contact(void *ctx, const struct customer_view *v)
 
 struct case_text {
 	char *state, *stage;
-	int64_t stage_since;
+	int64_t stage_since, policy_version;
 	int found;
 };
 
@@ -227,6 +227,7 @@ static int keep_case(void *ctx, const struct case_row *c)
 	t->state = strdup(c->state ? c->state : "");
 	t->stage = strdup(c->stage ? c->stage : "");
 	t->stage_since = c->stage_since;
+	t->policy_version = c->policy_version;
 	return t->state && t->stage ? 0 : STORE_ERR_NOMEM;
 }
 
@@ -557,6 +558,13 @@ static int decide_account(struct run *r, const struct account_summary *a)
 		 * version (store_accounts_due), its case kept as it is. */
 		r->n.skipped++;
 		if ((rc = store_case_get(r->store, a->account_key, keep_case, &ct)) != STORE_OK)
+			goto store_failed;
+		/* Once per policy version, the file says why nobody acts. */
+		if ((!ct.found || ct.policy_version != r->version) &&
+		    (rc = file_note(r, &f, "not covered", "not contacted under policy v%lld: %s",
+				    (long long)r->version, f.j == NULL ?
+				    "the policy has no rules for this customer's jurisdiction" :
+				    "the customer's time zone is unknown")) != STORE_OK)
 			goto store_failed;
 		row.account_key = a->account_key;
 		row.stage = ct.found ? ct.stage : "";

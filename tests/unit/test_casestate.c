@@ -10,29 +10,9 @@
 #include "../../src/core/caltime.h"
 #include "../../src/core/casestate.h"
 #include "../../src/core/policy.h"
+#include "support.h"
 
 #define DAY INT64_C(86400)
-
-static struct policy *load(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct policy *p = NULL;
-	struct policy_diags d = { 0 };
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	cr_assert_eq(policy_parse(path, buf, (size_t)n, &p, &d), 0, "%s does not parse", path);
-	policy_diags_release(&d);
-	free(buf);
-	return p;
-}
 
 static int32_t D(int y, int m, int d)
 {
@@ -142,7 +122,7 @@ static size_t cycle(const struct policy *p, struct engine_account *acct, int32_t
 
 Test(casestate, burundi_campaign_cycle_after_cycle)
 {
-	struct policy *p = load("examples/policies/burundi-mobile.yaml");
+	struct policy *p = support_load_example("burundi-mobile");
 	struct engine_service svc[2] = { { "S-1", "mobile" }, { "S-2", "mobile" } };
 	struct position pos = { 0 };
 	struct engine_account acct = { 0 };

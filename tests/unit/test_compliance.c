@@ -12,45 +12,8 @@
 #include "../../src/core/caltime.h"
 #include "../../src/core/compliance.h"
 #include "../../src/core/policy.h"
+#include "support.h"
 #include "../../src/core/tz.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static struct policy *load_example(const char *name)
-{
-	char path[256];
-	size_t len;
-	char *text;
-	struct policy *p = NULL;
-	struct policy_diags d = { 0 };
-
-	snprintf(path, sizeof(path), "examples/policies/%s.yaml", name);
-	text = slurp(path, &len);
-	if (policy_parse(path, text, len, &p, &d) != 0) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s:%d:%d: %s\n", path, d.v[i].line, d.v[i].column, d.v[i].message);
-		cr_assert_fail("%s does not parse", path);
-	}
-	policy_diags_release(&d);
-	free(text);
-	return p;
-}
 
 static struct tz *zone(const char *name)
 {
@@ -84,7 +47,7 @@ static void fixture_init(struct fixture *f, const char *example, const char *cod
 			 enum policy_action_kind kind)
 {
 	memset(f, 0, sizeof(*f));
-	f->p = load_example(example);
+	f->p = support_load_example(example);
 	f->q.j = policy_jurisdiction(f->p, code);
 	cr_assert_not_null(f->q.j, "%s", code);
 	f->z = zone(f->q.j->timezone);
@@ -518,7 +481,7 @@ Test(compliance, restore_deadline_and_unlimited_actions)
 
 Test(compliance, action_from_policy)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	const struct policy_action *pa = &p->strategies[0].stages[1].actions[0];
 	struct compliance_action a;
 
@@ -623,7 +586,7 @@ Test(compliance, next_is_the_first_allowed_moment, .timeout = 120)
 	int deferred = 0, allowed = 0, scanned = 0;
 
 	for (int i = 0; i < 5; i++)
-		p[i] = load_example(examples[i][0]);
+		p[i] = support_load_example(examples[i][0]);
 	for (int iter = 0; iter < 400; iter++) {
 		int e = (int)rnd(5);
 		struct compliance_contact h[12];

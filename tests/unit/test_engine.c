@@ -11,56 +11,11 @@
 #include "../../src/core/caltime.h"
 #include "../../src/core/engine.h"
 #include "../../src/core/policy.h"
+#include "support.h"
 #include "../../src/core/position.h"
 
 #define VERSION 7
 #define DAY INT64_C(86400)
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static struct policy *parse_text(const char *name, const char *text, size_t len)
-{
-	struct policy *p = NULL;
-	struct policy_diags d = { 0 };
-
-	if (policy_parse(name, text, len, &p, &d) != 0) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s:%d:%d: %s\n", name, d.v[i].line, d.v[i].column, d.v[i].message);
-		cr_assert_fail("%s does not parse", name);
-	}
-	policy_diags_release(&d);
-	return p;
-}
-
-static struct policy *load_example(const char *name)
-{
-	char path[256];
-	size_t len;
-	char *text;
-	struct policy *p;
-
-	snprintf(path, sizeof(path), "examples/policies/%s.yaml", name);
-	text = slurp(path, &len);
-	p = parse_text(path, text, len);
-	free(text);
-	return p;
-}
 
 static int32_t day_of(int y, int m, int d)
 {
@@ -175,7 +130,7 @@ static const struct engine_decision *entered(const struct engine_decisions *ds)
 
 Test(engine, burundi_notice_once)
 {
-	struct policy *p = load_example("burundi-mobile");
+	struct policy *p = support_load_example("burundi-mobile");
 	struct engine_decisions ds = { 0 };
 	struct engine_campaign_state cs = { CAMPAIGN, ENGINE_NEVER, 0 };
 	const struct engine_decision *d;
@@ -232,7 +187,7 @@ Test(engine, burundi_notice_once)
 
 Test(engine, burundi_suspend_after_deadline)
 {
-	struct policy *p = load_example("burundi-mobile");
+	struct policy *p = support_load_example("burundi-mobile");
 	struct engine_decisions ds = { 0 };
 	struct engine_campaign_state cs = { CAMPAIGN, 0, 0 };
 	const struct engine_decision *d;
@@ -290,7 +245,7 @@ Test(engine, burundi_suspend_after_deadline)
 
 Test(engine, burundi_paid_restores)
 {
-	struct policy *p = load_example("burundi-mobile");
+	struct policy *p = support_load_example("burundi-mobile");
 	struct engine_decisions ds = { 0 };
 	struct engine_campaign_state cs = { CAMPAIGN, 0, 1 };
 	struct engine_suspension su[2] = {
@@ -352,7 +307,7 @@ static void brazil(struct world *w, struct policy *p, int dpd)
 
 Test(engine, brazil_stages)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
 	const struct engine_decision *d;
 	struct world w;
@@ -406,7 +361,7 @@ Test(engine, brazil_stages)
 
 Test(engine, brazil_suspension_only_after_notice)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
 	const struct engine_decision *d;
 	struct world w;
@@ -456,7 +411,7 @@ Test(engine, brazil_suspension_only_after_notice)
 
 Test(engine, brazil_paid_restores)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
 	struct engine_suspension su = { "CPE-1", POLICY_PARTIAL, 0, "escada-isp/suspensao/action#1" };
 	struct world w;
@@ -505,7 +460,7 @@ Test(engine, brazil_paid_restores)
 
 Test(engine, france_stages_and_disputes)
 {
-	struct policy *p = load_example("france-isp");
+	struct policy *p = support_load_example("france-isp");
 	struct engine_decisions ds = { 0 };
 	const struct engine_decision *d;
 	struct world w;
@@ -547,7 +502,7 @@ static void ukraine(struct world *w, struct policy *p, int64_t overdue, int dpd)
 
 Test(engine, ukraine_threshold)
 {
-	struct policy *p = load_example("ukraine-water");
+	struct policy *p = support_load_example("ukraine-water");
 	struct engine_decisions ds = { 0 };
 	const struct engine_decision *d;
 	struct world w;
@@ -589,7 +544,7 @@ Test(engine, ukraine_threshold)
 
 Test(engine, repeated_actions)
 {
-	struct policy *p = load_example("ukraine-water");
+	struct policy *p = support_load_example("ukraine-water");
 	struct engine_decisions ds = { 0 };
 	struct engine_action_state st[2];
 	const struct engine_decision *d;
@@ -646,7 +601,7 @@ Test(engine, repeated_actions)
 
 Test(engine, keys_stable_and_distinct)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions a = { 0 }, b = { 0 };
 	struct world w;
 
@@ -714,7 +669,7 @@ static const char notice_first_yaml[] =
 
 Test(engine, notice_before_suspension)
 {
-	struct policy *p = parse_text("notice-first", notice_first_yaml, sizeof(notice_first_yaml) - 1);
+	struct policy *p = support_parse_policy("notice-first", notice_first_yaml, sizeof(notice_first_yaml) - 1);
 	struct engine_decisions ds = { 0 };
 	const struct engine_decision *d;
 	struct world w;
@@ -751,7 +706,7 @@ Test(engine, notice_before_suspension)
 
 Test(engine, unknown_jurisdiction_and_names)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
 	struct world w;
 

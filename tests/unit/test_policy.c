@@ -11,45 +11,8 @@
 #include "../../src/core/money.h"
 #include "../../src/core/msgtpl.h"
 #include "../../src/core/policy.h"
+#include "support.h"
 #include "../../src/core/sms.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static struct policy *load_example(const char *name)
-{
-	char path[256];
-	size_t len;
-	char *text;
-	struct policy *p = NULL;
-	struct policy_diags d = { 0 };
-
-	snprintf(path, sizeof(path), "examples/policies/%s.yaml", name);
-	text = slurp(path, &len);
-	if (policy_parse(path, text, len, &p, &d) != 0) {
-		for (size_t i = 0; i < d.n; i++)
-			fprintf(stderr, "%s:%d:%d: %s\n", path, d.v[i].line, d.v[i].column, d.v[i].message);
-		cr_assert_fail("%s does not parse", path);
-	}
-	policy_diags_release(&d);
-	free(text);
-	return p;
-}
 
 Test(policy, examples_parse)
 {
@@ -57,7 +20,7 @@ Test(policy, examples_parse)
 					     "ukraine-water", "quebec-telecom" };
 
 	for (size_t i = 0; i < 5; i++) {
-		struct policy *p = load_example(names[i]);
+		struct policy *p = support_load_example(names[i]);
 
 		cr_assert_str_eq(p->name, names[i]);
 		cr_assert_eq(p->n_jurisdictions, 1);
@@ -68,7 +31,7 @@ Test(policy, examples_parse)
 
 Test(policy, brazil_contents)
 {
-	struct policy *p = load_example("brazil-isp");
+	struct policy *p = support_load_example("brazil-isp");
 	const struct policy_jurisdiction *br = policy_jurisdiction(p, "BR");
 	const struct policy_strategy *s = &p->strategies[0];
 	int32_t d;
@@ -101,7 +64,7 @@ Test(policy, brazil_contents)
 
 Test(policy, ukraine_amounts_in_minor_units)
 {
-	struct policy *p = load_example("ukraine-water");
+	struct policy *p = support_load_example("ukraine-water");
 	const struct policy_jurisdiction *ua = policy_jurisdiction(p, "UA");
 
 	cr_assert_eq(p->strategies[0].stages[0].when.overdue.min, 10001);
@@ -117,7 +80,7 @@ Test(policy, ukraine_amounts_in_minor_units)
 
 Test(policy, burundi_campaign)
 {
-	struct policy *p = load_example("burundi-mobile");
+	struct policy *p = support_load_example("burundi-mobile");
 	const struct policy_campaign *c = &p->campaigns[0];
 	int32_t d;
 
@@ -267,7 +230,7 @@ Test(policy, easter)
 
 Test(policy, holidays_by_segment)
 {
-	struct policy *p = load_example("france-isp");
+	struct policy *p = support_load_example("france-isp");
 	const struct policy_jurisdiction *fr = policy_jurisdiction(p, "FR");
 
 	cr_assert(policy_is_holiday(fr, D("2024-07-14"), "Europe/Paris", NULL));

@@ -785,7 +785,8 @@ struct perform_ctx {
 	const struct outbox_view *o;
 	struct position pos;
 	int found;
-	struct account_summary copy;
+	int64_t account_key;
+	char jurisdiction[64], timezone[64], segment[64];
 };
 
 static int position_of(void *ctx, const struct account_summary *a)
@@ -793,7 +794,56 @@ static int position_of(void *ctx, const struct account_summary *a)
 	struct perform_ctx *p = ctx;
 
 	p->found = 1;
+	p->account_key = a->account_key;
+	snprintf(p->jurisdiction, sizeof(p->jurisdiction), "%s", a->jurisdiction);
+	snprintf(p->timezone, sizeof(p->timezone), "%s", a->timezone);
+	snprintf(p->segment, sizeof(p->segment), "%s", a->segment);
 	return cmd_position_at(p->r->cmd, p->r->store, a, &p->pos) == 0 ? 0 : -1;
+}
+
+/* The action kind behind a message or call channel. */
+static int channel_kind(int ch, enum policy_action_kind *kind)
+{
+	switch (ch) {
+	case CH_SMS: *kind = POLICY_ACT_SMS; return 0;
+	case CH_EMAIL: *kind = POLICY_ACT_EMAIL; return 0;
+	case CH_VOICE: *kind = POLICY_ACT_VOICE; return 0;
+	}
+	return -1;
+}
+
+/*
+ * Asks compliance again just before a message or call: the row was due at
+ * an allowed moment, but a cycle that runs late (at night, after a missed
+ * day) or contacts performed since may have closed it. Reads the contacts
+ * performed so far from the outbox.
+ */
+static int recheck(struct run *r, const struct perform_ctx *p, int ch,
+		   struct compliance_decision *out)
+{
+	struct compliance_query q = { 0 };
+	struct history h = { 0 };
+	enum policy_action_kind kind;
+	int rc;
+
+	out->verdict = COMPLIANCE_ALLOW;
+	if (channel_kind(ch, &kind) != 0 ||
+	    (q.j = policy_jurisdiction(r->policy, p->jurisdiction)) == NULL ||
+	    tz_get(p->timezone, &q.zone) != TZ_OK)
+		return STORE_OK;
+	if ((rc = store_outbox_scan(r->store, p->account_key, STORE_OUTBOX_DONE, keep_contact_row,
+				    &h)) != STORE_OK) {
+		free(h.v);
+		return rc;
+	}
+	q.segment = p->segment;
+	q.action.kind = kind;
+	q.action.notice_at = ENGINE_NEVER;
+	q.history = h.v;
+	q.n_history = h.n;
+	compliance_check(&q, r->cmd->now, out);
+	free(h.v);
+	return STORE_OK;
 }
 
 static const char *json_str(json_t *o, const char *name)
@@ -803,7 +853,7 @@ static const char *json_str(json_t *o, const char *name)
 
 /* Finishes a row and writes its outcome on the customer file, together. */
 static int finish(struct run *r, const struct outbox_view *o, json_t *payload, const char *state,
-		  const char *outcome)
+		  const char *outcome, int64_t due_if_deferred)
 {
 	const char *customer = json_str(payload, "customer_id"), *account = json_str(payload, "account_id");
 	int64_t seq;
@@ -811,7 +861,8 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 
 	if ((rc = store_begin(r->store)) != STORE_OK)
 		return rc;
-	rc = store_outbox_finish(r->store, o->outbox_id, r->worker, state, outcome, r->cmd->now, 0);
+	rc = store_outbox_finish(r->store, o->outbox_id, r->worker, state, outcome, r->cmd->now,
+				 due_if_deferred);
 	if (rc == STORE_OK && customer != NULL) {
 		char body[1024];
 
@@ -833,14 +884,14 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	struct run *r = ctx;
 	json_error_t jerr;
 	json_t *payload = json_loads(o->payload, 0, &jerr);
-	struct perform_ctx p = { r, o, { 0 }, 0, { 0 } };
+	struct perform_ctx p = { .r = r, .o = o };
 	struct chan_action a = { 0 };
 	struct chan_outcome out;
 	int ch = channel_index(o->channel), rc;
 
 	r->n.claimed++;
 	if (payload == NULL || ch < 0)
-		return finish(r, o, payload, "failed", "unreadable outbox row");
+		return finish(r, o, payload, "failed", "unreadable outbox row", 0);
 	/* The balance is read again just before the contact: a debtor who paid
 	 * since the decision is not contacted (restorations always go). */
 	if (strcmp(o->action, "restore") != 0) {
@@ -853,11 +904,27 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 		    (p.pos.balance <= 0 || (!campaign && p.pos.overdue <= 0))) {
 			position_release(&p.pos);
 			r->n.not_contacted_paid++;
-			rc = finish(r, o, payload, "dropped", "not performed: the customer paid meanwhile");
+			rc = finish(r, o, payload, "dropped", "not performed: the customer paid meanwhile",
+				    0);
 			json_decref(payload);
 			return rc;
 		}
 		position_release(&p.pos);
+		if (rc == STORE_OK && p.found) {
+			struct compliance_decision c;
+
+			if ((rc = recheck(r, &p, ch, &c)) != STORE_OK) {
+				json_decref(payload);
+				return rc;
+			}
+			if (c.verdict != COMPLIANCE_ALLOW) {
+				tally(r, c.verdict == COMPLIANCE_DROP, ch, c.rule, c.next);
+				rc = finish(r, o, payload, c.verdict == COMPLIANCE_DROP ? "dropped" :
+					    "deferred", c.text, c.next);
+				json_decref(payload);
+				return rc;
+			}
+		}
 	}
 	a.key = o->idempotency_key;
 	a.at = r->cmd->now;
@@ -877,9 +944,9 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	record_perform(r->rec, &a, &out);
 	if (out.status == CHAN_DONE || out.status == CHAN_ALREADY) {
 		r->n.performed[ch] += out.status == CHAN_DONE;
-		rc = finish(r, o, payload, "done", out.detail);
+		rc = finish(r, o, payload, "done", out.detail, 0);
 	} else {
-		rc = finish(r, o, payload, "failed", out.detail);
+		rc = finish(r, o, payload, "failed", out.detail, 0);
 	}
 	json_decref(payload);
 	return rc;

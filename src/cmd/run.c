@@ -11,11 +11,12 @@
  *    again just before each contact (a debtor who paid meanwhile is not
  *    contacted), and the action goes through the channel's adapter; its
  *    outcome is finished in the outbox and written on the customer file in
- *    one transaction. Compliance answered when the row was written: a row is
- *    due at an allowed moment, and rows still pending count against the
- *    caps of later decisions. A row performed late (a missed cycle) is not
- *    asked again yet. Only the recording adapter exists yet (--record
- *    FILE): without it rows stay pending.
+ *    one transaction. Compliance answered when the row was written (a row
+ *    is due at an allowed moment, and rows still pending count against the
+ *    caps of later decisions), and is asked again just before a message or
+ *    call, so that a cycle running late defers it to the next allowed
+ *    moment. Only the recording adapter exists yet (--record FILE):
+ *    without it rows stay pending.
  *
  * --dry-run does step 1 inside a transaction that is rolled back, and
  * performs nothing.

@@ -491,6 +491,21 @@ static int sq_rollback(struct store *s)
 	return sq_exec(q, "ROLLBACK");
 }
 
+/*
+ * Ends a transaction a call opened for itself (own: it found none open):
+ * commits on success, rolls back otherwise, keeping the first reason.
+ * Inside the caller's transaction it only passes rc on.
+ */
+static int own_end(struct store *s, int own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc == STORE_OK)
+		return sq_commit(s);
+	sq_rollback(s);
+	return rc;
+}
+
 static int sq_schema_version(struct store *s, int *version)
 {
 	struct sqlite_store *q = sq(s);
@@ -1595,13 +1610,7 @@ static int sq_file_append(struct store *s, const char *customer_id, const char *
 	if (own && (rc = sq_begin(s)) != STORE_OK)
 		return rc;
 	rc = sq_file_write(q, customer_id, account_id, at, kind, author, body, seq_out);
-	if (own) {
-		if (rc == STORE_OK)
-			rc = sq_commit(s);
-		else
-			sq_rollback(s);   /* keeps the reason unless it fails too */
-	}
-	return rc;
+	return own_end(s, own, rc);
 }
 
 static int sq_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx)
@@ -1677,13 +1686,7 @@ static int sq_policy_put(struct store *s, const char *source_name, const char *b
 	*version = sqlite3_last_insert_rowid(q->db);
 	rc = idle(q, STORE_OK);
 out:
-	if (own) {
-		if (rc == STORE_OK)
-			rc = sq_commit(s);
-		else
-			sq_rollback(s);   /* keeps the reason unless it fails too */
-	}
-	return rc;
+	return own_end(s, own, rc);
 }
 
 static int sq_policy_get(struct store *s, int64_t version, store_policy_cb cb, void *ctx)
@@ -1819,13 +1822,7 @@ static int sq_cases_put(struct store *s, const struct case_row *rows, size_t n)
 		rc = step_done(q, st, "storing a case");
 	}
 	rc = idle(q, rc);
-	if (own) {
-		if (rc == STORE_OK)
-			rc = sq_commit(s);
-		else
-			sq_rollback(s);   /* keeps the reason unless it fails too */
-	}
-	return rc;
+	return own_end(s, own, rc);
 }
 
 #define SQ_PAGE 1000
@@ -2019,13 +2016,7 @@ static int sq_outbox_put(struct store *s, const struct outbox_row *rows, size_t 
 		out[i].what = NULL;
 	}
 	rc = idle(q, rc);
-	if (own) {
-		if (rc == STORE_OK)
-			rc = sq_commit(s);
-		else
-			sq_rollback(s);   /* keeps the reason unless it fails too */
-	}
-	return rc;
+	return own_end(s, own, rc);
 }
 
 /* The view of the STORE_OUTBOX_COLUMNS of the current row, borrowed. */

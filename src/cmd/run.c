@@ -82,6 +82,7 @@ struct run {
 	struct counts n;
 	struct reason reasons[MAX_REASONS];
 	size_t n_reasons;
+	int finishing;              /* a transaction of finishes is open */
 	int status;
 };
 
@@ -852,7 +853,13 @@ static const char *json_str(json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* Finishes a row and writes its outcome on the customer file, together. */
+/*
+ * Finishes a row and writes its outcome on the customer file, together, in
+ * the transaction of its claim batch (perform_all commits it): a commit per
+ * action cost more than the action. A crash before that commit leaves the
+ * batch claimed; once the lease expires the rows are performed again and
+ * the adapter answers "already" for those it had performed.
+ */
 static int finish(struct run *r, const struct outbox_view *o, json_t *payload, const char *state,
 		  const char *outcome, int64_t due_if_deferred)
 {
@@ -860,8 +867,11 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 	int64_t seq;
 	int rc;
 
-	if ((rc = store_begin(r->store)) != STORE_OK)
-		return rc;
+	if (!r->finishing) {
+		if ((rc = store_begin(r->store)) != STORE_OK)
+			return rc;
+		r->finishing = 1;
+	}
 	rc = store_outbox_finish(r->store, o->outbox_id, r->worker, state, outcome, r->cmd->now,
 				 due_if_deferred);
 	if (rc == STORE_OK && customer != NULL) {
@@ -874,9 +884,6 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 		rc = store_file_append(r->store, customer, account, r->cmd->now,
 				       strcmp(state, "done") == 0 ? "action" : state, AUTHOR, body, &seq);
 	}
-	if (rc == STORE_OK)
-		return store_commit(r->store);
-	store_rollback(r->store);
 	return rc;
 }
 
@@ -967,11 +974,19 @@ static int perform_all(struct run *r)
 
 	if (r->rec == NULL)
 		return store_outbox_scan(r->store, 0, STORE_OUTBOX_PENDING, count_pending, r);
-	/* Claim batch after batch until a claim hands out nothing. */
+	/* Claim batch after batch until a claim hands out nothing; each
+	 * batch's finishes commit together (see finish()). */
 	do {
 		r->n.claimed = 0;
 		rc = store_outbox_claim(r->store, r->worker, r->cmd->now, LEASE_SECONDS, CLAIM_BATCH,
 					perform_one, r);
+		if (r->finishing) {
+			if (rc == STORE_OK)
+				rc = store_commit(r->store);
+			if (rc != STORE_OK)
+				store_rollback(r->store);
+			r->finishing = 0;
+		}
 		if (rc != STORE_OK)
 			return rc;
 	} while (r->n.claimed > 0);

@@ -7,6 +7,8 @@
  * it receives as a decimal string so that no digit is ever approximated.
  */
 #include <assert.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unicode/ucurr.h>
 #include <unicode/uenum.h>
@@ -227,15 +229,64 @@ int money_format(int64_t minor, int exponent, char *buf, size_t size)
  * fails (U_FORMAT_INEXACT_ERROR) rather than round should its data and ours
  * ever disagree.
  */
+/*
+ * Opening an ICU currency formatter loads the locale's data and costs far
+ * more than a format: a cycle formats the same few (locale, currency) pairs
+ * thousands of times. A handful stay open, replaced in turn, and are used
+ * under a lock: an ICU formatter must not serve two threads at once. They
+ * live as long as the process.
+ */
+#define FORMATTERS 8
+
+static struct formatter {
+	char locale[ULOC_FULLNAME_CAPACITY];
+	char currency[4];
+	UNumberFormat *fmt;
+} formatters[FORMATTERS];
+static unsigned formatters_next;
+static pthread_mutex_t formatters_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The formatter of (icu_locale, currency), opened when missing; under the
+ * lock. NULL when ICU refuses. */
+static UNumberFormat *formatter(const char *icu_locale, const char *currency, int exponent)
+{
+	struct formatter *f;
+	UErrorCode st = U_ZERO_ERROR;
+	UChar ucode[4];
+	UNumberFormat *fmt;
+
+	for (int i = 0; i < FORMATTERS; i++)
+		if (formatters[i].fmt != NULL && strcmp(formatters[i].locale, icu_locale) == 0 &&
+		    strcmp(formatters[i].currency, currency) == 0)
+			return formatters[i].fmt;
+	fmt = unum_open(UNUM_CURRENCY, NULL, 0, icu_locale, NULL, &st);
+	if (U_FAILURE(st))
+		return NULL;
+	u_charsToUChars(currency, ucode, 4);
+	unum_setTextAttribute(fmt, UNUM_CURRENCY_CODE, ucode, 3, &st);
+	if (U_FAILURE(st)) {
+		unum_close(fmt);
+		return NULL;
+	}
+	unum_setAttribute(fmt, UNUM_MIN_FRACTION_DIGITS, exponent);
+	unum_setAttribute(fmt, UNUM_MAX_FRACTION_DIGITS, exponent);
+	unum_setAttribute(fmt, UNUM_ROUNDING_MODE, UNUM_ROUND_UNNECESSARY);
+	f = &formatters[formatters_next++ % FORMATTERS];
+	unum_close(f->fmt);
+	snprintf(f->locale, sizeof(f->locale), "%s", icu_locale);
+	snprintf(f->currency, sizeof(f->currency), "%s", currency);
+	f->fmt = fmt;
+	return fmt;
+}
+
 int money_format_locale(int64_t minor, const char *currency, const char *locale,
 			char *buf, size_t size)
 {
 	char plain[MONEY_FILE_FORM_MAX];
 	char icu_locale[ULOC_FULLNAME_CAPACITY];
-	UChar ucode[4];
 	UChar out[128];
 	UErrorCode st = U_ZERO_ERROR;
-	UNumberFormat *fmt = NULL;
+	UNumberFormat *fmt;
 	int32_t parsed = 0, ulen, blen = 0;
 	int exponent, n, rc;
 
@@ -257,19 +308,13 @@ int money_format_locale(int64_t minor, const char *currency, const char *locale,
 	n = money_format(minor, exponent, plain, sizeof(plain));
 	assert(n > 0);
 
-	fmt = unum_open(UNUM_CURRENCY, NULL, 0, icu_locale, NULL, &st);
-	if (U_FAILURE(st))
-		goto out;
-	u_charsToUChars(currency, ucode, 4);
-	unum_setTextAttribute(fmt, UNUM_CURRENCY_CODE, ucode, 3, &st);
-	if (U_FAILURE(st))
-		goto out;
-	unum_setAttribute(fmt, UNUM_MIN_FRACTION_DIGITS, exponent);
-	unum_setAttribute(fmt, UNUM_MAX_FRACTION_DIGITS, exponent);
-	unum_setAttribute(fmt, UNUM_ROUNDING_MODE, UNUM_ROUND_UNNECESSARY);
-	ulen = unum_formatDecimal(fmt, plain, n, out, (int32_t)(sizeof(out) / sizeof(out[0])),
-				  NULL, &st);
-	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
+	pthread_mutex_lock(&formatters_lock);
+	fmt = formatter(icu_locale, currency, exponent);
+	ulen = fmt == NULL ? 0 : unum_formatDecimal(fmt, plain, n, out,
+						    (int32_t)(sizeof(out) / sizeof(out[0])), NULL,
+						    &st);
+	pthread_mutex_unlock(&formatters_lock);
+	if (fmt == NULL || U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
 		goto out;
 
 	u_strToUTF8(buf, (int32_t)(size > INT32_MAX ? INT32_MAX : size), &blen, out, ulen, &st);
@@ -283,6 +328,5 @@ int money_format_locale(int64_t minor, const char *currency, const char *locale,
 out:
 	if (rc < 0 && size > 0)
 		buf[0] = '\0';
-	unum_close(fmt);
 	return rc;
 }

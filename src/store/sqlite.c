@@ -62,6 +62,17 @@ enum stmt_id {
 	S_COUNT
 };
 
+/* Scans: statements whose callback runs while they step (see scan_open). */
+enum scan_id {
+	SCAN_ACCOUNT_ONE,
+	SCAN_ACCOUNT_ALL,
+	SCAN_FILE_ONE,
+	SCAN_FILE_ALL,
+	SCAN_OUTBOX_ONE,
+	SCAN_OUTBOX_ALL,
+	SCAN_COUNT
+};
+
 static const char *const stmt_sql[S_COUNT] = {
 	[S_CUSTOMER_GET] =
 		"SELECT customer_key, name, locale, timezone, jurisdiction, phone, email, "
@@ -217,6 +228,8 @@ struct sqlite_store {
 	int tx_failed;              /* a statement failed in the open transaction */
 	sqlite3_stmt *stmts[S_COUNT];
 	sqlite3_stmt *chunk[3];     /* multi-row ledger inserts (enum ledger_table) */
+	sqlite3_stmt *scans[SCAN_COUNT];
+	int scan_busy[SCAN_COUNT];  /* scans[i] is stepping: its callback scans again */
 	struct acache_slot *acache;
 	size_t acache_slots, acache_used;
 	char *zones[ACACHE_ZONES];
@@ -272,6 +285,45 @@ static sqlite3_stmt *stmt(struct sqlite_store *q, enum stmt_id id)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
+}
+
+/*
+ * A scan's statement. Scans are not among stmts[]: their callback may use
+ * the store, and idle() would reset a cached statement under the loop. They
+ * stay prepared from one call to the next all the same (a cycle looks
+ * accounts up one by one, and preparing cost more than the look-up); a scan
+ * started again from inside its own callback gets a statement of its own.
+ * Every scan_open is paired with scan_close.
+ */
+static sqlite3_stmt *scan_open(struct sqlite_store *q, enum scan_id id, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (q->scans[id] != NULL && !q->scan_busy[id]) {
+		q->scan_busy[id] = 1;
+		return q->scans[id];
+	}
+	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (q->scans[id] == NULL) {
+		q->scans[id] = st;
+		q->scan_busy[id] = 1;
+	}
+	return st;
+}
+
+/* Ends a scan: reset, so that no read snapshot stays open (see idle()). */
+static void scan_close(struct sqlite_store *q, enum scan_id id, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (st != q->scans[id]) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	q->scan_busy[id] = 0;
 }
 
 static int is_absent(const char *v) { return v == NULL || v[0] == '\0'; }
@@ -425,6 +477,8 @@ static void sq_close(struct store *s)
 		sqlite3_finalize(q->stmts[i]);
 	for (int i = 0; i < 3; i++)
 		sqlite3_finalize(q->chunk[i]);
+	for (int i = 0; i < SCAN_COUNT; i++)
+		sqlite3_finalize(q->scans[i]);
 	sqlite3_close(q->db);
 	acache_clear(q);
 	for (size_t i = 0; i < q->n_zones; i++)
@@ -1418,7 +1472,8 @@ static int sq_accounts_scan(struct store *s, const char *account_id,
 		"LEFT JOIN positions p ON p.account_key = a.account_key "
 		"LEFT JOIN cases k ON k.account_key = a.account_key ";
 	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
+	enum scan_id id = account_id != NULL ? SCAN_ACCOUNT_ONE : SCAN_ACCOUNT_ALL;
+	sqlite3_stmt *st;
 	char full[sizeof(sql) + 64];
 	int rc;
 
@@ -1427,7 +1482,7 @@ static int sq_accounts_scan(struct store *s, const char *account_id,
 	 * one by one. */
 	snprintf(full, sizeof(full), "%s%s", sql, account_id != NULL ?
 		 "WHERE a.account_id = ?1" : "ORDER BY a.account_id");
-	if (sqlite3_prepare_v2(q->db, full, -1, &st, NULL) != SQLITE_OK)
+	if ((st = scan_open(q, id, full)) == NULL)
 		return db_error(q, "listing accounts");
 	if (account_id != NULL)
 		bind_text(st, 1, account_id);
@@ -1468,7 +1523,7 @@ static int sq_accounts_scan(struct store *s, const char *account_id,
 	}
 	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing accounts");
 out:
-	sqlite3_finalize(st);
+	scan_close(q, id, st);
 	return rc;
 }
 
@@ -1629,10 +1684,11 @@ static int sq_file_scan(struct store *s, const char *customer_id, store_file_cb 
 		"LEFT JOIN accounts a ON a.account_key = f.account_key "
 		"WHERE c.customer_id = ?1 ORDER BY f.seq";
 	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
+	enum scan_id id = customer_id ? SCAN_FILE_ONE : SCAN_FILE_ALL;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(q->db, customer_id ? one : all, -1, &st, NULL) != SQLITE_OK)
+	if ((st = scan_open(q, id, customer_id ? one : all)) == NULL)
 		return db_error(q, "reading the customer file");
 	if (customer_id != NULL)
 		bind_text(st, 1, customer_id);
@@ -1656,7 +1712,7 @@ static int sq_file_scan(struct store *s, const char *customer_id, store_file_cb 
 	}
 	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the customer file");
 out:
-	sqlite3_finalize(st);
+	scan_close(q, id, st);
 	return rc;
 }
 
@@ -2178,10 +2234,11 @@ static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 		"WHERE ?1 = 0 AND (?2 & " STORE_OUTBOX_STATE_BIT ") <> 0 "
 		"ORDER BY due_at, outbox_id";
 	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
+	enum scan_id id = account_key != 0 ? SCAN_OUTBOX_ONE : SCAN_OUTBOX_ALL;
+	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(q->db, account_key != 0 ? one : all, -1, &st, NULL) != SQLITE_OK)
+	if ((st = scan_open(q, id, account_key != 0 ? one : all)) == NULL)
 		return db_error(q, "listing the outbox");
 	sqlite3_bind_int64(st, 1, account_key);
 	sqlite3_bind_int64(st, 2, (int64_t)states);
@@ -2194,7 +2251,7 @@ static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 	}
 	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing the outbox");
 out:
-	sqlite3_finalize(st);
+	scan_close(q, id, st);
 	return rc;
 }
 

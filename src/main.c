@@ -51,10 +51,12 @@ static const struct cmd commands[] = {
 	{ "policy list", cmd_policy_list, "",
 	  "Lists the stored policy versions: version, when it was loaded, from which file,\n"
 	  "and its size." },
-	{ "generate", cmd_generate, "DIR [--customers N] [--seed N] [--months N]",
+	{ "generate", cmd_generate,
+	  "DIR [--customers N] [--seed N] [--months N] [--jurisdiction CODE]",
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"
 	  "invoices.csv, payments.csv, credit_notes.csv) over the five jurisdictions into\n"
-	  "DIR. The same arguments always give the same files." },
+	  "DIR, or all in one (BI, BR, FR, UA or QC) with --jurisdiction. The same\n"
+	  "arguments always give the same files." },
 	{ "note add", cmd_note_add, "ACCOUNT --author NAME --text TEXT|-",
 	  "Appends a note to the customer file of the account's customer, dated --now.\n"
 	  "--text - reads the text from standard input. Prints the entry's number.\n"

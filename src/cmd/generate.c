@@ -341,6 +341,7 @@ struct gen {
 	uint64_t seed;
 	int64_t customers;
 	int months;
+	const struct gen_juris *only; /* --jurisdiction: every customer there */
 	int64_t now;
 	int32_t first_month;       /* year * 12 + month - 1 of the first invoice */
 
@@ -695,6 +696,10 @@ static void gen_customer(struct gen *g, int64_t number, int32_t today)
 			break;
 		pick -= j->weight;
 	}
+	/* Drawn all the same: the rest of the customer stays as without the
+	 * option. */
+	if (g->only != NULL)
+		j = g->only;
 	first = &j->first[gen_below(rs, GEN_NAMES)];
 	last = &j->last[gen_below(rs, GEN_NAMES)];
 	business = gen_permille(rs, 130);
@@ -919,6 +924,8 @@ static int gen_number(const char *opt, const char *text, long long lo, long long
 	return 0;
 }
 
+#define GEN_USAGE "generate DIR [--customers N] [--seed N] [--months N] [--jurisdiction CODE]"
+
 static int gen_args(struct gen *g, int argc, char **argv)
 {
 	static const char *const opts[] = { "--customers", "--seed", "--months" };
@@ -926,33 +933,32 @@ static int gen_args(struct gen *g, int argc, char **argv)
 	static const long long hi[] = { GEN_MAX_CUSTOMERS, LLONG_MAX, GEN_MAX_MONTHS };
 	long long values[] = { 5000, 1, 12 };
 
+	g->only = NULL;
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL;
-		int k;
+		int k, got = 0;
 
-		for (k = 0; k < 3; k++) {
-			size_t len = strlen(opts[k]);
-
-			if (strncmp(arg, opts[k], len) != 0)
-				continue;
-			if (arg[len] == '=') {
-				value = arg + len + 1;
-				break;
-			}
-			if (arg[len] == '\0') {
-				if (i + 1 >= argc)
-					return cmd_fail(EXIT_USAGE, "generate: %s needs a value",
-							opts[k]);
-				value = argv[++i];
-				break;
-			}
-		}
-		if (k < 3) {
+		for (k = 0; k < 3 && (got = cmd_option(argc, argv, &i, opts[k], &value)) == 0; k++)
+			;
+		if (got < 0)
+			return cmd_fail(EXIT_USAGE, "generate: %s needs a value", opts[k]);
+		if (got > 0) {
 			if (gen_number(opts[k], value, lo[k], hi[k], &values[k]) != 0)
 				return EXIT_USAGE;
+			continue;
+		}
+		if ((got = cmd_option(argc, argv, &i, "--jurisdiction", &value)) != 0) {
+			if (got < 0)
+				return cmd_fail(EXIT_USAGE, "generate: --jurisdiction needs a value");
+			for (size_t j = 0; j < GEN_N_JURIS && g->only == NULL; j++)
+				if (strcmp(gen_juris[j].code, value) == 0)
+					g->only = &gen_juris[j];
+			if (g->only == NULL)
+				return cmd_fail(EXIT_USAGE, "generate: --jurisdiction '%s' is none of "
+						"BI, BR, FR, UA, QC", value);
 		} else if (arg[0] == '-' && arg[1] != '\0') {
 			return cmd_fail(EXIT_USAGE, "generate: unknown option '%s' (usage: relance "
-					"generate DIR [--customers N] [--seed N] [--months N])", arg);
+					GEN_USAGE ")", arg);
 		} else if (g->dir != NULL) {
 			return cmd_fail(EXIT_USAGE, "generate: one directory only ('%s' and '%s')",
 					g->dir, arg);
@@ -961,8 +967,7 @@ static int gen_args(struct gen *g, int argc, char **argv)
 		}
 	}
 	if (g->dir == NULL)
-		return cmd_fail(EXIT_USAGE, "usage: relance generate DIR [--customers N] "
-				"[--seed N] [--months N]");
+		return cmd_fail(EXIT_USAGE, "usage: relance " GEN_USAGE);
 	g->customers = values[0];
 	g->seed = (uint64_t)values[1];
 	g->months = (int)values[2];

@@ -8,6 +8,7 @@
  * copied untouched, so the compiled pattern means what the source meant.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -498,6 +499,58 @@ static double udate_of(int32_t day)
 	return ((double)day * 86400.0 + 43200.0) * 1000.0;
 }
 
+/*
+ * umsg_open parses the pattern and loads the locale's number, date and
+ * plural data: a cycle renders the same few templates for thousands of
+ * customers. A handful of opened formats stay, keyed by compiled text and
+ * locale, replaced in turn and used under a lock (a format must not serve
+ * two threads at once). They live as long as the process.
+ */
+#define OPENED 16
+
+static struct opened {
+	char *compiled, *locale;
+	UMessageFormat *fmt;
+} opened[OPENED];
+static unsigned opened_next;
+static pthread_mutex_t opened_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The opened format of (compiled, locale), under the lock; NULL and a
+ * message on failure. */
+static UMessageFormat *opened_get(const char *compiled, const char *locale, char *err,
+				  size_t errsize)
+{
+	const char *loc = locale ? locale : "";
+	struct opened *o;
+	UMessageFormat *fmt;
+	char *c, *l;
+
+	for (int i = 0; i < OPENED; i++)
+		if (opened[i].fmt != NULL && strcmp(opened[i].compiled, compiled) == 0 &&
+		    strcmp(opened[i].locale, loc) == 0)
+			return opened[i].fmt;
+	if ((fmt = open_icu(compiled, locale, err, errsize)) == NULL)
+		return NULL;
+	c = strdup(compiled);
+	l = strdup(loc);
+	if (c == NULL || l == NULL) {
+		free(c);
+		free(l);
+		umsg_close(fmt);
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	o = &opened[opened_next++ % OPENED];
+	if (o->fmt != NULL)
+		umsg_close(o->fmt);
+	free(o->compiled);
+	free(o->locale);
+	o->compiled = c;
+	o->locale = l;
+	o->fmt = fmt;
+	return fmt;
+}
+
 int msgtpl_render(const char *compiled, const char *locale, const struct msgtpl_args *a,
 		  char *buf, size_t size)
 {
@@ -520,16 +573,16 @@ int msgtpl_render(const char *compiled, const char *locale, const struct msgtpl_
 	for (int k = 0; k < N_TEXT; k++)
 		if (t[k] == NULL)
 			goto out;
-	fmt = open_icu(compiled, locale, err, sizeof(err));
-	if (fmt == NULL)
-		goto out;
+	pthread_mutex_lock(&opened_lock);
+	fmt = opened_get(compiled, locale, err, sizeof(err));
 	/* The C types below are the ones the compiled pattern makes ICU read:
 	 * see args[] and msgtpl_compile. */
-	n = umsg_format(fmt, out, (int32_t)(sizeof(out) / sizeof(out[0])), &st,
-			t[0], t[1], t[2], t[3], t[4],
-			(double)a->days_past_due, (double)a->days_left,
-			udate_of(a->due_date), udate_of(a->deadline));
-	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
+	n = fmt == NULL ? 0 : umsg_format(fmt, out, (int32_t)(sizeof(out) / sizeof(out[0])), &st,
+					  t[0], t[1], t[2], t[3], t[4],
+					  (double)a->days_past_due, (double)a->days_left,
+					  udate_of(a->due_date), udate_of(a->deadline));
+	pthread_mutex_unlock(&opened_lock);
+	if (fmt == NULL || U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
 		goto out;
 	u_strToUTF8(buf, (int32_t)(size > INT32_MAX ? INT32_MAX : size), &blen, out, n, &st);
 	if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING) {
@@ -538,8 +591,6 @@ int msgtpl_render(const char *compiled, const char *locale, const struct msgtpl_
 	}
 	rc = blen;
 out:
-	if (fmt != NULL)
-		umsg_close(fmt);
 	for (int k = 0; k < N_TEXT; k++)
 		free(t[k]);
 	return rc;

@@ -195,9 +195,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	 * partial index, expired leases among the few claimed rows. */
 	[S_OUTBOX_CLAIM] =
 		"UPDATE outbox SET state = 'claimed', lease_owner = ?1, lease_until = ?3, "
-		"attempts = attempts + 1 WHERE outbox_id IN (SELECT outbox_id FROM outbox "
-		"WHERE (state = 'pending' AND due_at <= ?2) "
-		"OR (state = 'claimed' AND lease_until < ?2) "
+		"attempts = attempts + 1 WHERE outbox_id IN (SELECT outbox_id FROM ("
+		/* Each side in its own index's order, merged: one OR over both
+		 * would sort every due row again for each batch. */
+		"SELECT * FROM (SELECT outbox_id, due_at FROM outbox "
+		"WHERE state = 'pending' AND due_at <= ?2 ORDER BY due_at, outbox_id LIMIT ?4) "
+		"UNION ALL SELECT * FROM (SELECT outbox_id, due_at FROM outbox "
+		"WHERE state = 'claimed' AND lease_until < ?2 ORDER BY due_at, outbox_id LIMIT ?4)) "
 		"ORDER BY due_at, outbox_id LIMIT ?4) RETURNING " STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_FINISH] = STORE_OUTBOX_FINISH("?1", "?2", "?3", "?4", "?5", "?6"),
 };

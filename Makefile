@@ -17,7 +17,7 @@ CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 BUILD   ?= build
 
-SRC      := $(sort $(wildcard src/*.c src/*/*.c))
+SRC      := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 GEN_SRC  := $(BUILD)/gen/migrations.c
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
@@ -38,7 +38,7 @@ setup:
 $(BUILD)/relance: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard src/*.h src/*/*.h src/*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(RELANCE_CFLAGS) $(CFLAGS) -MMD -c -o $@ $<
 
@@ -50,8 +50,10 @@ $(BUILD)/obj/gen/migrations.o: $(GEN_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(RELANCE_CFLAGS) $(CFLAGS) -Isrc/store -c -o $@ $<
 
+# libsmpp34 is a test peer only (tests/unit/test_smpp_libsmpp34.c), never
+# linked into relance.
 $(BUILD)/test-unit: $(UNIT_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libsmpp34 2>/dev/null) -lcriterion
 
 unit: $(BUILD)/test-unit
 

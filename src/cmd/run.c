@@ -43,7 +43,7 @@
 
 #define AUTHOR "relance"
 #define LEASE_SECONDS 300
-#define CLAIM_BATCH 256
+#define CLAIM_BATCH 1024
 #define DECIDE_BATCH 256
 /* How long a message text may be once rendered. */
 #define TEXT_MAX 2048
@@ -918,7 +918,10 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 			return rc;
 		}
 		position_release(&p.pos);
-		if (rc == STORE_OK && p.found) {
+		/* A row decided by this very cycle was allowed at this instant
+		 * against every contact performed or scheduled: asking again
+		 * would give the same answer. */
+		if (rc == STORE_OK && p.found && o->created_at != r->cmd->now) {
 			struct compliance_decision c;
 
 			if ((rc = recheck(r, &p, ch, &c)) != STORE_OK) {

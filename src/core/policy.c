@@ -1,13 +1,11 @@
 /*
  * policy — YAML policy files to struct policy (see policy.h, docs/policy.md).
  *
- * Two passes. libyaml's event API builds a small tree of maps, sequences
+ * Two passes. ytree reads the text into a small tree of maps, sequences
  * and scalars, each node keeping the line and column where it starts; the
  * walk over that tree then checks every key and value against the schema
  * written out in the functions below, and records a diagnostic for each
- * problem instead of stopping. libcyaml's schema loader was the other
- * choice: it stops at the first problem, and its log callback gives
- * neither a column nor a way to suggest the key that was meant.
+ * problem instead of stopping.
  *
  * YAML types are not resolved: every scalar is text, and each key says how
  * its text is read. So `2024-07-24` is a date because `deadline` expects a
@@ -17,12 +15,10 @@
  * file expand into a huge tree); nesting and node count are bounded.
  */
 #include <assert.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "caltime.h"
 #include "money.h"
@@ -31,107 +27,32 @@
 #include "sms.h"
 #include "tz.h"
 #include "validate.h"
+#include "ytree.h"
 
-#define MAX_DEPTH 32
-#define MAX_NODES 200000
-#define ARENA_BLOCK 16384
-
+/* A policy's arena: every node, string and struct of one policy. */
 struct policy_arena {
-	struct policy_arena *next;
-	size_t used, size;
-	_Alignas(max_align_t) unsigned char data[];
-};
-
-enum ykind { Y_SCALAR, Y_MAP, Y_SEQ };
-
-/* A node of the YAML tree; a map's kids alternate key, value. */
-struct ynode {
-	enum ykind kind;
-	int line, column;
-	const char *str;
-	size_t len;
-	struct ynode **kids;
-	size_t n;
+	struct ytree_arena *blocks;
 };
 
 struct ctx {
 	struct policy *p;
-	struct policy_diags *diags;
-	int errors;
-	size_t nodes;
+	struct ytree t;
 };
 
-/* ---- arena ---------------------------------------------------------- */
+/* ---- arena and the shared YAML checks ------------------------------- */
 
 static void *arena_alloc(struct policy *p, size_t size)
 {
-	struct policy_arena *a = p->arena;
-	size_t align = _Alignof(max_align_t);
-
-	size = (size + align - 1) / align * align;
-	if (size == 0)
-		size = align;
-	if (a == NULL || a->size - a->used < size) {
-		size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
-
-		a = malloc(sizeof(*a) + cap);
-		if (a == NULL)
-			return NULL;
-		a->size = cap;
-		a->used = 0;
-		a->next = p->arena;
-		p->arena = a;
-	}
-	a->used += size;
-	memset(a->data + a->used - size, 0, size);
-	return a->data + a->used - size;
+	return ytree_alloc(&p->arena->blocks, size);
 }
 
 static char *arena_strndup(struct policy *p, const char *s, size_t n)
 {
-	char *d = arena_alloc(p, n + 1);
-
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
+	return ytree_strndup(&p->arena->blocks, s, n);
 }
 
-/* ---- diagnostics ---------------------------------------------------- */
-
-static void diag_at(struct ctx *c, int line, int column, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void diag_at(struct ctx *c, int line, int column, const char *fmt, ...)
-{
-	struct policy_diags *d = c->diags;
-	char buf[512];
-	va_list ap;
-
-	c->errors++;
-	if (d->n >= POLICY_MAX_DIAGS)
-		return;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct policy_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return;
-		d->v = v;
-		d->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	d->v[d->n].message = strdup(buf);
-	if (d->v[d->n].message == NULL)
-		return;
-	d->v[d->n].line = line;
-	d->v[d->n].column = column;
-	d->n++;
-}
-
-#define diag(c, node, ...) diag_at((c), (node)->line, (node)->column, __VA_ARGS__)
+#define diag(c, node, ...) ytree_diag(&(c)->t, (node), __VA_ARGS__)
+#define diag_at(c, line, column, ...) ytree_diag_at(&(c)->t, (line), (column), __VA_ARGS__)
 
 void policy_diags_release(struct policy_diags *d)
 {
@@ -142,338 +63,64 @@ void policy_diags_release(struct policy_diags *d)
 	d->n = d->cap = 0;
 }
 
-static int cmp_diag(const void *a, const void *b)
+/* Moves the messages of `from` (emptied) to the end of `to`; a message
+ * that does not fit in memory is dropped. */
+static void give_diags(struct ytree_diags *from, struct policy_diags *to)
 {
-	const struct policy_diag *x = a, *y = b;
+	for (size_t i = 0; i < from->n; i++) {
+		if (to->n == to->cap) {
+			size_t cap = to->cap ? to->cap * 2 : 16;
+			struct policy_diag *v = realloc(to->v, cap * sizeof(*v));
 
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return strcmp(x->message, y->message);
-}
-
-/* ---- YAML tree ------------------------------------------------------ */
-
-static struct ynode *new_node(struct ctx *c, enum ykind kind, const yaml_mark_t *m)
-{
-	struct ynode *n;
-
-	if (++c->nodes > MAX_NODES)
-		return NULL;
-	n = arena_alloc(c->p, sizeof(*n));
-	if (n == NULL)
-		return NULL;
-	n->kind = kind;
-	n->line = (int)m->line + 1;
-	n->column = (int)m->column + 1;
-	return n;
-}
-
-static int add_kid(struct ctx *c, struct ynode *parent, struct ynode *kid, size_t *cap)
-{
-	if (parent->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct ynode **v = arena_alloc(c->p, ncap * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		if (parent->n)
-			memcpy(v, parent->kids, parent->n * sizeof(*v));
-		parent->kids = v;
-		*cap = ncap;
-	}
-	parent->kids[parent->n++] = kid;
-	return 0;
-}
-
-static void parser_diag(struct ctx *c, yaml_parser_t *y)
-{
-	const yaml_mark_t *m = y->problem ? &y->problem_mark : &y->mark;
-
-	if (y->error == YAML_MEMORY_ERROR)
-		diag_at(c, 1, 1, "out of memory");
-	else
-		diag_at(c, (int)m->line + 1, (int)m->column + 1, "YAML: %s%s%s",
-			y->problem ? y->problem : "syntax error",
-			y->context ? " " : "", y->context ? y->context : "");
-}
-
-/*
- * Reads one node whose first event is *ev (consumed). Returns the node, or
- * NULL after recording why.
- */
-static struct ynode *read_node(struct ctx *c, yaml_parser_t *y, yaml_event_t *ev, int depth)
-{
-	struct ynode *n = NULL;
-	size_t cap = 0;
-
-	if (depth > MAX_DEPTH) {
-		diag_at(c, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-			"nested more than %d levels deep", MAX_DEPTH);
-		return NULL;
-	}
-	switch (ev->type) {
-	case YAML_ALIAS_EVENT:
-		diag_at(c, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-			"aliases (*%s) are not supported: write the value out",
-			(const char *)ev->data.alias.anchor);
-		return NULL;
-	case YAML_SCALAR_EVENT:
-		n = new_node(c, Y_SCALAR, &ev->start_mark);
-		if (n == NULL)
-			goto too_big;
-		n->str = arena_strndup(c->p, (const char *)ev->data.scalar.value, ev->data.scalar.length);
-		if (n->str == NULL)
-			goto too_big;
-		n->len = ev->data.scalar.length;
-		return n;
-	case YAML_MAPPING_START_EVENT:
-	case YAML_SEQUENCE_START_EVENT: {
-		yaml_event_type_t end = ev->type == YAML_MAPPING_START_EVENT ?
-			YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
-
-		n = new_node(c, ev->type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ, &ev->start_mark);
-		if (n == NULL)
-			goto too_big;
-		for (;;) {
-			yaml_event_t kev;
-			struct ynode *kid;
-			int done;
-
-			if (!yaml_parser_parse(y, &kev)) {
-				parser_diag(c, y);
-				return NULL;
-			}
-			done = kev.type == end;
-			kid = done ? NULL : read_node(c, y, &kev, depth + 1);
-			yaml_event_delete(&kev);
-			if (done)
-				return n;
-			if (kid == NULL || add_kid(c, n, kid, &cap) != 0)
-				return NULL;
+			if (v == NULL)
+				break;
+			to->v = v;
+			to->cap = cap;
 		}
+		to->v[to->n].line = from->v[i].line;
+		to->v[to->n].column = from->v[i].column;
+		to->v[to->n].message = from->v[i].message;
+		from->v[i].message = NULL;
+		to->n++;
 	}
-	default:
-		diag_at(c, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-			"unexpected YAML event");
-		return NULL;
-	}
-too_big:
-	diag_at(c, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
-		"the policy is too large");
-	return NULL;
+	ytree_diags_release(from);
 }
 
-/* The document's root node, or NULL (an empty file is an empty map). */
-static struct ynode *read_tree(struct ctx *c, const char *text, size_t len, int *ok)
+static int want(struct ctx *c, const struct ytree_node *n, enum ytree_kind k, const char *what)
 {
-	yaml_parser_t y;
-	yaml_event_t ev;
-	struct ynode *root = NULL;
-	int state = 0; /* 0 before the document's node, 1 after it */
-
-	*ok = 0;
-	if (!yaml_parser_initialize(&y)) {
-		diag_at(c, 1, 1, "out of memory");
-		return NULL;
-	}
-	yaml_parser_set_input_string(&y, (const unsigned char *)text, len);
-	for (;;) {
-		int stop = 0;
-
-		if (!yaml_parser_parse(&y, &ev)) {
-			parser_diag(c, &y);
-			goto out;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (state == 1) {
-				diag_at(c, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-					"a policy file holds one YAML document");
-				stop = 1;
-			}
-			break;
-		case YAML_STREAM_END_EVENT:
-			*ok = 1;
-			stop = 1;
-			break;
-		default:
-			root = read_node(c, &y, &ev, 0);
-			state = 1;
-			if (root == NULL)
-				stop = 1;
-			break;
-		}
-		yaml_event_delete(&ev);
-		if (stop)
-			break;
-	}
-out:
-	yaml_parser_delete(&y);
-	if (!*ok)
-		return NULL;
-	return root;
+	return ytree_want(&c->t, n, k, what);
 }
 
-/* ---- schema helpers ------------------------------------------------- */
-
-struct field {
-	const char *key;
-	struct ynode **slot;
-	int required;
-};
-
-static const char *kind_name(enum ykind k)
-{
-	return k == Y_MAP ? "a mapping" : k == Y_SEQ ? "a list" : "a scalar";
-}
-
-static int want(struct ctx *c, const struct ynode *n, enum ykind k, const char *what)
-{
-	if (n->kind == k)
-		return 1;
-	diag(c, n, "%s must be %s, not %s", what, kind_name(k), kind_name(n->kind));
-	return 0;
-}
-
-static const char *nearest(const char *key, const char *const *names, size_t n)
-{
-	const char *best = NULL;
-	int best_d = 3;
-
-	for (size_t i = 0; i < n; i++) {
-		int d = msgtpl_distance(key, names[i]);
-		size_t kl = strlen(key);
-
-		/* One edit in a three-letter key is another word, not a typo. */
-		if (d < best_d && (kl > 3 || d < 1)) {
-			best_d = d;
-			best = names[i];
-		}
-	}
-	return best;
-}
-
-static void unknown(struct ctx *c, const struct ynode *k, const char *what,
+static void unknown(struct ctx *c, const struct ytree_node *k, const char *what,
 		    const char *const *names, size_t n)
 {
-	const char *near = nearest(k->str, names, n);
-
-	if (near != NULL)
-		diag(c, k, "unknown %s '%s' (did you mean '%s'?)", what, k->str, near);
-	else
-		diag(c, k, "unknown %s '%s'", what, k->str);
+	ytree_unknown(&c->t, k, what, names, n);
 }
 
-/*
- * Checks a map against its fields: unknown keys (with a suggestion),
- * duplicates, missing required keys. Fills each slot with its value node
- * or NULL. Returns 0 when `map` is not a map.
- */
-static int fields(struct ctx *c, const struct ynode *map, const char *what,
-		  struct field *f, size_t nf)
+static int fields(struct ctx *c, const struct ytree_node *map, const char *what,
+		  struct ytree_field *f, size_t nf)
 {
-	const char *names[32];
-
-	assert(nf <= 32);
-	for (size_t i = 0; i < nf; i++) {
-		*f[i].slot = NULL;
-		names[i] = f[i].key;
-	}
-	if (!want(c, map, Y_MAP, what))
-		return 0;
-	for (size_t i = 0; i + 1 < map->n; i += 2) {
-		const struct ynode *k = map->kids[i];
-		size_t j;
-
-		if (k->kind != Y_SCALAR) {
-			diag(c, k, "a key of %s must be a scalar", what);
-			continue;
-		}
-		for (j = 0; j < nf && strcmp(f[j].key, k->str) != 0; j++)
-			;
-		if (j == nf) {
-			unknown(c, k, "key", names, nf);
-			continue;
-		}
-		if (*f[j].slot != NULL) {
-			diag(c, k, "duplicate key '%s'", k->str);
-			continue;
-		}
-		*f[j].slot = map->kids[i + 1];
-	}
-	for (size_t i = 0; i < nf; i++)
-		if (f[i].required && *f[i].slot == NULL)
-			diag(c, map, "%s needs '%s'", what, f[i].key);
-	return 1;
+	return ytree_fields(&c->t, map, what, f, nf);
 }
 
-static const char *str_of(struct ctx *c, const struct ynode *n, const char *what)
+static const char *str_of(struct ctx *c, const struct ytree_node *n, const char *what)
 {
-	if (!want(c, n, Y_SCALAR, what))
-		return NULL;
-	if (n->len == 0) {
-		diag(c, n, "%s must not be empty", what);
-		return NULL;
-	}
-	return n->str;
+	return ytree_str(&c->t, n, what);
 }
 
-static int int_of(struct ctx *c, const struct ynode *n, const char *what, int min, int max, int *out)
+static int int_of(struct ctx *c, const struct ytree_node *n, const char *what, int min, int max, int *out)
 {
-	long long v = 0;
-	size_t i = 0;
-
-	if (!want(c, n, Y_SCALAR, what))
-		return 0;
-	if (n->len > 0 && n->str[0] == '-')
-		i = 1;
-	if (i == n->len)
-		goto bad;
-	for (; i < n->len; i++) {
-		if (n->str[i] < '0' || n->str[i] > '9')
-			goto bad;
-		v = v * 10 + (n->str[i] - '0');
-		if (v > 1000000000)
-			goto range;
-	}
-	if (n->str[0] == '-')
-		v = -v;
-	if (v < min || v > max)
-		goto range;
-	*out = (int)v;
-	return 1;
-bad:
-	diag(c, n, "%s must be a whole number, not '%s'", what, n->str);
-	return 0;
-range:
-	diag(c, n, "%s must be between %d and %d", what, min, max);
-	return 0;
+	return ytree_int(&c->t, n, what, min, max, out);
 }
 
-static int bool_of(struct ctx *c, const struct ynode *n, const char *what, int *out)
+static int bool_of(struct ctx *c, const struct ytree_node *n, const char *what, int *out)
 {
-	if (!want(c, n, Y_SCALAR, what))
-		return 0;
-	if (strcmp(n->str, "true") == 0) {
-		*out = 1;
-		return 1;
-	}
-	if (strcmp(n->str, "false") == 0) {
-		*out = 0;
-		return 1;
-	}
-	diag(c, n, "%s must be true or false, not '%s'", what, n->str);
-	return 0;
+	return ytree_bool(&c->t, n, what, out);
 }
 
-static int date_of(struct ctx *c, const struct ynode *n, const char *what, int32_t *out)
+static int date_of(struct ctx *c, const struct ytree_node *n, const char *what, int32_t *out)
 {
-	if (!want(c, n, Y_SCALAR, what))
+	if (!want(c, n, YTREE_SCALAR, what))
 		return 0;
 	if (date_parse(n->str, n->len, out) != CALTIME_OK) {
 		diag(c, n, "%s: '%s' is not a date (YYYY-MM-DD)", what, n->str);
@@ -483,7 +130,7 @@ static int date_of(struct ctx *c, const struct ynode *n, const char *what, int32
 }
 
 /* A list of non-empty strings; a single scalar counts as a list of one. */
-static int strs_of(struct ctx *c, const struct ynode *n, const char *what,
+static int strs_of(struct ctx *c, const struct ytree_node *n, const char *what,
 		   const char ***out, size_t *count)
 {
 	const char **v;
@@ -491,7 +138,7 @@ static int strs_of(struct ctx *c, const struct ynode *n, const char *what,
 
 	*out = NULL;
 	*count = 0;
-	if (n->kind == Y_SCALAR) {
+	if (n->kind == YTREE_SCALAR) {
 		const char *s = str_of(c, n, what);
 
 		if (s == NULL)
@@ -504,7 +151,7 @@ static int strs_of(struct ctx *c, const struct ynode *n, const char *what,
 		*count = 1;
 		return 1;
 	}
-	if (!want(c, n, Y_SEQ, what))
+	if (!want(c, n, YTREE_SEQ, what))
 		return 0;
 	v = arena_alloc(c->p, (n->n ? n->n : 1) * sizeof(*v));
 	if (v == NULL)
@@ -520,11 +167,11 @@ static int strs_of(struct ctx *c, const struct ynode *n, const char *what,
 	return k == n->n;
 }
 
-static int currency_of(struct ctx *c, const struct ynode *n, char out[4])
+static int currency_of(struct ctx *c, const struct ytree_node *n, char out[4])
 {
 	int e;
 
-	if (!want(c, n, Y_SCALAR, "currency"))
+	if (!want(c, n, YTREE_SCALAR, "currency"))
 		return 0;
 	if (n->len != 3 || money_currency_exponent(n->str, &e) != MONEY_OK) {
 		diag(c, n, "unknown currency '%s' (an ISO 4217 code such as EUR)", n->str);
@@ -560,11 +207,11 @@ static int lookup(const char *s, const char *const *names, size_t n)
 	return -1;
 }
 
-static int channel_of(struct ctx *c, const struct ynode *n, int allow_any, int *out)
+static int channel_of(struct ctx *c, const struct ytree_node *n, int allow_any, int *out)
 {
 	int k;
 
-	if (!want(c, n, Y_SCALAR, "channel"))
+	if (!want(c, n, YTREE_SCALAR, "channel"))
 		return 0;
 	if (allow_any && strcmp(n->str, "any") == 0) {
 		*out = POLICY_ANY;
@@ -582,12 +229,12 @@ static int channel_of(struct ctx *c, const struct ynode *n, int allow_any, int *
 /* ---- jurisdictions -------------------------------------------------- */
 
 /* "HH:MM-HH:MM" to minutes; 24:00 is allowed as an end. */
-static int window_of(struct ctx *c, const struct ynode *n, struct policy_window *w)
+static int window_of(struct ctx *c, const struct ytree_node *n, struct policy_window *w)
 {
 	const char *s = n->str;
 	int h1, m1, h2, m2;
 
-	if (!want(c, n, Y_SCALAR, "a contact window"))
+	if (!want(c, n, YTREE_SCALAR, "a contact window"))
 		return 0;
 	if (n->len != 11 || s[2] != ':' || s[5] != '-' || s[8] != ':')
 		goto bad;
@@ -621,24 +268,24 @@ static int cmp_window(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static void parse_windows(struct ctx *c, const struct ynode *n, struct policy_jurisdiction *j)
+static void parse_windows(struct ctx *c, const struct ytree_node *n, struct policy_jurisdiction *j)
 {
-	struct ynode *d[7];
-	struct field f[7];
+	struct ytree_node *d[7];
+	struct ytree_field f[7];
 
 	for (int i = 0; i < 7; i++)
-		f[i] = (struct field){ day_names[i], &d[i], 0 };
+		f[i] = (struct ytree_field){ day_names[i], &d[i], 0 };
 	if (!fields(c, n, "contact_windows", f, 7))
 		return;
 	for (int i = 0; i < 7; i++) {
-		struct ynode *list = d[i];
+		struct ytree_node *list = d[i];
 		size_t k = 0;
 
 		if (list == NULL)
 			continue;
-		if (list->kind == Y_SCALAR && list->len == 0)
+		if (list->kind == YTREE_SCALAR && list->len == 0)
 			continue;
-		if (!want(c, list, Y_SEQ, "a day's contact windows"))
+		if (!want(c, list, YTREE_SEQ, "a day's contact windows"))
 			continue;
 		j->windows[i] = arena_alloc(c->p, (list->n ? list->n : 1) * sizeof(struct policy_window));
 		if (j->windows[i] == NULL)
@@ -654,10 +301,10 @@ static void parse_windows(struct ctx *c, const struct ynode *n, struct policy_ju
 	}
 }
 
-static void parse_holiday(struct ctx *c, const struct ynode *n, struct policy_holiday *h)
+static void parse_holiday(struct ctx *c, const struct ytree_node *n, struct policy_holiday *h)
 {
-	struct ynode *name, *date, *yearly, *easter, *zones, *segments;
-	struct field f[] = {
+	struct ytree_node *name, *date, *yearly, *easter, *zones, *segments;
+	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "date", &date, 0 }, { "yearly", &yearly, 0 },
 		{ "easter", &easter, 0 }, { "zones", &zones, 0 }, { "segments", &segments, 0 },
 	};
@@ -672,7 +319,7 @@ static void parse_holiday(struct ctx *c, const struct ynode *n, struct policy_ho
 		diag(c, n, "a holiday needs exactly one of 'date', 'yearly' or 'easter'");
 	if (date && date_of(c, date, "date", &h->date))
 		h->kind = POLICY_HOL_DATE;
-	if (yearly && want(c, yearly, Y_SCALAR, "yearly")) {
+	if (yearly && want(c, yearly, YTREE_SCALAR, "yearly")) {
 		const char *s = yearly->str;
 		int32_t d;
 
@@ -692,17 +339,17 @@ static void parse_holiday(struct ctx *c, const struct ynode *n, struct policy_ho
 	if (zones && strs_of(c, zones, "a zone", &h->zones, &h->n_zones)) {
 		for (size_t i = 0; i < h->n_zones; i++)
 			if (!tz_valid(h->zones[i]))
-				diag(c, zones->kind == Y_SEQ ? zones->kids[i] : zones,
+				diag(c, zones->kind == YTREE_SEQ ? zones->kids[i] : zones,
 				     "unknown time zone '%s'", h->zones[i]);
 	}
 	if (segments)
 		strs_of(c, segments, "a segment", &h->segments, &h->n_segments);
 }
 
-static void parse_cap(struct ctx *c, const struct ynode *n, struct policy_cap *cap)
+static void parse_cap(struct ctx *c, const struct ytree_node *n, struct policy_cap *cap)
 {
-	struct ynode *ch, *max, *days;
-	struct field f[] = { { "channel", &ch, 1 }, { "max", &max, 1 }, { "days", &days, 1 } };
+	struct ytree_node *ch, *max, *days;
+	struct ytree_field f[] = { { "channel", &ch, 1 }, { "max", &max, 1 }, { "days", &days, 1 } };
 
 	if (!fields(c, n, "a cap", f, COUNT(f)))
 		return;
@@ -714,12 +361,12 @@ static void parse_cap(struct ctx *c, const struct ynode *n, struct policy_cap *c
 		int_of(c, days, "days", 1, 366, &cap->days);
 }
 
-static void parse_jurisdiction(struct ctx *c, const struct ynode *key, const struct ynode *n,
+static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
 			       struct policy_jurisdiction *j)
 {
-	struct ynode *tzn, *cur, *loc, *win, *hol, *caps, *chans, *quiet, *vm, *notice, *restore,
+	struct ytree_node *tzn, *cur, *loc, *win, *hol, *caps, *chans, *quiet, *vm, *notice, *restore,
 		*fees, *freeze;
-	struct field f[] = {
+	struct ytree_field f[] = {
 		{ "timezone", &tzn, 1 }, { "currency", &cur, 0 }, { "locales", &loc, 1 },
 		{ "contact_windows", &win, 1 }, { "holidays", &hol, 0 }, { "caps", &caps, 0 },
 		{ "channels", &chans, 0 }, { "quiet_hours_after_conversation", &quiet, 0 },
@@ -738,7 +385,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ynode *key, const str
 		diag(c, key, "'%s' is not a jurisdiction code", key->str);
 	if (!fields(c, n, "a jurisdiction", f, COUNT(f)))
 		return;
-	if (tzn && want(c, tzn, Y_SCALAR, "timezone")) {
+	if (tzn && want(c, tzn, YTREE_SCALAR, "timezone")) {
 		if (!tz_valid(tzn->str))
 			diag(c, tzn, "unknown time zone '%s'", tzn->str);
 		else
@@ -749,12 +396,12 @@ static void parse_jurisdiction(struct ctx *c, const struct ynode *key, const str
 	if (loc && strs_of(c, loc, "a locale", &j->locales, &j->n_locales)) {
 		for (size_t i = 0; i < j->n_locales; i++)
 			if (!validate_bcp47(j->locales[i], strlen(j->locales[i])))
-				diag(c, loc->kind == Y_SEQ ? loc->kids[i] : loc,
+				diag(c, loc->kind == YTREE_SEQ ? loc->kids[i] : loc,
 				     "'%s' is not a BCP 47 locale", j->locales[i]);
 	}
 	if (win)
 		parse_windows(c, win, j);
-	if (hol && want(c, hol, Y_SEQ, "holidays")) {
+	if (hol && want(c, hol, YTREE_SEQ, "holidays")) {
 		j->holidays = arena_alloc(c->p, (hol->n ? hol->n : 1) * sizeof(*j->holidays));
 		if (j->holidays != NULL) {
 			for (size_t i = 0; i < hol->n; i++)
@@ -762,7 +409,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ynode *key, const str
 			j->n_holidays = hol->n;
 		}
 	}
-	if (caps && want(c, caps, Y_SEQ, "caps")) {
+	if (caps && want(c, caps, YTREE_SEQ, "caps")) {
 		j->caps = arena_alloc(c->p, (caps->n ? caps->n : 1) * sizeof(*j->caps));
 		if (j->caps != NULL) {
 			for (size_t i = 0; i < caps->n; i++)
@@ -770,7 +417,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ynode *key, const str
 			j->n_caps = caps->n;
 		}
 	}
-	if (chans && want(c, chans, Y_SEQ, "channels")) {
+	if (chans && want(c, chans, YTREE_SEQ, "channels")) {
 		j->channels = 0;
 		for (size_t i = 0; i < chans->n; i++) {
 			int ch;
@@ -811,30 +458,30 @@ static const char *sample_currency(const struct policy *p, const char *locale)
 	return "EUR";
 }
 
-static void parse_texts(struct ctx *c, const struct ynode *n, struct policy_template *t,
+static void parse_texts(struct ctx *c, const struct ytree_node *n, struct policy_template *t,
 			int subjects)
 {
 	struct policy_text *v;
 	size_t k = 0;
 
-	if (!want(c, n, Y_MAP, subjects ? "subject" : "text"))
+	if (!want(c, n, YTREE_MAP, subjects ? "subject" : "text"))
 		return;
 	v = arena_alloc(c->p, (n->n / 2 + 1) * sizeof(*v));
 	if (v == NULL)
 		return;
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
-		const struct ynode *key = n->kids[i], *val = n->kids[i + 1];
+		const struct ytree_node *key = n->kids[i], *val = n->kids[i + 1];
 		struct policy_text *x = &v[k];
 		char err[256], *compiled = NULL;
 
-		if (key->kind != Y_SCALAR || !validate_bcp47(key->str, key->len)) {
-			diag(c, key, "'%s' is not a BCP 47 locale", key->kind == Y_SCALAR ? key->str : "");
+		if (key->kind != YTREE_SCALAR || !validate_bcp47(key->str, key->len)) {
+			diag(c, key, "'%s' is not a BCP 47 locale", key->kind == YTREE_SCALAR ? key->str : "");
 			continue;
 		}
 		for (size_t j = 0; j < k; j++)
 			if (strcmp(v[j].locale, key->str) == 0)
 				diag(c, key, "duplicate locale '%s'", key->str);
-		if (!want(c, val, Y_SCALAR, "a template text"))
+		if (!want(c, val, YTREE_SCALAR, "a template text"))
 			continue;
 		if (msgtpl_compile(val->str, val->len, key->str, &compiled, err, sizeof(err)) != 0) {
 			diag(c, val, "template '%s' (%s): %s", t->name, key->str, err);
@@ -880,11 +527,11 @@ static void parse_texts(struct ctx *c, const struct ynode *n, struct policy_temp
 	}
 }
 
-static void parse_template(struct ctx *c, const struct ynode *key, const struct ynode *n,
+static void parse_template(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
 			   struct policy_template *t)
 {
-	struct ynode *ch, *text, *subject, *maxseg;
-	struct field f[] = {
+	struct ytree_node *ch, *text, *subject, *maxseg;
+	struct ytree_field f[] = {
 		{ "channel", &ch, 1 }, { "text", &text, 1 }, { "subject", &subject, 0 },
 		{ "max_segments", &maxseg, 0 },
 	};
@@ -926,22 +573,22 @@ const struct policy_text *policy_template_text(const struct policy_template *t, 
 
 /* ---- conditions and actions ----------------------------------------- */
 
-static void parse_range(struct ctx *c, const struct ynode *n, const char *what, int exponent,
+static void parse_range(struct ctx *c, const struct ytree_node *n, const char *what, int exponent,
 			struct policy_range *r)
 {
-	struct ynode *min, *max;
-	struct field f[] = { { "min", &min, 0 }, { "max", &max, 0 } };
-	struct ynode *ends[2];
+	struct ytree_node *min, *max;
+	struct ytree_field f[] = { { "min", &min, 0 }, { "max", &max, 0 } };
+	struct ytree_node *ends[2];
 
 	if (!fields(c, n, what, f, COUNT(f)))
 		return;
 	ends[0] = min;
 	ends[1] = max;
 	for (int e = 0; e < 2; e++) {
-		const struct ynode *v = ends[e];
+		const struct ytree_node *v = ends[e];
 		int64_t x;
 
-		if (v == NULL || !want(c, v, Y_SCALAR, what))
+		if (v == NULL || !want(c, v, YTREE_SCALAR, what))
 			continue;
 		if (exponent >= 0) {
 			int rc = money_parse(v->str, v->len, exponent, &x);
@@ -972,10 +619,10 @@ static void parse_range(struct ctx *c, const struct ynode *n, const char *what, 
 /*
  * exponent < 0: no currency is known, and amounts are refused at `cur_node`.
  */
-static void parse_cond(struct ctx *c, const struct ynode *n, int exponent, struct policy_cond *cd)
+static void parse_cond(struct ctx *c, const struct ytree_node *n, int exponent, struct policy_cond *cd)
 {
-	struct ynode *dpd, *ov, *bal, *seg, *kind, *bp, *tags, *ng, *dsn;
-	struct field f[] = {
+	struct ytree_node *dpd, *ov, *bal, *seg, *kind, *bp, *tags, *ng, *dsn;
+	struct ytree_field f[] = {
 		{ "days_past_due", &dpd, 0 }, { "overdue", &ov, 0 }, { "balance", &bal, 0 },
 		{ "segment", &seg, 0 }, { "service_kind", &kind, 0 },
 		{ "broken_promises", &bp, 0 }, { "tags", &tags, 0 }, { "notice_given", &ng, 0 },
@@ -1017,7 +664,7 @@ struct scope {
 	int campaign_notice_days;        /* campaigns: days from send_on to the deadline, or -1 */
 };
 
-static void check_template_use(struct ctx *c, const struct ynode *tn, const struct policy_action *a,
+static void check_template_use(struct ctx *c, const struct ytree_node *tn, const struct policy_action *a,
 			       const struct scope *s)
 {
 	const struct policy_template *t = policy_template(c->p, a->template);
@@ -1041,7 +688,7 @@ static void check_template_use(struct ctx *c, const struct ynode *tn, const stru
 				     "jurisdiction %s uses", t->name, s->j[i]->locales[k], s->j[i]->code);
 }
 
-static void check_allowed(struct ctx *c, const struct ynode *n, const struct policy_action *a,
+static void check_allowed(struct ctx *c, const struct ytree_node *n, const struct policy_action *a,
 			  const struct scope *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -1074,11 +721,11 @@ static void check_allowed(struct ctx *c, const struct ynode *n, const struct pol
 	}
 }
 
-static void parse_action(struct ctx *c, const struct ynode *n, const struct scope *s,
+static void parse_action(struct ctx *c, const struct ytree_node *n, const struct scope *s,
 			 struct policy_action *a)
 {
-	struct ynode *dn, *tn, *vm, *q, *prio, *lvl, *svc, *fees, *to, *every, *times, *notice;
-	struct field f[] = {
+	struct ytree_node *dn, *tn, *vm, *q, *prio, *lvl, *svc, *fees, *to, *every, *times, *notice;
+	struct ytree_field f[] = {
 		{ "do", &dn, 1 }, { "template", &tn, 0 }, { "voicemail", &vm, 0 },
 		{ "queue", &q, 0 }, { "priority", &prio, 0 }, { "level", &lvl, 0 },
 		{ "services", &svc, 0 }, { "fees", &fees, 0 }, { "to", &to, 0 },
@@ -1093,7 +740,7 @@ static void parse_action(struct ctx *c, const struct ynode *n, const struct scop
 	a->priority = 5;
 	if (!fields(c, n, "an action", f, COUNT(f)) || dn == NULL)
 		return;
-	if (!want(c, dn, Y_SCALAR, "do"))
+	if (!want(c, dn, YTREE_SCALAR, "do"))
 		return;
 	k = lookup(dn->str, action_names, COUNT(action_names));
 	if (k < 0) {
@@ -1135,7 +782,7 @@ static void parse_action(struct ctx *c, const struct ynode *n, const struct scop
 	}
 	if (a->kind == POLICY_ACT_SUSPEND) {
 		a->level = POLICY_TOTAL;
-		if (lvl && want(c, lvl, Y_SCALAR, "level")) {
+		if (lvl && want(c, lvl, YTREE_SCALAR, "level")) {
 			if (strcmp(lvl->str, "partial") == 0)
 				a->level = POLICY_PARTIAL;
 			else if (strcmp(lvl->str, "total") != 0)
@@ -1151,7 +798,7 @@ static void parse_action(struct ctx *c, const struct ynode *n, const struct scop
 	if (a->kind == POLICY_ACT_HANDOFF) {
 		if (to == NULL) {
 			diag(c, n, "a handoff action needs 'to' (agency, credit_bureau, notary or court)");
-		} else if (want(c, to, Y_SCALAR, "to")) {
+		} else if (want(c, to, YTREE_SCALAR, "to")) {
 			if (lookup(to->str, handoff_names, COUNT(handoff_names)) < 0)
 				unknown(c, to, "hand-off", handoff_names, COUNT(handoff_names));
 			else
@@ -1171,10 +818,10 @@ static void parse_action(struct ctx *c, const struct ynode *n, const struct scop
 	check_allowed(c, dn, a, s);
 }
 
-static void parse_actions(struct ctx *c, const struct ynode *n, const struct scope *s,
+static void parse_actions(struct ctx *c, const struct ytree_node *n, const struct scope *s,
 			  struct policy_action **out, size_t *count)
 {
-	if (!want(c, n, Y_SEQ, "actions"))
+	if (!want(c, n, YTREE_SEQ, "actions"))
 		return;
 	*out = arena_alloc(c->p, (n->n ? n->n : 1) * sizeof(**out));
 	if (*out == NULL)
@@ -1186,7 +833,7 @@ static void parse_actions(struct ctx *c, const struct ynode *n, const struct sco
 
 /* ---- strategies and campaigns --------------------------------------- */
 
-static int scope_of(struct ctx *c, const struct ynode *n, struct scope *s,
+static int scope_of(struct ctx *c, const struct ytree_node *n, struct scope *s,
 		    const char ***codes, size_t *n_codes)
 {
 	if (!strs_of(c, n, "a jurisdiction", codes, n_codes))
@@ -1196,7 +843,7 @@ static int scope_of(struct ctx *c, const struct ynode *n, struct scope *s,
 		return 0;
 	for (size_t i = 0; i < *n_codes; i++) {
 		const struct policy_jurisdiction *j = policy_jurisdiction(c->p, (*codes)[i]);
-		const struct ynode *at = n->kind == Y_SEQ ? n->kids[i] : n;
+		const struct ytree_node *at = n->kind == YTREE_SEQ ? n->kids[i] : n;
 
 		if (j == NULL) {
 			const char *names[64];
@@ -1263,11 +910,11 @@ static int cond_within(const struct policy_cond *a, const struct policy_cond *b)
 	return 1;
 }
 
-static void parse_stage(struct ctx *c, const struct ynode *n, int exponent, struct scope *s,
-			struct policy_stage *st, struct ynode **when_node)
+static void parse_stage(struct ctx *c, const struct ytree_node *n, int exponent, struct scope *s,
+			struct policy_stage *st, struct ytree_node **when_node)
 {
-	struct ynode *name, *when, *actions;
-	struct field f[] = { { "name", &name, 1 }, { "when", &when, 1 }, { "actions", &actions, 1 } };
+	struct ytree_node *name, *when, *actions;
+	struct ytree_field f[] = { { "name", &name, 1 }, { "when", &when, 1 }, { "actions", &actions, 1 } };
 
 	st->line = n->line;
 	st->when.notice_given = -1;
@@ -1294,15 +941,15 @@ static int gives_notice(const struct policy_stage *st)
 	return 0;
 }
 
-static void parse_strategy(struct ctx *c, const struct ynode *n, struct policy_strategy *sg)
+static void parse_strategy(struct ctx *c, const struct ytree_node *n, struct policy_strategy *sg)
 {
-	struct ynode *name, *jur, *cur, *stages;
-	struct field f[] = {
+	struct ytree_node *name, *jur, *cur, *stages;
+	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "jurisdictions", &jur, 1 }, { "currency", &cur, 0 },
 		{ "stages", &stages, 1 },
 	};
 	struct scope s = { 0 };
-	struct ynode **whens;
+	struct ytree_node **whens;
 	int exponent = -1;
 
 	if (!fields(c, n, "a strategy", f, COUNT(f)))
@@ -1317,7 +964,7 @@ static void parse_strategy(struct ctx *c, const struct ynode *n, struct policy_s
 				diag(c, cur, "currency %s differs from jurisdiction %s's %s",
 				     sg->currency, s.j[i]->code, s.j[i]->currency);
 	}
-	if (stages == NULL || !want(c, stages, Y_SEQ, "stages"))
+	if (stages == NULL || !want(c, stages, YTREE_SEQ, "stages"))
 		return;
 	if (stages->n == 0) {
 		diag(c, stages, "a strategy needs at least one stage");
@@ -1333,7 +980,7 @@ static void parse_strategy(struct ctx *c, const struct ynode *n, struct policy_s
 	for (size_t i = 0; i < sg->n_stages; i++) {
 		const struct policy_stage *st = &sg->stages[i];
 		const struct policy_cond *w = &st->when;
-		const struct ynode *at = stages->kids[i];
+		const struct ytree_node *at = stages->kids[i];
 		int noticed = 0;
 
 		if (st->name != NULL)
@@ -1370,10 +1017,10 @@ static void parse_strategy(struct ctx *c, const struct ynode *n, struct policy_s
 	}
 }
 
-static void parse_campaign(struct ctx *c, const struct ynode *n, struct policy_campaign *cp)
+static void parse_campaign(struct ctx *c, const struct ytree_node *n, struct policy_campaign *cp)
 {
-	struct ynode *name, *jur, *cur, *aud, *send, *dl, *notice, *after;
-	struct field f[] = {
+	struct ytree_node *name, *jur, *cur, *aud, *send, *dl, *notice, *after;
+	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "jurisdictions", &jur, 1 }, { "currency", &cur, 0 },
 		{ "audience", &aud, 1 }, { "send_on", &send, 0 }, { "deadline", &dl, 1 },
 		{ "notice", &notice, 1 }, { "after_deadline", &after, 0 },
@@ -1426,11 +1073,11 @@ const struct policy_template *policy_template(const struct policy *p, const char
 	return NULL;
 }
 
-static void parse_root(struct ctx *c, const struct ynode *root)
+static void parse_root(struct ctx *c, const struct ytree_node *root)
 {
 	struct policy *p = c->p;
-	struct ynode *name, *jur, *strat, *camp, *tpl;
-	struct field f[] = {
+	struct ytree_node *name, *jur, *strat, *camp, *tpl;
+	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "jurisdictions", &jur, 1 }, { "templates", &tpl, 0 },
 		{ "strategies", &strat, 0 }, { "campaigns", &camp, 0 },
 	};
@@ -1441,14 +1088,14 @@ static void parse_root(struct ctx *c, const struct ynode *root)
 		p->name = str_of(c, name, "name");
 	/* Jurisdictions and templates first, whatever their place in the
 	 * file: strategies and campaigns are checked against them. */
-	if (jur && want(c, jur, Y_MAP, "jurisdictions")) {
+	if (jur && want(c, jur, YTREE_MAP, "jurisdictions")) {
 		p->jurisdictions = arena_alloc(p, (jur->n / 2 + 1) * sizeof(*p->jurisdictions));
 		if (p->jurisdictions == NULL)
 			return;
 		for (size_t i = 0; i + 1 < jur->n; i += 2) {
-			const struct ynode *k = jur->kids[i];
+			const struct ytree_node *k = jur->kids[i];
 
-			if (k->kind != Y_SCALAR) {
+			if (k->kind != YTREE_SCALAR) {
 				diag(c, k, "a jurisdiction code must be a scalar");
 				continue;
 			}
@@ -1459,14 +1106,14 @@ static void parse_root(struct ctx *c, const struct ynode *root)
 			parse_jurisdiction(c, k, jur->kids[i + 1], &p->jurisdictions[p->n_jurisdictions++]);
 		}
 	}
-	if (tpl && want(c, tpl, Y_MAP, "templates")) {
+	if (tpl && want(c, tpl, YTREE_MAP, "templates")) {
 		p->templates = arena_alloc(p, (tpl->n / 2 + 1) * sizeof(*p->templates));
 		if (p->templates == NULL)
 			return;
 		for (size_t i = 0; i + 1 < tpl->n; i += 2) {
-			const struct ynode *k = tpl->kids[i];
+			const struct ytree_node *k = tpl->kids[i];
 
-			if (k->kind != Y_SCALAR || k->len == 0) {
+			if (k->kind != YTREE_SCALAR || k->len == 0) {
 				diag(c, k, "a template name must be a non-empty scalar");
 				continue;
 			}
@@ -1477,7 +1124,7 @@ static void parse_root(struct ctx *c, const struct ynode *root)
 			parse_template(c, k, tpl->kids[i + 1], &p->templates[p->n_templates++]);
 		}
 	}
-	if (strat && want(c, strat, Y_SEQ, "strategies")) {
+	if (strat && want(c, strat, YTREE_SEQ, "strategies")) {
 		p->strategies = arena_alloc(p, (strat->n + 1) * sizeof(*p->strategies));
 		if (p->strategies == NULL)
 			return;
@@ -1485,7 +1132,7 @@ static void parse_root(struct ctx *c, const struct ynode *root)
 			parse_strategy(c, strat->kids[i], &p->strategies[i]);
 		p->n_strategies = strat->n;
 	}
-	if (camp && want(c, camp, Y_SEQ, "campaigns")) {
+	if (camp && want(c, camp, YTREE_SEQ, "campaigns")) {
 		p->campaigns = arena_alloc(p, (camp->n + 1) * sizeof(*p->campaigns));
 		if (p->campaigns == NULL)
 			return;
@@ -1501,10 +1148,9 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy *
 		 struct policy_diags *diags)
 {
 	struct policy *p;
-	struct policy_arena *a;
 	struct ctx c = { 0 };
-	struct ynode *root;
-	int ok, rc = -1;
+	struct ytree_node *root;
+	int rc = -1;
 	char *src;
 
 	assert(out != NULL && diags != NULL);
@@ -1514,8 +1160,15 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy *
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -1;
+	p->arena = calloc(1, sizeof(*p->arena));
+	if (p->arena == NULL) {
+		free(p);
+		return -1;
+	}
 	c.p = p;
-	c.diags = diags;
+	c.t.arena = &p->arena->blocks;
+	c.t.what = "policy";
+	c.t.max_diags = POLICY_MAX_DIAGS;
 	if (len > POLICY_MAX_SOURCE) {
 		diag_at(&c, 1, 1, "the policy is larger than %u bytes", POLICY_MAX_SOURCE);
 		goto out;
@@ -1525,43 +1178,34 @@ int policy_parse(const char *name, const char *text, size_t len, struct policy *
 		goto out;
 	p->source = src;
 	p->source_len = len;
-	root = read_tree(&c, src, len, &ok);
-	if (!ok)
+	if (!ytree_read(&c.t, src, len, &root))
 		goto out;
 	if (root == NULL) {
 		diag_at(&c, 1, 1, "the policy is empty");
 		goto out;
 	}
 	parse_root(&c, root);
-	if (c.errors == 0)
+	if (c.t.errors == 0)
 		rc = 0;
 out:
-	if (diags->n > 1)
-		qsort(diags->v, diags->n, sizeof(*diags->v), cmp_diag);
-	if (rc == 0 && c.errors == 0) {
+	ytree_diags_sort(&c.t.diags);
+	if (rc != 0 && c.t.errors == 0)
+		diag_at(&c, 1, 1, "out of memory");
+	give_diags(&c.t.diags, diags);
+	if (rc == 0) {
 		*out = p;
 		return 0;
 	}
-	if (c.errors == 0)
-		diag_at(&c, 1, 1, "out of memory");
-	while ((a = p->arena) != NULL) {
-		p->arena = a->next;
-		free(a);
-	}
-	free(p);
+	policy_free(p);
 	return -1;
 }
 
 void policy_free(struct policy *p)
 {
-	struct policy_arena *a;
-
 	if (p == NULL)
 		return;
-	while ((a = p->arena) != NULL) {
-		p->arena = a->next;
-		free(a);
-	}
+	ytree_arena_free(&p->arena->blocks);
+	free(p->arena);
 	free(p);
 }
 

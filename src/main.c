@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmdconfig.h"
 #include "core/tz.h"
 #include "store/store.h"
 
@@ -51,6 +52,11 @@ static const struct cmd commands[] = {
 	{ "policy list", cmd_policy_list, "",
 	  "Lists the stored policy versions: version, when it was loaded, from which file,\n"
 	  "and its size." },
+	{ "config check", cmd_config_check, "[FILE]",
+	  "Checks the operations file (docs/configuration.md): FILE, else --config, else\n"
+	  "$RELANCE_CONFIG, else ./relance.conf. Every problem is reported as\n"
+	  "FILE:LINE:COLUMN: message (exit 2); a valid file prints the adapter of each\n"
+	  "channel, with secrets shown as (set)." },
 	{ "generate", cmd_generate,
 	  "DIR [--customers N] [--seed N] [--months N] [--jurisdiction CODE]",
 	  "Writes deterministic demo data (customers.csv, accounts.csv, services.csv,\n"

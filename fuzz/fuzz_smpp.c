@@ -28,13 +28,12 @@ static void check_receipt(const uint8_t *s, size_t len)
 		abort();
 }
 
-static void check_pdu(const struct smpp_pdu *p, size_t used)
+static void check_pdu(const struct smpp_pdu *p)
 {
 	static uint8_t buf[SMPP_PDU_MAX];
 	struct smpp_pdu back;
 	size_t len, used2;
 
-	(void)used;
 	if (smpp_encode(p, buf, sizeof(buf), &len) != SMPP_OK)
 		abort();
 	if (smpp_decode(buf, len, &back, &used2) != SMPP_OK || used2 != len)
@@ -96,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == SMPP_ETRUNCATED || used != need)
 			abort();
 		if (rc == SMPP_OK)
-			check_pdu(&p, used);
+			check_pdu(&p);
 		pos += used;
 	}
 	check_receipt(data, size);

@@ -39,6 +39,9 @@ struct cmd {
  */
 int cmd_open_store(struct cmd_ctx *ctx, struct store **out);
 
+/* The author of the entries relance itself writes on customer files. */
+#define CMD_AUTHOR "relance"
+
 /* Prints "relance: " + message + newline on stderr. Returns `status`. */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -6,14 +6,18 @@
  * reported as FILE:LINE: what is wrong; if there was any, the transaction is
  * rolled back and the exit status is 2. Ledger imports then bring the
  * position snapshots of the accounts they touched up to date, in the same
- * transaction, so positions are never stale after a commit.
+ * transaction, so positions are never stale after a commit, and write one
+ * entry on the customer file of each account they brought new entries to
+ * (how many, how much, the balance after), in the same transaction too.
  *
  * Memory: one batch of rows (their text in an arena) and the list of touched
- * account keys (8 bytes per account), whatever the size of the file.
+ * accounts (24 bytes per account), whatever the size of the file.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,7 +81,7 @@ struct import {
 	size_t arena_len, arena_cap;
 
 	int64_t total, errors, inserted, same, updated;
-	int64_t *touched;    /* account keys of new ledger rows */
+	struct touched *touched;  /* accounts of new ledger rows */
 	struct seen_slot *seen;  /* ids of this file that were already known */
 	size_t n_seen, cap_seen;
 	size_t n_touched, cap_touched;
@@ -290,23 +294,40 @@ static const char *entity(enum kind k)
 	return names[k];
 }
 
-static int cmp_key(const void *a, const void *b)
+/* An account this import brought new ledger entries to: how many, how much. */
+struct touched {
+	int64_t key, count, amount;
+};
+
+static int cmp_touched(const void *a, const void *b)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	int64_t x = ((const struct touched *)a)->key, y = ((const struct touched *)b)->key;
 
 	return (x > y) - (x < y);
 }
 
-/* Sorts the touched keys and drops repeats. */
-static void dedupe_touched(struct import *im)
+/* Sorts the touched accounts and merges repeats; -1 when an account's sum
+ * would overflow. */
+static int dedupe_touched(struct import *im)
 {
 	size_t n = 0;
 
-	qsort(im->touched, im->n_touched, sizeof(*im->touched), cmp_key);
-	for (size_t i = 0; i < im->n_touched; i++)
-		if (n == 0 || im->touched[n - 1] != im->touched[i])
-			im->touched[n++] = im->touched[i];
+	qsort(im->touched, im->n_touched, sizeof(*im->touched), cmp_touched);
+	for (size_t i = 0; i < im->n_touched; i++) {
+		struct touched *t = &im->touched[i];
+
+		if (n > 0 && im->touched[n - 1].key == t->key) {
+			struct touched *m = &im->touched[n - 1];
+
+			if (__builtin_add_overflow(m->amount, t->amount, &m->amount))
+				return -1;
+			m->count += t->count;
+		} else {
+			im->touched[n++] = *t;
+		}
+	}
 	im->n_touched = n;
+	return 0;
 }
 
 /*
@@ -368,19 +389,23 @@ static int64_t seen_before(struct import *im, const char *id, int64_t line, int 
 	return 0;
 }
 
-static int note_touched(struct import *im, int64_t key)
+static int note_touched(struct import *im, int64_t key, int64_t amount)
 {
-	if (im->n_touched > 0 && im->touched[im->n_touched - 1] == key)
-		return 0;
+	if (im->n_touched > 0 && im->touched[im->n_touched - 1].key == key) {
+		struct touched *t = &im->touched[im->n_touched - 1];
+
+		t->count++;
+		return __builtin_add_overflow(t->amount, amount, &t->amount) ? -1 : 0;
+	}
 	if (im->n_touched == im->cap_touched) {
 		/* Full: drop repeats first, and grow only if the list is still more
 		 * than half distinct accounts, so memory follows the accounts an
 		 * import touches, not the number of its rows. */
-		if (im->n_touched > 0)
-			dedupe_touched(im);
+		if (im->n_touched > 0 && dedupe_touched(im) != 0)
+			return -1;
 		if (im->cap_touched == 0 || im->n_touched > im->cap_touched / 2) {
 			size_t cap = im->cap_touched ? im->cap_touched * 2 : 4096;
-			int64_t *p = realloc(im->touched, cap * sizeof(*p));
+			struct touched *p = realloc(im->touched, cap * sizeof(*p));
 
 			if (p == NULL)
 				return -1;
@@ -388,12 +413,12 @@ static int note_touched(struct import *im, int64_t key)
 			im->cap_touched = cap;
 		}
 	}
-	im->touched[im->n_touched++] = key;
+	im->touched[im->n_touched++] = (struct touched){ key, 1, amount };
 	return 0;
 }
 
 static int outcome(struct import *im, struct raw_row *r, const struct store_outcome *o,
-		   int64_t account_key)
+		   int64_t account_key, int64_t amount)
 {
 	const char *id = r->f[0], *idcol = col_name(kinds[im->kind].cols[0]);
 	int ledger = im->kind >= K_INVOICES;
@@ -401,7 +426,7 @@ static int outcome(struct import *im, struct raw_row *r, const struct store_outc
 	switch (o->put) {
 	case STORE_PUT_NEW:
 		im->inserted++;
-		if (ledger && note_touched(im, account_key) != 0)
+		if (ledger && note_touched(im, account_key, amount) != 0)
 			return -1;
 		break;
 	case STORE_PUT_SAME: {
@@ -485,7 +510,7 @@ static int flush_customers(struct import *im)
 	if ((rc = store_customers_put(im->store, im->import_id, rows, n, out)) != STORE_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (outcome(im, map[i], &out[i], 0) != 0)
+		if (outcome(im, map[i], &out[i], 0, 0) != 0)
 			return STORE_ERR_NOMEM;
 	return STORE_OK;
 }
@@ -519,7 +544,7 @@ static int flush_accounts(struct import *im)
 			row_error(im, map[i]->line, "unknown customer_id '%s'", map[i]->f[1]);
 			continue;
 		}
-		if (outcome(im, map[i], &out[i], 0) != 0)
+		if (outcome(im, map[i], &out[i], 0, 0) != 0)
 			return STORE_ERR_NOMEM;
 	}
 	return STORE_OK;
@@ -552,7 +577,7 @@ static int flush_services(struct import *im)
 			row_error(im, map[i]->line, "unknown account_id '%s'", map[i]->f[1]);
 			continue;
 		}
-		if (outcome(im, map[i], &out[i], 0) != 0)
+		if (outcome(im, map[i], &out[i], 0, 0) != 0)
 			return STORE_ERR_NOMEM;
 	}
 	return STORE_OK;
@@ -609,7 +634,7 @@ static int flush_invoices(struct import *im)
 	if ((rc = store_invoices_put(im->store, im->import_id, rows, n, out)) != STORE_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (outcome(im, map[i], &out[i], rows[i].account_key) != 0)
+		if (outcome(im, map[i], &out[i], rows[i].account_key, rows[i].inv.amount) != 0)
 			return STORE_ERR_NOMEM;
 	return STORE_OK;
 }
@@ -699,7 +724,7 @@ static int flush_credits(struct import *im)
 	if ((rc = store_credits_put(im->store, im->import_id, rows, n, out)) != STORE_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (outcome(im, map[i], &out[i], rows[i].account_key) != 0)
+		if (outcome(im, map[i], &out[i], rows[i].account_key, rows[i].cr.amount) != 0)
 			return STORE_ERR_NOMEM;
 	return STORE_OK;
 }
@@ -722,36 +747,63 @@ static int flush(struct import *im)
 /* ---- positions ------------------------------------------------------------------ */
 
 #define SNAP_BATCH 1024
+#define NOTE_MAX 256
 
 struct snap_ctx {
-	struct store *store;
+	const struct import *im;
 	int64_t keys[SNAP_BATCH];
 	struct position pos[SNAP_BATCH];
+	struct file_note notes[SNAP_BATCH];
+	char bodies[SNAP_BATCH][NOTE_MAX];
 	size_t n;
-	const char *failed_account;
 	char failed[128];
 };
 
+/* Writes the batch: snapshots and file entries. */
 static int snap_flush(struct snap_ctx *c)
 {
-	int rc = store_snapshots_put(c->store, c->keys, c->pos, c->n);
+	int rc = store_snapshots_put(c->im->store, c->keys, c->pos, c->n);
 
+	if (rc == STORE_OK)
+		rc = store_file_notes(c->im->store, c->notes, c->n);
 	for (size_t i = 0; i < c->n; i++)
 		position_release(&c->pos[i]);
 	c->n = 0;
 	return rc;
 }
 
+/* What this import brought to the account, for its customer's file:
+ * "invoices.csv: 3 new invoices, 150.00 BRL; balance 420.00 BRL". */
+static void note_body(const struct import *im, const struct account_ledger *l,
+		      const struct touched *t, const struct position *p, char *buf)
+{
+	char amount[MONEY_FILE_FORM_MAX], balance[MONEY_FILE_FORM_MAX];
+	const char *base = strrchr(im->file, '/');
+
+	money_format(t->amount, l->exponent, amount, sizeof(amount));
+	money_format(p->balance, l->exponent, balance, sizeof(balance));
+	snprintf(buf, NOTE_MAX, "%s: %lld new %s%s, %s %s; balance %s %s",
+		 base ? base + 1 : im->file, (long long)t->count, entity(im->kind),
+		 t->count == 1 ? "" : "s", amount, l->currency, balance, l->currency);
+}
+
 static int snap_account(void *ctx, const struct account_ledger *l)
 {
 	struct snap_ctx *c = ctx;
+	struct touched key = { .key = l->account_key }, *t;
 	int rc = position_compute(l, POSITION_FOREVER, &c->pos[c->n]);
 
 	if (rc != POSITION_OK) {
 		snprintf(c->failed, sizeof(c->failed), "%s", l->account_id);
 		return STORE_ERR_INPUT;
 	}
-	c->keys[c->n++] = l->account_key;
+	c->keys[c->n] = l->account_key;
+	t = bsearch(&key, c->im->touched, c->im->n_touched, sizeof(key), cmp_touched);
+	assert(t != NULL);   /* the scan reads the touched accounts only */
+	note_body(c->im, l, t, &c->pos[c->n], c->bodies[c->n]);
+	c->notes[c->n] = (struct file_note){ l->account_key, c->im->now, "import", CMD_AUTHOR,
+					     c->bodies[c->n] };
+	c->n++;
 	return c->n == SNAP_BATCH ? snap_flush(c) : 0;
 }
 
@@ -759,18 +811,27 @@ static int snap_account(void *ctx, const struct account_ledger *l)
 static int refresh_positions(struct import *im)
 {
 	static struct snap_ctx c;
+	int64_t *keys;
 	int rc;
 
 	if (im->n_touched == 0)
 		return 0;
-	dedupe_touched(im);
+	if (dedupe_touched(im) != 0)
+		return cmd_fail(EXIT_USAGE, "%s: the amounts of one account add up past what "
+				"relance can hold", im->file);
+	keys = malloc(im->n_touched * sizeof(*keys));
+	if (keys == NULL)
+		return cmd_fail(EXIT_RUNTIME, "%s: out of memory", im->file);
+	for (size_t i = 0; i < im->n_touched; i++)
+		keys[i] = im->touched[i].key;
 	memset(&c, 0, sizeof(c));
-	c.store = im->store;
-	rc = store_ledger_scan(im->store, im->touched, im->n_touched, snap_account, &c);
+	c.im = im;
+	rc = store_ledger_scan(im->store, keys, im->n_touched, snap_account, &c);
 	/* The next cycle looks at these accounts, whatever its instant (a
 	 * payment may settle a case, an invoice open one). */
 	if (rc == STORE_OK)
-		rc = store_cases_touch(im->store, im->touched, im->n_touched, INT64_MIN);
+		rc = store_cases_touch(im->store, keys, im->n_touched, INT64_MIN);
+	free(keys);
 	if (rc == STORE_OK && c.n > 0)
 		rc = snap_flush(&c);
 	for (size_t i = 0; i < c.n; i++)

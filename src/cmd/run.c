@@ -41,7 +41,6 @@
 #include "cmd.h"
 #include "out.h"
 
-#define AUTHOR "relance"
 #define LEASE_SECONDS 300
 #define CLAIM_BATCH 1024
 #define DECIDE_BATCH 256
@@ -359,7 +358,7 @@ static int file_note(struct run *r, const struct facts *f, const char *kind, con
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	return store_file_append(r->store, f->a->customer_id, f->a->account_id, r->cmd->now, kind,
-				 AUTHOR, body, &seq);
+				 CMD_AUTHOR, body, &seq);
 }
 
 static char *payload_json(const struct facts *f, const char *to, const char *text,
@@ -882,7 +881,8 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 			 json_str(payload, "to") ? json_str(payload, "to") : "", o->rule,
 			 (long long)o->policy_version, outcome);
 		rc = store_file_append(r->store, customer, account, r->cmd->now,
-				       strcmp(state, "done") == 0 ? "action" : state, AUTHOR, body, &seq);
+				       strcmp(state, "done") == 0 ? "action" : state, CMD_AUTHOR,
+				       body, &seq);
 	}
 	return rc;
 }

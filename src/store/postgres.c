@@ -2034,6 +2034,189 @@ static int pg_file_append(struct store *s, const char *customer_id, const char *
 	return rc;
 }
 
+/* Notes written by one round of pg_file_notes: bounds the array literals. */
+#define PG_NOTES_BATCH 2048
+
+/* An account of a note batch, and its customer's chain as it grows. */
+struct pg_note_acct {
+	int64_t account_key, customer_key;
+	const char *customer_id, *account_id;  /* in the locking result */
+};
+struct pg_note_chain {
+	int64_t customer_key, seq;
+	unsigned char hash[CUSTFILE_HASH_BYTES];
+};
+
+static int pg_cmp_note_acct(const void *a, const void *b)
+{
+	int64_t x = ((const struct pg_note_acct *)a)->account_key;
+	int64_t y = ((const struct pg_note_acct *)b)->account_key;
+
+	return (x > y) - (x < y);
+}
+
+static int pg_cmp_note_chain(const void *a, const void *b)
+{
+	int64_t x = ((const struct pg_note_chain *)a)->customer_key;
+	int64_t y = ((const struct pg_note_chain *)b)->customer_key;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * One round of at most PG_NOTES_BATCH notes, inside a transaction, in four
+ * statements whatever the batch: lock the customers (in key order, so that
+ * two batches cannot deadlock) while reading who they are; read their last
+ * entries, in a statement of its own for the reason given in pg_file_write;
+ * chain in C; insert every entry at once.
+ */
+static int pg_file_notes_round(struct pg_store *q, const struct file_note *v, size_t n)
+{
+	struct pg_arr arr[9] = { 0 };
+	struct pg_note_acct *accts = NULL;
+	struct pg_note_chain *chains = NULL;
+	unsigned char *blob = NULL;
+	size_t blob_cap = 0, n_accts = 0, n_chains = 0;
+	PGresult *who = NULL, *last = NULL, *ins = NULL;
+	const char *params[9];
+	int rc = STORE_OK;
+
+	for (int k = 0; k < 9; k++)
+		pg_arr_begin(&arr[k]);
+	for (size_t i = 0; i < n; i++)
+		pg_arr_int(&arr[0], v[i].account_key);
+	if ((params[0] = pg_arr_end(&arr[0])) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	rc = pg_query(q, "SELECT a.account_key, c.customer_key, c.customer_id, a.account_id "
+		      "FROM customers c JOIN accounts a ON a.customer_key = c.customer_key "
+		      "WHERE a.account_key = ANY($1::bigint[]) ORDER BY c.customer_key "
+		      "FOR NO KEY UPDATE OF c", 1, NULL, params, &who,
+		      "appending to customer files");
+	if (rc != STORE_OK)
+		goto out;
+	n_accts = (size_t)PQntuples(who);
+	accts = calloc(n_accts + 1, sizeof(*accts));
+	chains = calloc(n_accts + 1, sizeof(*chains));
+	if (accts == NULL || chains == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	pg_arr_begin(&arr[1]);
+	for (size_t i = 0; i < n_accts; i++) {
+		accts[i].account_key = pg_i64(who, (int)i, 0);
+		accts[i].customer_key = pg_i64(who, (int)i, 1);
+		accts[i].customer_id = PQgetvalue(who, (int)i, 2);
+		accts[i].account_id = PQgetvalue(who, (int)i, 3);
+		if (i == 0 || accts[i].customer_key != accts[i - 1].customer_key)
+			pg_arr_int(&arr[1], accts[i].customer_key);
+	}
+	qsort(accts, n_accts, sizeof(*accts), pg_cmp_note_acct);
+	if ((params[0] = pg_arr_end(&arr[1])) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	rc = pg_query(q, "SELECT k, l.seq, l.hash FROM unnest($1::bigint[]) AS k "
+		      "LEFT JOIN LATERAL (SELECT seq, hash FROM file_entries "
+		      "WHERE customer_key = k ORDER BY seq DESC LIMIT 1) AS l ON true",
+		      1, NULL, params, &last, "appending to customer files");
+	if (rc != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(last); i++) {
+		struct pg_note_chain *c = &chains[n_chains++];
+
+		c->customer_key = pg_i64(last, i, 0);
+		if (PQgetisnull(last, i, 1)) {
+			c->seq = 0;
+			memcpy(c->hash, custfile_genesis, CUSTFILE_HASH_BYTES);
+		} else if (pg_unhex(PQgetvalue(last, i, 2), &blob, &blob_cap) !=
+			   CUSTFILE_HASH_BYTES) {
+			rc = store_set_error(&q->base, STORE_ERR_DB, "%s: a customer file is "
+					     "damaged: run `relance verify`", q->url);
+			goto out;
+		} else {
+			c->seq = pg_i64(last, i, 1);
+			memcpy(c->hash, blob, CUSTFILE_HASH_BYTES);
+		}
+	}
+	qsort(chains, n_chains, sizeof(*chains), pg_cmp_note_chain);
+	for (int k = 0; k < 9; k++)
+		pg_arr_begin(&arr[k]);
+	for (size_t i = 0; i < n; i++) {
+		struct pg_note_acct key = { .account_key = v[i].account_key }, *a;
+		struct pg_note_chain ckey, *c;
+		struct custfile_entry e;
+		unsigned char hash[CUSTFILE_HASH_BYTES];
+
+		a = bsearch(&key, accts, n_accts, sizeof(*accts), pg_cmp_note_acct);
+		if (a == NULL) {
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "no account key %lld",
+					     (long long)v[i].account_key);
+			goto out;
+		}
+		ckey.customer_key = a->customer_key;
+		c = bsearch(&ckey, chains, n_chains, sizeof(*chains), pg_cmp_note_chain);
+		assert(c != NULL);   /* every locked customer was read back */
+		e.customer_id = a->customer_id;
+		e.seq = c->seq + 1;
+		e.at = v[i].at;
+		e.account_id = a->account_id;
+		e.kind = v[i].kind ? v[i].kind : "";
+		e.author = v[i].author ? v[i].author : "";
+		e.body = v[i].body ? v[i].body : "";
+		custfile_hash(&e, c->hash, hash);
+		pg_arr_int(&arr[0], a->customer_key);
+		pg_arr_int(&arr[1], e.seq);
+		pg_arr_int(&arr[2], e.at);
+		pg_arr_int(&arr[3], a->account_key);
+		pg_arr_req(&arr[4], e.kind);
+		pg_arr_req(&arr[5], e.author);
+		pg_arr_req(&arr[6], e.body);
+		pg_arr_bytea(&arr[7], c->hash, CUSTFILE_HASH_BYTES);
+		pg_arr_bytea(&arr[8], hash, CUSTFILE_HASH_BYTES);
+		c->seq = e.seq;
+		memcpy(c->hash, hash, CUSTFILE_HASH_BYTES);
+	}
+	for (int k = 0; k < 9; k++)
+		if ((params[k] = pg_arr_end(&arr[k])) == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+	rc = pg_query(q, "INSERT INTO file_entries (customer_key, seq, at, account_key, kind, "
+		      "author, body, prev_hash, hash) SELECT * FROM unnest($1::bigint[], "
+		      "$2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], "
+		      "$7::text[], $8::bytea[], $9::bytea[])", 9, NULL, params, &ins,
+		      "appending to customer files");
+out:
+	PQclear(who);
+	PQclear(last);
+	PQclear(ins);
+	free(accts);
+	free(chains);
+	free(blob);
+	pg_arrs_free(arr, 9);
+	return rc;
+}
+
+static int pg_file_notes(struct store *s, const struct file_note *v, size_t n)
+{
+	struct pg_store *q = pg(s);
+	int own = PQtransactionStatus(q->conn) == PQTRANS_IDLE, rc = STORE_OK;
+
+	if (own && (rc = pg_begin(s)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == STORE_OK; i += PG_NOTES_BATCH)
+		rc = pg_file_notes_round(q, v + i, n - i < PG_NOTES_BATCH ? n - i : PG_NOTES_BATCH);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = pg_commit(s);
+		else
+			pg_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
 #define PG_FILE_COLUMNS \
 	"SELECT c.customer_id, f.seq, f.at, coalesce(a.account_id, ''), f.kind, f.author, " \
 	"f.body, f.prev_hash, f.hash, f.customer_key "
@@ -2655,6 +2838,7 @@ static const struct store_ops pg_ops = {
 	.services_scan = pg_services_scan,
 	.customer_get = pg_customer_get,
 	.file_append = pg_file_append,
+	.file_notes = pg_file_notes,
 	.file_scan = pg_file_scan,
 	.policy_put = pg_policy_put,
 	.policy_get = pg_policy_get,

@@ -49,6 +49,7 @@ enum stmt_id {
 	S_LEDGER_PAYMENTS,
 	S_LEDGER_CNOTES,
 	S_FILE_ACCOUNT,
+	S_FILE_OF_ACCOUNT,
 	S_FILE_LAST,
 	S_FILE_INSERT,
 	S_POLICY_INSERT,
@@ -70,6 +71,10 @@ enum scan_id {
 	SCAN_FILE_ALL,
 	SCAN_OUTBOX_ONE,
 	SCAN_OUTBOX_ALL,
+	SCAN_LEDGER_ACCOUNT,    /* the four cursors of scan_range, in this order */
+	SCAN_LEDGER_INVOICES,
+	SCAN_LEDGER_PAYMENTS,
+	SCAN_LEDGER_CNOTES,
 	SCAN_COUNT
 };
 
@@ -160,6 +165,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		"FROM credit_notes WHERE account_key BETWEEN ?1 AND ?2 ORDER BY account_key",
 	[S_FILE_ACCOUNT] =
 		"SELECT account_key FROM accounts WHERE account_id = ?1 AND customer_key = ?2",
+	[S_FILE_OF_ACCOUNT] =
+		"SELECT a.customer_key, c.customer_id, a.account_id FROM accounts a "
+		"JOIN customers c ON c.customer_key = a.customer_key WHERE a.account_key = ?1",
 	[S_FILE_LAST] =
 		"SELECT seq, hash FROM file_entries WHERE customer_key = ?1 "
 		"ORDER BY seq DESC LIMIT 1",
@@ -1333,18 +1341,20 @@ static int scan_range(struct sqlite_store *q, int64_t lo, int64_t hi,
 	static const enum stmt_id ids[4] = {
 		S_LEDGER_ACCOUNT, S_LEDGER_INVOICES, S_LEDGER_PAYMENTS, S_LEDGER_CNOTES
 	};
-	struct cursor cur[4];
+	struct cursor cur[4] = { 0 };
 	int rc = STORE_OK;
 
+	/* Scan statements: cb may write (snapshots, file entries). */
 	for (int i = 0; i < 4; i++) {
-		cur[i].st = stmt(q, ids[i]);
-		cur[i].live = 0;
-		if (cur[i].st == NULL)
-			return STORE_ERR_DB;
+		cur[i].st = scan_open(q, SCAN_LEDGER_ACCOUNT + i, stmt_sql[ids[i]]);
+		if (cur[i].st == NULL) {
+			rc = db_error(q, "reading the ledger");
+			goto out;
+		}
 		sqlite3_bind_int64(cur[i].st, 1, lo);
 		sqlite3_bind_int64(cur[i].st, 2, hi);
 		if ((rc = cursor_step(q, &cur[i])) != STORE_OK)
-			return rc;
+			goto out;
 	}
 	while (cur[0].live) {
 		sqlite3_stmt *a = cur[0].st;
@@ -1359,10 +1369,10 @@ static int scan_range(struct sqlite_store *q, int64_t lo, int64_t hi,
 					     scan_credit(b, cur[i].st, i == 2 ? LEDGER_PAYMENT :
 							 LEDGER_CREDIT_NOTE);
 					if (rc != STORE_OK)
-						return rc;
+						goto out;
 				}
 				if ((rc = cursor_step(q, &cur[i])) != STORE_OK)
-					return rc;
+					goto out;
 			}
 		}
 		if (wanted) {
@@ -1376,10 +1386,12 @@ static int scan_range(struct sqlite_store *q, int64_t lo, int64_t hi,
 				b->cr[i].id = unpark(b->text, b->cr[i].id);
 				b->cr[i].invoice_id = unpark(b->text, b->cr[i].invoice_id);
 			}
-			if (money_currency_exponent(cur_code, &exponent) != MONEY_OK)
-				return store_set_error(&q->base, STORE_ERR_INPUT,
-						       "%s: account %s has unknown currency %s",
-						       q->path, col_text(a, 1), cur_code);
+			if (money_currency_exponent(cur_code, &exponent) != MONEY_OK) {
+				rc = store_set_error(&q->base, STORE_ERR_INPUT,
+						     "%s: account %s has unknown currency %s",
+						     q->path, col_text(a, 1), cur_code);
+				goto out;
+			}
 			l.account_key = key;
 			l.account_id = col_text(a, 1);
 			l.customer_id = col_text(a, 2);
@@ -1390,14 +1402,16 @@ static int scan_range(struct sqlite_store *q, int64_t lo, int64_t hi,
 			l.n_invoices = b->n_inv;
 			l.credits = b->cr;
 			l.n_credits = b->n_cr;
-			rc = cb(ctx, &l);
-			if (rc != 0)
-				return rc;
+			if ((rc = cb(ctx, &l)) != 0)
+				goto out;
 		}
 		if ((rc = cursor_step(q, &cur[0])) != STORE_OK)
-			return rc;
+			goto out;
 	}
-	return STORE_OK;
+out:
+	for (int i = 0; i < 4; i++)
+		scan_close(q, SCAN_LEDGER_ACCOUNT + i, cur[i].st);
+	return rc;
 }
 
 static int sq_ledger_scan(struct store *s, const int64_t *keys, size_t n,
@@ -1417,9 +1431,6 @@ static int sq_ledger_scan(struct store *s, const int64_t *keys, size_t n,
 		/* Many: one merge over the span, skipping accounts not asked for. */
 		rc = scan_range(q, keys[0], keys[n - 1], keys, n, &b, cb, ctx);
 	}
-	for (int i = S_LEDGER_ACCOUNT; i <= S_LEDGER_CNOTES; i++)
-		if (q->stmts[i])
-			sqlite3_reset(q->stmts[i]);
 	free(b.inv);
 	free(b.cr);
 	free(b.text);
@@ -1584,6 +1595,55 @@ static int sq_customer_get(struct store *s, const char *customer_id,
 
 /* ---- the customer file ------------------------------------------------------ */
 
+/* Chains entry `e` (its seq set here) to the last entry of customer_key's
+ * file; inside a transaction. */
+static int sq_file_chain(struct sqlite_store *q, int64_t customer_key, int64_t account_key,
+			 struct custfile_entry *e)
+{
+	unsigned char prev[CUSTFILE_HASH_BYTES], hash[CUSTFILE_HASH_BYTES];
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The write lock is held since BEGIN IMMEDIATE: nobody can append
+	 * between this read and the insert. */
+	if ((st = stmt(q, S_FILE_LAST)) == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, customer_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != CUSTFILE_HASH_BYTES)
+			return idle(q, store_set_error(&q->base, STORE_ERR_DB,
+						       "%s: the file of customer %s is damaged: "
+						       "run `relance verify`", q->path,
+						       e->customer_id));
+		e->seq = sqlite3_column_int64(st, 0) + 1;
+		memcpy(prev, sqlite3_column_blob(st, 1), CUSTFILE_HASH_BYTES);
+	} else if (rc == SQLITE_DONE) {
+		e->seq = 1;
+		memcpy(prev, custfile_genesis, CUSTFILE_HASH_BYTES);
+	} else {
+		return db_error(q, "appending to a customer file");
+	}
+	custfile_hash(e, prev, hash);
+	if ((st = stmt(q, S_FILE_INSERT)) == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, customer_key);
+	sqlite3_bind_int64(st, 2, e->seq);
+	sqlite3_bind_int64(st, 3, e->at);
+	if (account_key != 0)
+		sqlite3_bind_int64(st, 4, account_key);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_text(st, 5, e->kind);
+	bind_text(st, 6, e->author);
+	bind_text(st, 7, e->body);
+	sqlite3_bind_blob(st, 8, prev, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, hash, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
+	if ((rc = step_done(q, st, "appending to a customer file")) != STORE_OK)
+		return rc;
+	return idle(q, STORE_OK);
+}
+
 /* The append proper, inside a transaction. */
 static int sq_file_write(struct sqlite_store *q, const char *customer_id, const char *account_id,
 			 int64_t at, const char *kind, const char *author, const char *body,
@@ -1592,7 +1652,6 @@ static int sq_file_write(struct sqlite_store *q, const char *customer_id, const 
 	struct custfile_entry e = {
 		customer_id, 0, at, is_absent(account_id) ? "" : account_id, kind, author, body
 	};
-	unsigned char prev[CUSTFILE_HASH_BYTES], hash[CUSTFILE_HASH_BYTES];
 	int64_t customer_key, account_key = 0;
 	sqlite3_stmt *st;
 	int rc;
@@ -1619,44 +1678,50 @@ static int sq_file_write(struct sqlite_store *q, const char *customer_id, const 
 			return db_error(q, "appending to a customer file");
 		account_key = sqlite3_column_int64(st, 0);
 	}
-	/* The write lock is held since BEGIN IMMEDIATE: nobody can append
-	 * between this read and the insert. */
-	if ((st = stmt(q, S_FILE_LAST)) == NULL)
-		return STORE_ERR_DB;
-	sqlite3_bind_int64(st, 1, customer_key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 1) != CUSTFILE_HASH_BYTES)
-			return idle(q, store_set_error(&q->base, STORE_ERR_DB,
-						       "%s: the file of customer %s is damaged: "
-						       "run `relance verify`", q->path, customer_id));
-		e.seq = sqlite3_column_int64(st, 0) + 1;
-		memcpy(prev, sqlite3_column_blob(st, 1), CUSTFILE_HASH_BYTES);
-	} else if (rc == SQLITE_DONE) {
-		e.seq = 1;
-		memcpy(prev, custfile_genesis, CUSTFILE_HASH_BYTES);
-	} else {
-		return db_error(q, "appending to a customer file");
-	}
-	custfile_hash(&e, prev, hash);
-	if ((st = stmt(q, S_FILE_INSERT)) == NULL)
-		return STORE_ERR_DB;
-	sqlite3_bind_int64(st, 1, customer_key);
-	sqlite3_bind_int64(st, 2, e.seq);
-	sqlite3_bind_int64(st, 3, at);
-	if (account_key != 0)
-		sqlite3_bind_int64(st, 4, account_key);
-	else
-		sqlite3_bind_null(st, 4);
-	bind_text(st, 5, kind);
-	bind_text(st, 6, author);
-	bind_text(st, 7, body);
-	sqlite3_bind_blob(st, 8, prev, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 9, hash, CUSTFILE_HASH_BYTES, SQLITE_STATIC);
-	if ((rc = step_done(q, st, "appending to a customer file")) != STORE_OK)
+	if ((rc = sq_file_chain(q, customer_key, account_key, &e)) == STORE_OK)
+		*seq_out = e.seq;
+	return rc;
+}
+
+static int sq_file_notes(struct store *s, const struct file_note *v, size_t n)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc = STORE_OK;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
 		return rc;
-	*seq_out = e.seq;
-	return idle(q, STORE_OK);
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		struct custfile_entry e = { NULL, 0, v[i].at, NULL, v[i].kind, v[i].author,
+					    v[i].body };
+		char *ids = NULL;
+		int64_t customer_key;
+		sqlite3_stmt *st = stmt(q, S_FILE_OF_ACCOUNT);
+
+		if (st == NULL) {
+			rc = STORE_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, v[i].account_key);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			rc = rc == SQLITE_DONE ?
+				idle(q, store_set_error(s, STORE_ERR_INPUT, "no account key %lld",
+							(long long)v[i].account_key)) :
+				db_error(q, "appending to a customer file");
+			break;
+		}
+		/* Copied: the next statement resets this one. */
+		customer_key = sqlite3_column_int64(st, 0);
+		if (asprintf(&ids, "%s%c%s", col_text(st, 1), '\0', col_text(st, 2)) < 0) {
+			rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path));
+			break;
+		}
+		e.customer_id = ids;
+		e.account_id = ids + strlen(ids) + 1;
+		rc = sq_file_chain(q, customer_key, v[i].account_key, &e);
+		free(ids);
+	}
+	return own_end(s, own, rc);
 }
 
 static int sq_file_append(struct store *s, const char *customer_id, const char *account_id,
@@ -2282,6 +2347,7 @@ static const struct store_ops sqlite_ops = {
 	.services_scan = sq_services_scan,
 	.customer_get = sq_customer_get,
 	.file_append = sq_file_append,
+	.file_notes = sq_file_notes,
 	.file_scan = sq_file_scan,
 	.policy_put = sq_policy_put,
 	.policy_get = sq_policy_get,

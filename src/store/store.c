@@ -214,6 +214,11 @@ int store_file_append(struct store *s, const char *customer_id, const char *acco
 	return s->ops->file_append(s, customer_id, account_id, at, kind, author, body, seq_out);
 }
 
+int store_file_notes(struct store *s, const struct file_note *v, size_t n)
+{
+	return n == 0 ? STORE_OK : s->ops->file_notes(s, v, n);
+}
+
 int store_file_scan(struct store *s, const char *customer_id, store_file_cb cb, void *ctx)
 {
 	return s->ops->file_scan(s, customer_id, cb, ctx);

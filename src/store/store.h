@@ -252,6 +252,23 @@ int store_file_append(struct store *s, const char *customer_id, const char *acco
 		      int64_t at, const char *kind, const char *author, const char *body,
 		      int64_t *seq_out);
 
+/* One entry of store_file_notes: about account `account_key`, on the file
+ * of that account's customer. */
+struct file_note {
+	int64_t account_key;
+	int64_t at;
+	const char *kind, *author, *body;
+};
+
+/*
+ * Appends one entry per note, in the order given (notes on one customer
+ * chain one after the other), with store_file_append's chaining, locking and
+ * transaction rules, a batch at a time: imports write one entry per account
+ * they touch. STORE_ERR_INPUT for an unknown account key (nothing of the
+ * batch is then kept when the caller rolls back).
+ */
+int store_file_notes(struct store *s, const struct file_note *v, size_t n);
+
 /* One stored entry, every column as read, so that a chain can be checked. */
 struct file_entry_view {
 	const char *customer_id;

@@ -55,6 +55,7 @@ struct store_ops {
 	int (*file_append)(struct store *s, const char *customer_id, const char *account_id,
 			   int64_t at, const char *kind, const char *author, const char *body,
 			   int64_t *seq_out);
+	int (*file_notes)(struct store *s, const struct file_note *v, size_t n);
 	int (*file_scan)(struct store *s, const char *customer_id, store_file_cb cb, void *ctx);
 	int (*policy_put)(struct store *s, const char *source_name, const char *body,
 			  int64_t loaded_at, int64_t *version);

@@ -1271,6 +1271,68 @@ STORE_TEST(file_append_refuses_unknown_customer_and_foreign_account)
 	cr_expect_eq(t_count("file_entries"), 1);
 }
 
+STORE_TEST(file_notes_chain_after_the_last_entry_of_each_customer)
+{
+	static struct t_file f;
+	struct store *s = t_ready();
+	int64_t seq = 0, a1, a2;
+
+	t_base(s);
+	a1 = t_key(s, "A1");
+	a2 = t_key(s, "A2");
+	cr_assert_eq(store_file_append(s, "C1", NULL, 100, "note", "Ana", "first", &seq), STORE_OK,
+		     "%s", store_errmsg(s));
+	{
+		/* Two notes on one customer in one batch chain one after the
+		 * other; the batch is part of the caller's transaction. */
+		const struct file_note notes[] = {
+			{ a1, 200, "import", "relance", "invoices.csv: 1 new invoice" },
+			{ a2, 200, "import", "relance", "invoices.csv: 2 new \"invoices\"" },
+			{ a1, 201, "import", "relance", "payments.csv: 1 new payment" },
+		};
+
+		cr_assert_eq(store_begin(s), STORE_OK);
+		cr_assert_eq(store_file_notes(s, notes, 3), STORE_OK, "%s", store_errmsg(s));
+		cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	}
+	cr_assert_eq(store_file_scan(s, NULL, t_file_entry, &f), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(f.n, 4);
+	cr_expect_str_eq(f.lines[0], "C1 1 100 [] note Ana: first");
+	cr_expect_str_eq(f.lines[1], "C1 2 200 [A1] import relance: invoices.csv: 1 new invoice");
+	cr_expect_str_eq(f.lines[2], "C1 3 201 [A1] import relance: payments.csv: 1 new payment");
+	cr_expect_str_eq(f.lines[3], "C2 1 200 [A2] import relance: invoices.csv: 2 new \"invoices\"");
+	cr_expect_eq(f.faults, 0, "every chain verifies");
+
+	/* An unknown account: refused, and nothing of the batch stays. */
+	{
+		const struct file_note bad[] = {
+			{ a2, 300, "import", "relance", "kept?" },
+			{ 999999, 300, "import", "relance", "nobody" },
+		};
+
+		cr_assert_eq(store_begin(s), STORE_OK);
+		cr_expect_eq(store_file_notes(s, bad, 2), STORE_ERR_INPUT);
+		cr_expect(strstr(store_errmsg(s), "no account key 999999") != NULL, "%s",
+			  store_errmsg(s));
+		store_rollback(s);
+	}
+	cr_expect_eq(t_count("file_entries"), 4);
+	/* A batch past one round of the PostgreSQL engine (2,048 notes). */
+	{
+		enum { MANY = 2500 };
+		static struct file_note many[MANY];
+
+		for (int i = 0; i < MANY; i++)
+			many[i] = (struct file_note){ i % 3 ? a1 : a2, 400 + i, "import", "relance",
+						      "many" };
+		cr_assert_eq(store_file_notes(s, many, MANY), STORE_OK, "%s", store_errmsg(s));
+	}
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(store_file_scan(s, NULL, t_file_entry, &f), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(f.n, 4 + 2500);
+	cr_expect_eq(f.faults, 0, "every chain verifies");
+}
+
 STORE_TEST(file_scan_pages_in_order_and_stops)
 {
 	enum { N = 1203 };

@@ -37,15 +37,45 @@ struct chan_action {
 };
 
 enum chan_status {
-	CHAN_DONE = 0,        /* delivered, heard to the end, converged, queued */
+	CHAN_DONE = 0,        /* accepted by the peer (an SMSC's submit_sm_resp, an
+			       * SMTP server's 250 after DATA), or performed
+			       * (recorded, heard to the end, converged, queued) */
 	CHAN_ALREADY = 1,     /* this key was performed before: nothing done now */
-	CHAN_FAILED = -1,     /* the peer refused or failed: may be retried */
-	CHAN_REFUSED = -2,    /* the action can never succeed (bad number) */
+	CHAN_FAILED = -1,     /* not accepted, nothing reached the peer or the peer
+			       * said "not now" (4xx, throttled, unreachable):
+			       * may be retried */
+	CHAN_REFUSED = -2,    /* permanent: never to be retried as it is (5xx, a
+			       * bad number or address) */
+	CHAN_UNCERTAIN = -3,  /* sent, but no answer came (connection lost, process
+			       * killed): the peer may have it. Never repeated
+			       * automatically; an agent decides. */
 };
 
 struct chan_outcome {
 	int status;               /* enum chan_status */
-	char detail[160];         /* for the customer file: "delivered", "heard to the end" ... */
+	char detail[160];         /* for the customer file: "accepted", "550 no such user" ... */
+	char peer_id[160];        /* the peer's ids for what it accepted, space-separated
+				   * (an SMSC's message_id per part; an SMTP queue id);
+				   * "" when none */
 };
+
+/*
+ * A delivery report that arrives after the message was accepted (an SMPP
+ * deliver_sm receipt): which message, and what became of it.
+ */
+enum chan_delivery {
+	CHAN_DELIVERED = 1,
+	CHAN_UNDELIVERED = 2,     /* UNDELIV, REJECTD, DELETED: failed for good */
+	CHAN_EXPIRED = 3,
+	CHAN_DELIVERY_UNKNOWN = 4,
+};
+
+struct chan_receipt {
+	const char *peer_id;      /* one of the ids of chan_outcome.peer_id */
+	int delivery;             /* enum chan_delivery */
+	int64_t done_at;          /* when the peer says it happened; 0: unknown */
+	const char *error;        /* the peer's error code, "" when none */
+};
+typedef void chan_receipt_cb(void *ctx, const struct chan_receipt *r);
 
 #endif

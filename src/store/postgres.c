@@ -2712,11 +2712,13 @@ static int pg_outbox_claim(struct store *s, const char *worker, int64_t now,
 			   int64_t lease_until, size_t max, store_outbox_cb cb, void *ctx)
 {
 	static const char sql[] =
-		"WITH c AS (UPDATE outbox SET state = 'claimed', lease_owner = $1, "
+		"WITH c AS (UPDATE outbox SET state = CASE state WHEN 'sending' THEN 'sending' "
+		"ELSE 'claimed' END, lease_owner = $1, "
 		"lease_until = $3::bigint, attempts = attempts + 1 "
 		"WHERE outbox_id IN (SELECT outbox_id FROM outbox "
 		"WHERE (state = 'pending' AND due_at <= $2::bigint) "
 		"OR (state = 'claimed' AND lease_until < $2::bigint) "
+		"OR (state = 'sending' AND lease_until < $2::bigint) "
 		"ORDER BY due_at, outbox_id LIMIT $4::bigint FOR UPDATE SKIP LOCKED) "
 		"RETURNING " STORE_OUTBOX_COLUMNS ") SELECT * FROM c ORDER BY due_at, outbox_id";
 	struct pg_store *q = pg(s);
@@ -2765,6 +2767,78 @@ static int pg_outbox_finish(struct store *s, int64_t outbox_id, const char *work
 		rc = store_set_error(s, STORE_ERR_INPUT, "outbox row %lld: lease lost: not "
 				     "claimed by %s any more", (long long)outbox_id, worker);
 out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_outbox_sending(struct store *s, const int64_t *ids, size_t n, const char *worker)
+{
+	/* One statement for the batch: every id must change, or one lost its
+	 * lease. */
+	static const char sql[] =
+		"WITH u AS (UPDATE outbox SET state = 'sending' FROM unnest($1::bigint[]) AS i "
+		"WHERE outbox_id = i AND state = 'claimed' AND lease_owner = $2::text "
+		"RETURNING 1) SELECT count(*) FROM u";
+	struct pg_store *q = pg(s);
+	struct pg_arr arr = { 0 };
+	const char *params[2];
+	PGresult *r = NULL;
+	int rc;
+
+	pg_arr_begin(&arr);
+	for (size_t i = 0; i < n; i++)
+		pg_arr_int(&arr, ids[i]);
+	if ((params[0] = pg_arr_end(&arr)) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	params[1] = worker;
+	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "marking actions as sending")) != STORE_OK)
+		goto out;
+	if (pg_i64(r, 0, 0) != (int64_t)n)
+		rc = store_set_error(s, STORE_ERR_INPUT, "outbox: lease lost: %lld of %zu rows not "
+				     "claimed by %s any more", (long long)((int64_t)n - pg_i64(r, 0, 0)),
+				     n, worker);
+out:
+	PQclear(r);
+	pg_arrs_free(&arr, 1);
+	return rc;
+}
+
+static int pg_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channel,
+			      const char *peer_ids)
+{
+	struct pg_store *q = pg(s);
+	char id[24];
+	const char *params[3] = { channel, peer_ids, id };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(id, sizeof(id), outbox_id);
+	rc = pg_query(q, "INSERT INTO outbox_peer_ids (channel, peer_id, outbox_id) "
+		      "SELECT $1, p, $3::bigint FROM regexp_split_to_table($2, ' ') AS p "
+		      "WHERE p <> '' ON CONFLICT DO NOTHING", 3, NULL, params, &r,
+		      "recording a peer's message id");
+	PQclear(r);
+	return rc;
+}
+
+static int pg_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
+				store_outbox_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	const char *params[2] = { channel, peer_id };
+	struct outbox_view v;
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE outbox_id = "
+		      "(SELECT outbox_id FROM outbox_peer_ids WHERE channel = $1 AND peer_id = $2)",
+		      2, NULL, params, &r, "finding a message by its peer id");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		pg_outbox_view(r, 0, &v);
+		rc = cb(ctx, &v);
+	}
 	PQclear(r);
 	return rc;
 }
@@ -2852,6 +2926,9 @@ static const struct store_ops pg_ops = {
 	.outbox_claim = pg_outbox_claim,
 	.outbox_finish = pg_outbox_finish,
 	.outbox_scan = pg_outbox_scan,
+	.outbox_sending = pg_outbox_sending,
+	.outbox_peer_ids = pg_outbox_peer_ids,
+	.outbox_by_peer_id = pg_outbox_by_peer_id,
 };
 
 static char *pg_strndup(const char *s, size_t n)

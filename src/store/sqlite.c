@@ -60,6 +60,9 @@ enum stmt_id {
 	S_OUTBOX_INSERT,
 	S_OUTBOX_CLAIM,
 	S_OUTBOX_FINISH,
+	S_OUTBOX_SENDING,
+	S_OUTBOX_PEER_PUT,
+	S_OUTBOX_BY_PEER,
 	S_COUNT
 };
 
@@ -202,16 +205,26 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* The OR is two index probes at best: pending rows through the
 	 * partial index, expired leases among the few claimed rows. */
 	[S_OUTBOX_CLAIM] =
-		"UPDATE outbox SET state = 'claimed', lease_owner = ?1, lease_until = ?3, "
+		"UPDATE outbox SET state = CASE state WHEN 'sending' THEN 'sending' "
+		"ELSE 'claimed' END, lease_owner = ?1, lease_until = ?3, "
 		"attempts = attempts + 1 WHERE outbox_id IN (SELECT outbox_id FROM ("
 		/* Each side in its own index's order, merged: one OR over both
 		 * would sort every due row again for each batch. */
 		"SELECT * FROM (SELECT outbox_id, due_at FROM outbox "
 		"WHERE state = 'pending' AND due_at <= ?2 ORDER BY due_at, outbox_id LIMIT ?4) "
 		"UNION ALL SELECT * FROM (SELECT outbox_id, due_at FROM outbox "
-		"WHERE state = 'claimed' AND lease_until < ?2 ORDER BY due_at, outbox_id LIMIT ?4)) "
+		"WHERE state = 'claimed' AND lease_until < ?2 ORDER BY due_at, outbox_id LIMIT ?4) "
+		"UNION ALL SELECT * FROM (SELECT outbox_id, due_at FROM outbox "
+		"WHERE state = 'sending' AND lease_until < ?2 ORDER BY due_at, outbox_id LIMIT ?4)) "
 		"ORDER BY due_at, outbox_id LIMIT ?4) RETURNING " STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_FINISH] = STORE_OUTBOX_FINISH("?1", "?2", "?3", "?4", "?5", "?6"),
+	[S_OUTBOX_SENDING] = STORE_OUTBOX_SENDING("?1", "?2"),
+	[S_OUTBOX_PEER_PUT] =
+		"INSERT INTO outbox_peer_ids (channel, peer_id, outbox_id) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT DO NOTHING",
+	[S_OUTBOX_BY_PEER] =
+		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE outbox_id = "
+		"(SELECT outbox_id FROM outbox_peer_ids WHERE channel = ?1 AND peer_id = ?2)",
 };
 
 /*
@@ -2289,6 +2302,88 @@ static int sq_outbox_finish(struct store *s, int64_t outbox_id, const char *work
 	return idle(q, STORE_OK);
 }
 
+static int sq_outbox_sending(struct store *s, const int64_t *ids, size_t n, const char *worker)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc = STORE_OK;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_stmt *st = stmt(q, S_OUTBOX_SENDING);
+
+		if (st == NULL) {
+			rc = STORE_ERR_DB;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ids[i]);
+		bind_text(st, 2, worker);
+		if ((rc = step_done(q, st, "marking actions as sending")) != STORE_OK)
+			break;
+		if (sqlite3_changes(q->db) == 0)
+			rc = store_set_error(s, STORE_ERR_INPUT, "outbox row %lld: lease lost: not "
+					     "claimed by %s any more", (long long)ids[i], worker);
+	}
+	return own_end(s, own, idle(q, rc));
+}
+
+static int sq_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channel,
+			      const char *peer_ids)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc = STORE_OK;
+	const char *p = peer_ids;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	while (rc == STORE_OK && *p) {
+		size_t len = strcspn(p, " ");
+		sqlite3_stmt *st;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if ((st = stmt(q, S_OUTBOX_PEER_PUT)) == NULL) {
+			rc = STORE_ERR_DB;
+			break;
+		}
+		bind_text(st, 1, channel);
+		sqlite3_bind_text(st, 2, p, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, outbox_id);
+		rc = step_done(q, st, "recording a peer's message id");
+		p += len;
+	}
+	return own_end(s, own, idle(q, rc));
+}
+
+static int sq_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
+				store_outbox_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_OUTBOX_BY_PEER);
+	struct outbox_view v;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, channel);
+	bind_text(st, 2, peer_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, STORE_OK);
+	if (rc != SQLITE_ROW)
+		return db_error(q, "finding a message by its peer id");
+	/* Copied: cb may use the store, which resets the cached statement. */
+	sq_outbox_view(st, &v);
+	if (sq_outbox_keep(&v) != 0)
+		return idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+	idle(q, STORE_OK);
+	rc = cb(ctx, &v);
+	free((char *)v.idempotency_key);
+	return rc;
+}
+
 static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 			  store_outbox_cb cb, void *ctx)
 {
@@ -2361,6 +2456,9 @@ static const struct store_ops sqlite_ops = {
 	.outbox_claim = sq_outbox_claim,
 	.outbox_finish = sq_outbox_finish,
 	.outbox_scan = sq_outbox_scan,
+	.outbox_sending = sq_outbox_sending,
+	.outbox_peer_ids = sq_outbox_peer_ids,
+	.outbox_by_peer_id = sq_outbox_by_peer_id,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

@@ -294,7 +294,8 @@ int store_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
 			const char *state, const char *outcome, int64_t at,
 			int64_t due_at_if_deferred)
 {
-	static const char *const finals[] = { "done", "failed", "dropped", "deferred" };
+	static const char *const finals[] = { "done", "failed", "dropped", "uncertain",
+					      "deferred" };
 	size_t i;
 
 	for (i = 0; i < sizeof(finals) / sizeof(finals[0]); i++)
@@ -312,5 +313,25 @@ int store_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
 int store_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 		      store_outbox_cb cb, void *ctx)
 {
-	return s->ops->outbox_scan(s, account_key, states == 0 ? 31u : states, cb, ctx);
+	return s->ops->outbox_scan(s, account_key, states == 0 ? 127u : states, cb, ctx);
+}
+
+int store_outbox_sending(struct store *s, const int64_t *outbox_ids, size_t n,
+			 const char *worker)
+{
+	return n == 0 ? STORE_OK : s->ops->outbox_sending(s, outbox_ids, n, worker ? worker : "");
+}
+
+int store_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channel,
+			  const char *peer_ids)
+{
+	if (peer_ids == NULL || peer_ids[0] == '\0')
+		return STORE_OK;
+	return s->ops->outbox_peer_ids(s, outbox_id, channel, peer_ids);
+}
+
+int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
+			    store_outbox_cb cb, void *ctx)
+{
+	return s->ops->outbox_by_peer_id(s, channel, peer_id, cb, ctx);
 }

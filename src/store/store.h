@@ -45,7 +45,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -448,6 +448,8 @@ enum store_outbox_state {
 	STORE_OUTBOX_DONE = 4,
 	STORE_OUTBOX_FAILED = 8,
 	STORE_OUTBOX_DROPPED = 16,
+	STORE_OUTBOX_SENDING = 32,  /* handed to a peer, its answer not yet recorded */
+	STORE_OUTBOX_UNCERTAIN = 64, /* sent without an answer: never sent again */
 	STORE_OUTBOX_ANY = 0,       /* as a filter: every state */
 };
 
@@ -495,8 +497,9 @@ int store_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
 		     struct store_outcome *out);
 /*
  * Claims up to `max` rows that are pending with due_at <= now, or claimed
- * with lease_until < now (their worker died): each becomes claimed by
- * `worker` until now + lease_seconds, attempts + 1. The claim commits, and
+ * or sending with lease_until < now (their worker died): each becomes
+ * claimed by `worker` until now + lease_seconds, attempts + 1; a row that
+ * was sending stays "sending" (see store_outbox_sending). The claim commits, and
  * only then is cb called for each claimed row, ordered by (due_at,
  * outbox_id); cb may use the store (to finish the row). Concurrent claimers
  * (processes sharing the database) never get the same row: PostgreSQL skips
@@ -508,8 +511,9 @@ int store_outbox_put(struct store *s, const struct outbox_row *rows, size_t n,
 int store_outbox_claim(struct store *s, const char *worker, int64_t now, int lease_seconds,
 		       size_t max, store_outbox_cb cb, void *ctx);
 /*
- * Records the end of an attempt on a row claimed by `worker`: state "done",
- * "failed" or "dropped" (final: done_at = at, outcome kept, lease cleared),
+ * Records the end of an attempt on a row claimed (or sending) by `worker`:
+ * state "done", "failed", "dropped" or "uncertain" (final: done_at = at,
+ * outcome kept, lease cleared),
  * or "deferred" (back to pending with due_at = due_at_if_deferred, outcome
  * kept as the reason, lease cleared; attempts is not reset). Usable inside
  * the caller's transaction, so that the outcome and its customer file
@@ -528,5 +532,23 @@ int store_outbox_finish(struct store *s, int64_t outbox_id, const char *worker,
  */
 int store_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 		      store_outbox_cb cb, void *ctx);
+
+/*
+ * Marks rows claimed by `worker` as being handed to a peer (state
+ * "sending"), to be committed BEFORE the peer is spoken to: a row still
+ * "sending" when its lease expires was perhaps sent, so the next claim hands
+ * it back with state "sending" and the caller finishes it "uncertain"
+ * instead of sending it again. STORE_ERR_INPUT "lease lost" when a row is
+ * not claimed by `worker` any more.
+ */
+int store_outbox_sending(struct store *s, const int64_t *outbox_ids, size_t n,
+			 const char *worker);
+/* Records what the peer calls the row's message: `peer_ids` is a
+ * space-separated list (an SMSC's message_id per part). */
+int store_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channel,
+			  const char *peer_ids);
+/* Calls cb once with the row a peer's id names, or never when none does. */
+int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
+			    store_outbox_cb cb, void *ctx);
 
 #endif

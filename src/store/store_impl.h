@@ -76,6 +76,11 @@ struct store_ops {
 			     int64_t due_at);
 	int (*outbox_scan)(struct store *s, int64_t account_key, unsigned states,
 			   store_outbox_cb cb, void *ctx);
+	int (*outbox_sending)(struct store *s, const int64_t *ids, size_t n, const char *worker);
+	int (*outbox_peer_ids)(struct store *s, int64_t outbox_id, const char *channel,
+			       const char *peer_ids);
+	int (*outbox_by_peer_id)(struct store *s, const char *channel, const char *peer_id,
+				 store_outbox_cb cb, void *ctx);
 };
 
 /*
@@ -91,7 +96,8 @@ struct store_ops {
 /* The bit of enum store_outbox_state for the state column, for filters. */
 #define STORE_OUTBOX_STATE_BIT \
 	"CASE state WHEN 'pending' THEN 1 WHEN 'claimed' THEN 2 WHEN 'done' THEN 4 " \
-	"WHEN 'failed' THEN 8 WHEN 'dropped' THEN 16 ELSE 0 END"
+	"WHEN 'failed' THEN 8 WHEN 'dropped' THEN 16 WHEN 'sending' THEN 32 " \
+	"WHEN 'uncertain' THEN 64 ELSE 0 END"
 /*
  * The end of an attempt, on the row's id and its lease holder: "deferred"
  * goes back to pending at a new due_at, any other state is final. The
@@ -104,7 +110,11 @@ struct store_ops {
 	"due_at = CASE WHEN " p3 " = 'deferred' THEN " p6 " ELSE due_at END, " \
 	"done_at = CASE WHEN " p3 " = 'deferred' THEN NULL ELSE " p4 " END, " \
 	"outcome = nullif(" p5 ", ''), lease_owner = NULL, lease_until = NULL " \
-	"WHERE outbox_id = " p1 " AND state = 'claimed' AND lease_owner = " p2
+	"WHERE outbox_id = " p1 " AND state IN ('claimed', 'sending') AND lease_owner = " p2
+/* Claimed to sending; parameters 1 id, 2 worker. */
+#define STORE_OUTBOX_SENDING(p1, p2) \
+	"UPDATE outbox SET state = 'sending' WHERE outbox_id = " p1 \
+	" AND state = 'claimed' AND lease_owner = " p2
 
 struct store {
 	const struct store_ops *ops;

@@ -1919,6 +1919,53 @@ STORE_TEST(outbox_expired_lease_is_reclaimed_and_the_first_worker_lost_it)
 	cr_expect_eq(v.attempts[0], 2);
 }
 
+STORE_TEST(outbox_sending_left_by_a_dead_worker_comes_back_as_sending)
+{
+	struct store *s = t_ready();
+	struct store_outcome o[2];
+	struct t_views v = { 0 };
+	struct outbox_row rows[2];
+	int64_t ids[2];
+
+	t_base(s);
+	rows[0] = t_obx("k1", t_key(s, "A1"), 10);
+	rows[1] = t_obx("k2", t_key(s, "A1"), 11);
+	cr_assert_eq(store_outbox_put(s, rows, 2, o), STORE_OK);
+	cr_assert_eq(store_outbox_claim(s, "w1", 100, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 2);
+	ids[0] = v.id[0];
+	ids[1] = v.id[1];
+	cr_expect_eq(store_outbox_sending(s, ids, 2, "w2"), STORE_ERR_INPUT, "not w2's rows");
+	cr_expect(strstr(store_errmsg(s), "lease lost") != NULL, "%s", store_errmsg(s));
+	cr_assert_eq(store_outbox_sending(s, ids, 1, "w1"), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_outbox_peer_ids(s, ids[0], "sms", "m-1 m-2"), STORE_OK, "%s",
+		     store_errmsg(s));
+	/* w1 dies: after its lease the sending row comes back as sending (to be
+	 * finished uncertain), the merely claimed one as claimed. */
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_claim(s, "w3", 161, 60, 10, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 2);
+	cr_expect_eq(v.id[0], ids[0]);
+	cr_expect_str_eq(v.state[0], "sending");
+	cr_expect_str_eq(v.state[1], "claimed");
+	cr_assert_eq(store_outbox_finish(s, ids[0], "w3", "uncertain", "sent, no answer", 170, 0),
+		     STORE_OK, "%s", store_errmsg(s));
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_scan(s, 0, STORE_OUTBOX_UNCERTAIN, t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_str_eq(v.outcome[0], "sent, no answer");
+	/* A receipt names the row by any of its parts' ids. */
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_by_peer_id(s, "sms", "m-2", t_view, &v), STORE_OK);
+	cr_assert_eq(v.n, 1);
+	cr_expect_eq(v.id[0], ids[0]);
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(store_outbox_by_peer_id(s, "email", "m-2", t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0, "ids are per channel");
+	cr_assert_eq(store_outbox_by_peer_id(s, "sms", "m-404", t_view, &v), STORE_OK);
+	cr_expect_eq(v.n, 0);
+}
+
 STORE_TEST(outbox_deferred_returns_to_pending_at_the_new_due)
 {
 	struct store *s = t_ready();

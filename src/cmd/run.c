@@ -15,8 +15,10 @@
  *    is due at an allowed moment, and rows still pending count against the
  *    caps of later decisions), and is asked again just before a message or
  *    call, so that a cycle running late defers it to the next allowed
- *    moment. Only the recording adapter exists yet (--record FILE):
- *    without it rows stay pending.
+ *    moment. Messages go to the peers the operations file configures (an
+ *    SMSC, an HTTP SMS gateway, an SMTP server: dispatch.h, in waves, each
+ *    committed as "sending" first), every other action to the recording
+ *    adapter (--record FILE); a channel with neither waits in the outbox.
  *
  * --dry-run does step 1 inside a transaction that is rolled back, and
  * performs nothing.
@@ -39,9 +41,13 @@
 #include "../core/tz.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "cmdconfig.h"
+#include "dispatch.h"
 #include "out.h"
 
 #define LEASE_SECONDS 300
+/* After sending, receipts are read until none came for this long. */
+#define RECEIPT_WAIT_MS 1000
 #define CLAIM_BATCH 1024
 #define DECIDE_BATCH 256
 /* How long a message text may be once rendered. */
@@ -55,7 +61,7 @@ static const char *const channel_names[CH_N] = {
 struct counts {
 	int64_t accounts, skipped, stage_changes, decided;
 	int64_t scheduled[CH_N], deferred[CH_N], dropped[CH_N], performed[CH_N];
-	int64_t not_contacted_paid, pending_no_adapter;
+	int64_t not_contacted_paid, pending_no_adapter, uncertain;
 	int64_t claimed;          /* rows handed out by the last claim */
 };
 
@@ -82,6 +88,8 @@ struct run {
 	struct reason reasons[MAX_REASONS];
 	size_t n_reasons;
 	int finishing;              /* a transaction of finishes is open */
+	struct config cfg;          /* the operations file */
+	struct dispatch *dispatch;  /* messages to real peers; NULL in a dry run */
 	int status;
 };
 
@@ -451,6 +459,20 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 				 channel_names[ch], d->rule, ch == CH_EMAIL ? "e-mail address" :
 				 "phone number");
 	}
+	if (to != NULL) {
+		int bad = 0, rc = store_contact_bad(r->store, f->a->customer_id,
+						    ch == CH_EMAIL ? "email" : "phone", to, &bad);
+
+		if (rc != STORE_OK)
+			return rc;
+		if (bad) {
+			tally(r, 1, ch, ch == CH_EMAIL ? "e-mail address flagged bad" :
+			      "phone number flagged bad", 0);
+			return file_note(r, f, "dropped", "%s not sent (%s): %s %s is flagged bad "
+					 "until corrected", channel_names[ch], d->rule,
+					 ch == CH_EMAIL ? "e-mail address" : "phone number", to);
+		}
+	}
 	if (render(r, f, d, text, subject, why, sizeof(why)) != 0) {
 		tally(r, 1, ch, "template", 0);
 		return file_note(r, f, "dropped", "%s not sent (%s): %s", channel_names[ch], d->rule, why);
@@ -510,7 +532,8 @@ static int64_t midnight(const struct facts *f, int32_t day)
  * (an import brings it forward: store_cases_touch). Every fact a decision
  * reads changes only at a local midnight or at a due action: days past due
  * grow every day while something is overdue; an open invoice becomes
- * overdue the day after its due date; a campaign starts on send_on and
+ * overdue the day after its due date; an entry dated in the future takes
+ * effect on its day; a campaign starts on send_on and
  * acts again the day after its deadline; a repeated action is due at its
  * not_before. Outbox rows are claimed when due whatever this says.
  */
@@ -523,6 +546,10 @@ static int64_t next_check(const struct run *r, const struct facts *f, int64_t ne
 		next = earliest(next, midnight(f, today + 1));
 	else if (f->pos.n_open > 0)
 		next = earliest(next, midnight(f, f->pos.open[0].due_on + 1));
+	/* Entries dated after today (an invoice issued next week) are not in
+	 * the position yet: look again each day until they all are. */
+	if (f->pos.complete_at > r->cmd->now)
+		next = earliest(next, midnight(f, today + 1));
 	for (size_t i = 0; i < r->policy->n_campaigns; i++) {
 		const struct policy_campaign *c = &r->policy->campaigns[i];
 
@@ -862,8 +889,6 @@ static const char *json_str(json_t *o, const char *name)
 static int finish(struct run *r, const struct outbox_view *o, json_t *payload, const char *state,
 		  const char *outcome, int64_t due_if_deferred)
 {
-	const char *customer = json_str(payload, "customer_id"), *account = json_str(payload, "account_id");
-	int64_t seq;
 	int rc;
 
 	if (!r->finishing) {
@@ -871,20 +896,8 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 			return rc;
 		r->finishing = 1;
 	}
-	rc = store_outbox_finish(r->store, o->outbox_id, r->worker, state, outcome, r->cmd->now,
-				 due_if_deferred);
-	if (rc == STORE_OK && customer != NULL) {
-		char body[1024];
-
-		snprintf(body, sizeof(body), "%s %s%s%s (%s, policy v%lld): %s", o->channel, o->action,
-			 json_str(payload, "to") ? " to " : "",
-			 json_str(payload, "to") ? json_str(payload, "to") : "", o->rule,
-			 (long long)o->policy_version, outcome);
-		rc = store_file_append(r->store, customer, account, r->cmd->now,
-				       strcmp(state, "done") == 0 ? "action" : state, CMD_AUTHOR,
-				       body, &seq);
-	}
-	return rc;
+	return dispatch_outcome(r->store, r->worker, r->cmd->now, o, payload, state, outcome,
+				due_if_deferred);
 }
 
 static int perform_one(void *ctx, const struct outbox_view *o)
@@ -900,6 +913,15 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	r->n.claimed++;
 	if (payload == NULL || ch < 0)
 		return finish(r, o, payload, "failed", "unreadable outbox row", 0);
+	/* Handed to a peer by a process that stopped before its answer came:
+	 * perhaps sent, so never sent again (dispatch.h). */
+	if (strcmp(o->state, "sending") == 0) {
+		r->n.uncertain++;
+		rc = finish(r, o, payload, "uncertain", "sent without an answer before the process "
+			    "stopped: not sent again", 0);
+		json_decref(payload);
+		return rc;
+	}
 	/* The balance is read again just before the contact: a debtor who paid
 	 * since the decision is not contacted (restorations always go). */
 	if (strcmp(o->action, "restore") != 0) {
@@ -936,6 +958,23 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 				return rc;
 			}
 		}
+	}
+	if (dispatch_has(r->dispatch, o->channel))
+		return dispatch_queue(r->dispatch, o, payload);   /* payload is dispatch's now */
+	if (r->rec == NULL) {
+		/* No way out for this channel in this cycle: it waits, past this
+		 * cycle's claims, for a cycle that has one. */
+		r->n.pending_no_adapter++;
+		json_decref(payload);
+		if (!r->finishing) {
+			if ((rc = store_begin(r->store)) != STORE_OK)
+				return rc;
+			r->finishing = 1;
+		}
+		/* Not an event of the customer's: nothing on the file. */
+		return store_outbox_finish(r->store, o->outbox_id, r->worker, "deferred",
+					   "no adapter for this channel: waiting", r->cmd->now,
+					   r->cmd->now + 1);
 	}
 	a.key = o->idempotency_key;
 	a.at = r->cmd->now;
@@ -975,10 +1014,11 @@ static int perform_all(struct run *r)
 {
 	int rc;
 
-	if (r->rec == NULL)
+	if (r->rec == NULL && !dispatch_has(r->dispatch, "sms") && !dispatch_has(r->dispatch, "email"))
 		return store_outbox_scan(r->store, 0, STORE_OUTBOX_PENDING, count_pending, r);
 	/* Claim batch after batch until a claim hands out nothing; each
-	 * batch's finishes commit together (see finish()). */
+	 * batch's finishes commit together (see finish()), then its messages
+	 * go to their peers. */
 	do {
 		r->n.claimed = 0;
 		rc = store_outbox_claim(r->store, r->worker, r->cmd->now, LEASE_SECONDS, CLAIM_BATCH,
@@ -990,9 +1030,13 @@ static int perform_all(struct run *r)
 				store_rollback(r->store);
 			r->finishing = 0;
 		}
+		if (rc == STORE_OK && r->dispatch != NULL)
+			rc = dispatch_flush(r->dispatch);
 		if (rc != STORE_OK)
 			return rc;
 	} while (r->n.claimed > 0);
+	if (r->dispatch != NULL)
+		dispatch_receipts(r->dispatch, RECEIPT_WAIT_MS);
 	return STORE_OK;
 }
 
@@ -1061,7 +1105,9 @@ static void print_reasons(const struct run *r, int dropped)
 static void report(const struct run *r)
 {
 	char at[INSTANT_TEXT_LEN + 1];
+	struct dispatch_counts dc;
 
+	dispatch_counts(r->dispatch, &dc);
 	instant_format(r->cmd->now, at);
 	if (r->json) {
 		printf("{\"at\":\"%s\",\"policy_version\":%lld,\"dry_run\":%s,\"accounts\":%lld,"
@@ -1088,8 +1134,14 @@ static void report(const struct run *r)
 			}
 			putchar('}');
 		}
-		printf("],\"not_contacted_paid\":%lld,\"pending_without_adapter\":%lld}\n",
-		       (long long)r->n.not_contacted_paid, (long long)r->n.pending_no_adapter);
+		printf("],\"not_contacted_paid\":%lld,\"pending_without_adapter\":%lld,"
+		       "\"peers\":{\"accepted\":%lld,\"refused\":%lld,\"retry_later\":%lld,"
+		       "\"uncertain\":%lld,\"delivered\":%lld,\"undelivered\":%lld,"
+		       "\"contacts_flagged\":%lld}}\n",
+		       (long long)r->n.not_contacted_paid, (long long)r->n.pending_no_adapter,
+		       (long long)dc.accepted, (long long)dc.refused, (long long)dc.retried,
+		       (long long)(dc.uncertain + r->n.uncertain), (long long)dc.delivered,
+		       (long long)dc.undelivered, (long long)dc.flagged);
 		return;
 	}
 	printf("relance run at %s, policy version %lld%s\n", at, (long long)r->version,
@@ -1105,9 +1157,17 @@ static void report(const struct run *r)
 	if (!r->dry_run) {
 		print_counts("performed", r->n.performed);
 		printf("  %-22s%lld\n", "not contacted (paid)", (long long)r->n.not_contacted_paid);
-		if (r->rec == NULL)
-			printf("  %-22s%lld (no channel adapter: use --record FILE)\n",
-			       "pending", (long long)r->n.pending_no_adapter);
+		if (r->dispatch != NULL && (dispatch_has(r->dispatch, "sms") ||
+					     dispatch_has(r->dispatch, "email")))
+			printf("  %-22saccepted %lld, refused %lld, retry later %lld, uncertain %lld\n"
+			       "  %-22sdelivered %lld, not delivered %lld; contacts flagged bad %lld\n",
+			       "sent to peers", (long long)dc.accepted, (long long)dc.refused,
+			       (long long)dc.retried, (long long)(dc.uncertain + r->n.uncertain),
+			       "receipts", (long long)dc.delivered, (long long)dc.undelivered,
+			       (long long)dc.flagged);
+		if (r->n.pending_no_adapter > 0 || r->rec == NULL)
+			printf("  %-22s%lld (no channel adapter: configure one, or use --record "
+			       "FILE)\n", "pending", (long long)r->n.pending_no_adapter);
 	}
 }
 
@@ -1134,8 +1194,12 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_fail(EXIT_USAGE, "run: unknown argument '%s'", argv[i]);
 	}
 	snprintf(r.worker, sizeof(r.worker), "run:%ld:%lld", (long)getpid(), (long long)ctx->now);
-	if ((rc = cmd_open_store(ctx, &r.store)) != 0)
+	if ((rc = cmd_config_load(ctx, &r.cfg)) != 0)
 		return rc;
+	if ((rc = cmd_open_store(ctx, &r.store)) != 0) {
+		config_release(&r.cfg);
+		return rc;
+	}
 	rc = store_policy_get(r.store, 0, keep_policy, &r);
 	if (rc != STORE_OK || r.policy == NULL) {
 		r.status = cmd_fail(rc == STORE_ERR_DB ? EXIT_RUNTIME : EXIT_USAGE,
@@ -1149,6 +1213,9 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 		r.status = cmd_fail(EXIT_USAGE, "%s", err);
 		goto out;
 	}
+	if (!r.dry_run && (r.status = dispatch_open(ctx, r.store, &r.cfg, r.worker,
+						    &r.dispatch)) != 0)
+		goto out;
 	if (decide_all(&r) != 0)
 		goto out;
 	if (!r.dry_run && (rc = perform_all(&r)) != STORE_OK) {
@@ -1157,6 +1224,8 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	report(&r);
 out:
+	dispatch_close(r.dispatch);
+	config_release(&r.cfg);
 	record_close(r.rec);
 	policy_free(r.policy);
 	store_close(r.store);

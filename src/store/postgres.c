@@ -2843,6 +2843,55 @@ static int pg_outbox_by_peer_id(struct store *s, const char *channel, const char
 	return rc;
 }
 
+static int pg_contact_failure(struct store *s, const char *customer_id, const char *kind,
+			      const char *value, int64_t at, int threshold, int *flagged_now)
+{
+	struct pg_store *q = pg(s);
+	char when[24], limit[24];
+	const char *params[5] = { customer_id, kind, value, when, limit };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), at);
+	pg_fmt_i64(limit, sizeof(limit), threshold);
+	rc = pg_query(q, "INSERT INTO contact_failures AS f (customer_key, kind, value, failures, "
+		      "last_at, flagged_at) SELECT customer_key, $2, $3, 1, $4::bigint, "
+		      "CASE WHEN $5::bigint <= 1 THEN $4::bigint END FROM customers "
+		      "WHERE customer_id = $1 ON CONFLICT (customer_key, kind, value) DO UPDATE SET "
+		      "failures = f.failures + 1, last_at = excluded.last_at, "
+		      "flagged_at = coalesce(f.flagged_at, CASE WHEN f.failures + 1 >= $5::bigint "
+		      "THEN $4::bigint END) RETURNING f.flagged_at = $4::bigint AND "
+		      "(f.failures = $5::bigint OR ($5::bigint <= 1 AND f.failures = 1))",
+		      5, NULL, params, &r, "counting a contact's failures");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no customer %s", customer_id);
+	else
+		*flagged_now = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_contact_bad(struct store *s, const char *customer_id, const char *kind,
+			  const char *value, int *bad)
+{
+	struct pg_store *q = pg(s);
+	const char *params[3] = { customer_id, kind, value };
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT 1 FROM contact_failures f JOIN customers c "
+		      "ON c.customer_key = f.customer_key WHERE c.customer_id = $1 AND f.kind = $2 "
+		      "AND f.value = $3 AND f.flagged_at IS NOT NULL", 3, NULL, params, &r,
+		      "reading a contact's flag");
+	if (rc == STORE_OK)
+		*bad = PQntuples(r) > 0;
+	PQclear(r);
+	return rc;
+}
+
 /* Pages after the last (due_at, outbox_id) seen, as pg_file_scan. */
 static int pg_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 			  store_outbox_cb cb, void *ctx)
@@ -2929,6 +2978,8 @@ static const struct store_ops pg_ops = {
 	.outbox_sending = pg_outbox_sending,
 	.outbox_peer_ids = pg_outbox_peer_ids,
 	.outbox_by_peer_id = pg_outbox_by_peer_id,
+	.contact_failure = pg_contact_failure,
+	.contact_bad = pg_contact_bad,
 };
 
 static char *pg_strndup(const char *s, size_t n)

@@ -63,6 +63,8 @@ enum stmt_id {
 	S_OUTBOX_SENDING,
 	S_OUTBOX_PEER_PUT,
 	S_OUTBOX_BY_PEER,
+	S_CONTACT_FAILURE,
+	S_CONTACT_BAD,
 	S_COUNT
 };
 
@@ -222,6 +224,18 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUTBOX_PEER_PUT] =
 		"INSERT INTO outbox_peer_ids (channel, peer_id, outbox_id) VALUES (?1, ?2, ?3) "
 		"ON CONFLICT DO NOTHING",
+	/* RETURNING tells whether this failure is the one that flags it. */
+	[S_CONTACT_FAILURE] =
+		"INSERT INTO contact_failures (customer_key, kind, value, failures, last_at, "
+		"flagged_at) SELECT customer_key, ?2, ?3, 1, ?4, CASE WHEN ?5 <= 1 THEN ?4 END "
+		"FROM customers WHERE customer_id = ?1 "
+		"ON CONFLICT (customer_key, kind, value) DO UPDATE SET "
+		"failures = failures + 1, last_at = excluded.last_at, "
+		"flagged_at = coalesce(flagged_at, CASE WHEN failures + 1 >= ?5 THEN ?4 END) "
+		"RETURNING flagged_at = ?4 AND (failures = ?5 OR (?5 <= 1 AND failures = 1))",
+	[S_CONTACT_BAD] =
+		"SELECT 1 FROM contact_failures f JOIN customers c ON c.customer_key = f.customer_key "
+		"WHERE c.customer_id = ?1 AND f.kind = ?2 AND f.value = ?3 AND f.flagged_at IS NOT NULL",
 	[S_OUTBOX_BY_PEER] =
 		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE outbox_id = "
 		"(SELECT outbox_id FROM outbox_peer_ids WHERE channel = ?1 AND peer_id = ?2)",
@@ -2384,6 +2398,48 @@ static int sq_outbox_by_peer_id(struct store *s, const char *channel, const char
 	return rc;
 }
 
+static int sq_contact_failure(struct store *s, const char *customer_id, const char *kind,
+			      const char *value, int64_t at, int threshold, int *flagged_now)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CONTACT_FAILURE);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, customer_id);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, value);
+	sqlite3_bind_int64(st, 4, at);
+	sqlite3_bind_int(st, 5, threshold);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no customer %s", customer_id));
+	if (rc != SQLITE_ROW)
+		return db_error(q, "counting a contact's failures");
+	*flagged_now = sqlite3_column_int(st, 0);
+	return idle(q, STORE_OK);
+}
+
+static int sq_contact_bad(struct store *s, const char *customer_id, const char *kind,
+			  const char *value, int *bad)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CONTACT_BAD);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, customer_id);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, value);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(q, "reading a contact's flag");
+	*bad = rc == SQLITE_ROW;
+	return idle(q, STORE_OK);
+}
+
 static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 			  store_outbox_cb cb, void *ctx)
 {
@@ -2459,6 +2515,8 @@ static const struct store_ops sqlite_ops = {
 	.outbox_sending = sq_outbox_sending,
 	.outbox_peer_ids = sq_outbox_peer_ids,
 	.outbox_by_peer_id = sq_outbox_by_peer_id,
+	.contact_failure = sq_contact_failure,
+	.contact_bad = sq_contact_bad,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

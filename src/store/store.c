@@ -330,6 +330,25 @@ int store_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channe
 	return s->ops->outbox_peer_ids(s, outbox_id, channel, peer_ids);
 }
 
+int store_contact_failure(struct store *s, const char *customer_id, const char *kind,
+			  const char *value, int64_t at, int threshold, int *flagged_now)
+{
+	*flagged_now = 0;
+	if (value == NULL || value[0] == '\0')
+		return STORE_OK;
+	return s->ops->contact_failure(s, customer_id, kind, value, at,
+				       threshold > 0 ? threshold : 1, flagged_now);
+}
+
+int store_contact_bad(struct store *s, const char *customer_id, const char *kind,
+		      const char *value, int *bad)
+{
+	*bad = 0;
+	if (value == NULL || value[0] == '\0')
+		return STORE_OK;
+	return s->ops->contact_bad(s, customer_id, kind, value, bad);
+}
+
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx)
 {

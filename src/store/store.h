@@ -547,6 +547,18 @@ int store_outbox_sending(struct store *s, const int64_t *outbox_ids, size_t n,
  * space-separated list (an SMSC's message_id per part). */
 int store_outbox_peer_ids(struct store *s, int64_t outbox_id, const char *channel,
 			  const char *peer_ids);
+/*
+ * Counts one permanent failure of a customer's contact (kind "phone" or
+ * "email", the value used) at `at`. When the count reaches `threshold` the
+ * contact is flagged bad and *flagged_now is 1 (once: later failures leave
+ * it 0). STORE_ERR_INPUT for an unknown customer.
+ */
+int store_contact_failure(struct store *s, const char *customer_id, const char *kind,
+			  const char *value, int64_t at, int threshold, int *flagged_now);
+/* *bad = 1 when that contact value of the customer is flagged bad. */
+int store_contact_bad(struct store *s, const char *customer_id, const char *kind,
+		      const char *value, int *bad);
+
 /* Calls cb once with the row a peer's id names, or never when none does. */
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx);

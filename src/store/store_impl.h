@@ -81,6 +81,10 @@ struct store_ops {
 			       const char *peer_ids);
 	int (*outbox_by_peer_id)(struct store *s, const char *channel, const char *peer_id,
 				 store_outbox_cb cb, void *ctx);
+	int (*contact_failure)(struct store *s, const char *customer_id, const char *kind,
+			       const char *value, int64_t at, int threshold, int *flagged_now);
+	int (*contact_bad)(struct store *s, const char *customer_id, const char *kind,
+			   const char *value, int *bad);
 };
 
 /*

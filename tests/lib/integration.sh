@@ -60,3 +60,43 @@ db_exec() {
 		sqlite3 "$RELANCE_DB" "$1"
 	fi
 }
+
+# start_peer NAME CMD...: starts a protocol peer (tests/peers/) in the
+# background; it prints the port it listens on as its first line, which
+# start_peer waits for (10 s at most) and puts in PEER_PORT. The peer's
+# output is in NAME.out and its errors in NAME.err; every peer is stopped
+# when the test ends.
+PEER_PIDS=""
+stop_peers() {
+	for pid in $PEER_PIDS; do kill "$pid" 2>/dev/null || true; done
+	for pid in $PEER_PIDS; do wait "$pid" 2>/dev/null || true; done
+	PEER_PIDS=""
+}
+trap stop_peers EXIT
+start_peer() {
+	name=$1
+	shift
+	"$@" >"$name.out" 2>"$name.err" &
+	PEER_PIDS="$PEER_PIDS $!"
+	eval "PID_$name=$!"
+	tries=0
+	while [ ! -s "$name.out" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -le 100 ] || { cat "$name.err" >&2; fail "peer $name did not start"; }
+		sleep 0.1
+	done
+	PEER_PORT=$(head -n 1 "$name.out")
+}
+
+# wait_for SECONDS CMD...: runs CMD every tenth of a second until it
+# succeeds; fails after SECONDS.
+wait_for() {
+	limit=$(($1 * 10))
+	shift
+	tries=0
+	until "$@" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		[ "$tries" -le "$limit" ] || fail "timed out waiting for: $*"
+		sleep 0.1
+	done
+}

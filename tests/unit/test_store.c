@@ -1966,6 +1966,36 @@ STORE_TEST(outbox_sending_left_by_a_dead_worker_comes_back_as_sending)
 	cr_expect_eq(v.n, 0);
 }
 
+STORE_TEST(contact_flagged_bad_at_the_threshold_and_a_new_value_is_clean)
+{
+	struct store *s = t_ready();
+	int flagged = -1, bad = -1;
+
+	t_base(s);
+	cr_assert_eq(store_contact_bad(s, "C1", "phone", "+33600000001", &bad), STORE_OK);
+	cr_expect_eq(bad, 0);
+	for (int i = 1; i <= 4; i++) {
+		cr_assert_eq(store_contact_failure(s, "C1", "phone", "+33600000001", 100 + i, 3,
+						   &flagged), STORE_OK, "%s", store_errmsg(s));
+		cr_expect_eq(flagged, i == 3, "failure %d", i);
+		cr_assert_eq(store_contact_bad(s, "C1", "phone", "+33600000001", &bad), STORE_OK);
+		cr_expect_eq(bad, i >= 3, "failure %d", i);
+	}
+	/* Another value, another kind, another customer: not flagged. */
+	cr_assert_eq(store_contact_bad(s, "C1", "phone", "+33600000002", &bad), STORE_OK);
+	cr_expect_eq(bad, 0);
+	cr_assert_eq(store_contact_bad(s, "C1", "email", "+33600000001", &bad), STORE_OK);
+	cr_expect_eq(bad, 0);
+	cr_assert_eq(store_contact_bad(s, "C2", "phone", "+33600000001", &bad), STORE_OK);
+	cr_expect_eq(bad, 0);
+	/* A threshold of one flags at the first failure. */
+	cr_assert_eq(store_contact_failure(s, "C2", "email", "b@example.org", 200, 1, &flagged),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(flagged, 1);
+	cr_expect_eq(store_contact_failure(s, "C404", "email", "x@example.org", 200, 1, &flagged),
+		     STORE_ERR_INPUT);
+}
+
 STORE_TEST(outbox_deferred_returns_to_pending_at_the_new_due)
 {
 	struct store *s = t_ready();

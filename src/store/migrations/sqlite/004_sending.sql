@@ -14,3 +14,17 @@ CREATE TABLE outbox_peer_ids (
 	outbox_id INTEGER NOT NULL REFERENCES outbox,
 	PRIMARY KEY (channel, peer_id)
 );
+
+-- Permanent failures per phone number and e-mail address of a customer
+-- (refusals, undelivered receipts). Past the operations file's count the
+-- contact is flagged (flagged_at) and no channel uses it again; a corrected
+-- contact is another value, so importing or entering it clears the flag.
+CREATE TABLE contact_failures (
+	customer_key INTEGER NOT NULL REFERENCES customers,
+	kind         TEXT NOT NULL,
+	value        TEXT NOT NULL,
+	failures     INTEGER NOT NULL,
+	last_at      INTEGER NOT NULL,
+	flagged_at   INTEGER,
+	PRIMARY KEY (customer_key, kind, value)
+);

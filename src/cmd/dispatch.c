@@ -1,0 +1,495 @@
+/*
+ * dispatch — see dispatch.h. One peer per channel; rows queued in claim
+ * order, sent per channel in waves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../chan/chan.h"
+#include "../chan/sms_http.h"
+#include "../chan/smtp.h"
+#include "../chan/smpp/client.h"
+#include "../core/caltime.h"
+#include "dispatch.h"
+
+/* A deferred retry waits this long times the attempts so far. */
+#define RETRY_SECONDS 300
+/* Receipts are read until none came for this long, at most RECEIPT_ROUNDS times. */
+#define RECEIPT_ROUNDS 20
+
+enum { P_SMS, P_EMAIL, P_N };
+static const char *const peer_channel[P_N] = { "sms", "email" };
+
+struct peer {
+	size_t wave;
+	struct smpp_client *smpp;
+	struct sms_http *http;
+	struct smtp_sender *smtp;
+	const char *adapter;       /* "smpp", "http", "smtp" */
+};
+
+/* A queued row: what finishing it and telling the peer need. */
+struct item {
+	struct outbox_view o;      /* strings in `text` */
+	char *text;
+	json_t *payload;
+};
+
+struct dispatch {
+	struct cmd_ctx *ctx;
+	struct store *store;
+	const char *worker;
+	struct peer peers[P_N];
+	struct item *items;
+	size_t n_items, cap_items;
+	struct dispatch_counts n;
+	int64_t receipts_seen;
+	int bad_after;             /* permanent failures that flag a contact */
+};
+
+static int peer_index(const char *channel)
+{
+	for (int i = 0; i < P_N; i++)
+		if (strcmp(peer_channel[i], channel) == 0)
+			return i;
+	return -1;
+}
+
+static const char *json_str(json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* Peers' state machines tell their transitions on stderr. */
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "relance: %s\n", line);
+}
+
+int dispatch_open(struct cmd_ctx *ctx, struct store *store, const struct config *cfg,
+		  const char *worker, struct dispatch **out)
+{
+	struct dispatch *d = calloc(1, sizeof(*d));
+	char err[512] = "";
+	int rc = 0;
+
+	*out = NULL;
+	if (d == NULL)
+		return cmd_fail(EXIT_RUNTIME, "out of memory");
+	d->ctx = ctx;
+	d->store = store;
+	d->worker = worker;
+	d->bad_after = cfg->contacts.bad_after_failures;
+	switch (cfg->sms.adapter) {
+	case CONFIG_SMS_SMPP:
+		d->peers[P_SMS].adapter = "smpp";
+		d->peers[P_SMS].wave = (size_t)cfg->sms.smpp.window;
+		rc = smpp_client_open(&cfg->sms.smpp, log_line, NULL, &d->peers[P_SMS].smpp, err,
+				      sizeof(err));
+		break;
+	case CONFIG_SMS_HTTP:
+		d->peers[P_SMS].adapter = "http";
+		d->peers[P_SMS].wave = DISPATCH_WAVE;
+		rc = sms_http_open(&cfg->sms.http, &d->peers[P_SMS].http, err, sizeof(err));
+		break;
+	case CONFIG_SMS_RECORD:
+		break;
+	}
+	if (rc == 0 && cfg->email.adapter == CONFIG_EMAIL_SMTP) {
+		d->peers[P_EMAIL].adapter = "smtp";
+		d->peers[P_EMAIL].wave = DISPATCH_WAVE;
+		rc = smtp_sender_open(&cfg->email.smtp, &d->peers[P_EMAIL].smtp, err, sizeof(err));
+	}
+	if (rc != 0) {
+		dispatch_close(d);
+		return cmd_fail(EXIT_RUNTIME, "%s: %s", cfg->path ? cfg->path : "configuration", err);
+	}
+	*out = d;
+	return 0;
+}
+
+void dispatch_close(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n_items; i++) {
+		free(d->items[i].text);
+		json_decref(d->items[i].payload);
+	}
+	free(d->items);
+	smpp_client_close(d->peers[P_SMS].smpp);
+	sms_http_close(d->peers[P_SMS].http);
+	smtp_sender_close(d->peers[P_EMAIL].smtp);
+	free(d);
+}
+
+int dispatch_has(const struct dispatch *d, const char *channel)
+{
+	int p = peer_index(channel);
+
+	return d != NULL && p >= 0 && d->peers[p].adapter != NULL;
+}
+
+int dispatch_queue(struct dispatch *d, const struct outbox_view *o, json_t *payload)
+{
+	const char *f[] = { o->idempotency_key, o->channel, o->action, o->rule };
+	struct item *it;
+	size_t len = 0;
+	char *p;
+
+	if (d->n_items == d->cap_items) {
+		size_t cap = d->cap_items ? d->cap_items * 2 : 256;
+		struct item *v = realloc(d->items, cap * sizeof(*v));
+
+		if (v == NULL)
+			return STORE_ERR_NOMEM;
+		d->items = v;
+		d->cap_items = cap;
+	}
+	for (size_t i = 0; i < 4; i++)
+		len += strlen(f[i]) + 1;
+	if ((p = malloc(len)) == NULL)
+		return STORE_ERR_NOMEM;
+	it = &d->items[d->n_items++];
+	memset(it, 0, sizeof(*it));
+	it->o = *o;
+	it->text = p;
+	it->payload = payload;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(f[i]) + 1;
+
+		memcpy(p, f[i], n);
+		f[i] = p;
+		p += n;
+	}
+	it->o.idempotency_key = f[0];
+	it->o.channel = f[1];
+	it->o.action = f[2];
+	it->o.rule = f[3];
+	it->o.payload = "";
+	it->o.state = "sending";
+	it->o.lease_owner = d->worker;
+	it->o.outcome = "";
+	return STORE_OK;
+}
+
+int dispatch_outcome(struct store *store, const char *worker, int64_t now,
+		     const struct outbox_view *o, json_t *payload, const char *state,
+		     const char *outcome, int64_t due_if_deferred)
+{
+	const char *customer = json_str(payload, "customer_id"), *account = json_str(payload, "account_id");
+	const char *to = json_str(payload, "to");
+	int64_t seq;
+	int rc;
+
+	rc = store_outbox_finish(store, o->outbox_id, worker, state, outcome, now, due_if_deferred);
+	if (rc == STORE_OK && customer != NULL) {
+		char body[1024];
+
+		snprintf(body, sizeof(body), "%s %s%s%s (%s, policy v%lld): %s", o->channel, o->action,
+			 to ? " to " : "", to ? to : "", o->rule, (long long)o->policy_version,
+			 outcome);
+		rc = store_file_append(store, customer, account, now,
+				       strcmp(state, "done") == 0 ? "action" : state, CMD_AUTHOR,
+				       body, &seq);
+	}
+	return rc;
+}
+
+static void action_of(const struct dispatch *d, const struct item *it, struct chan_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->key = it->o.idempotency_key;
+	a->at = d->ctx->now;
+	a->channel = it->o.channel;
+	a->action = it->o.action;
+	a->account_id = json_str(it->payload, "account_id");
+	a->customer_id = json_str(it->payload, "customer_id");
+	a->policy_version = it->o.policy_version;
+	a->rule = it->o.rule;
+	a->to = json_str(it->payload, "to");
+	a->subject = json_str(it->payload, "subject");
+	a->text = json_str(it->payload, "text");
+}
+
+/* Hands one wave to the peer: outs[i] for acts[i]. */
+static void send_wave(struct peer *p, const struct chan_action *const *acts, size_t n,
+		      struct chan_outcome *outs)
+{
+	if (p->smpp != NULL) {
+		smpp_client_send(p->smpp, acts, n, outs);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p->http != NULL)
+			sms_http_send(p->http, acts[i], &outs[i]);
+		else
+			smtp_send(p->smtp, acts[i], &outs[i]);
+	}
+}
+
+/*
+ * A permanent failure of the contact a message went to (a refusal, an
+ * undelivered receipt): counted, and past the operations file's count the
+ * contact is flagged bad (no channel uses it again until it changes), the
+ * file says so and the agents' queue gets a "fix contact details" task.
+ * Inside the caller's transaction, if any.
+ */
+static int contact_failed(struct dispatch *d, const struct outbox_view *o, json_t *payload)
+{
+	const char *customer = json_str(payload, "customer_id"), *to = json_str(payload, "to");
+	const char *account = json_str(payload, "account_id");
+	const char *kind = strcmp(o->channel, "email") == 0 ? "email" : "phone";
+	char key[512], text[400], *body = NULL;
+	struct outbox_row row = { 0 };
+	struct store_outcome put;
+	json_t *task;
+	int64_t seq;
+	int flagged = 0, rc;
+
+	if (customer == NULL || to == NULL)
+		return STORE_OK;
+	rc = store_contact_failure(d->store, customer, kind, to, d->ctx->now, d->bad_after,
+				   &flagged);
+	if (rc != STORE_OK || !flagged)
+		return rc;
+	d->n.flagged++;
+	snprintf(text, sizeof(text), "%s %s flagged as bad after %d permanent failure%s: not "
+		 "used again until corrected; fix contact details", kind, to, d->bad_after,
+		 d->bad_after == 1 ? "" : "s");
+	if ((rc = store_file_append(d->store, customer, account, d->ctx->now, "contact",
+				    CMD_AUTHOR, text, &seq)) != STORE_OK)
+		return rc;
+	task = json_pack("{s:s, s:s, s:s, s:s, s:i}", "customer_id", customer, "account_id",
+			 account ? account : "", "text", text, "target", "contact-fix", "priority", 2);
+	body = task ? json_dumps(task, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(task);
+	if (body == NULL)
+		return STORE_ERR_NOMEM;
+	/* One task per flagged contact value, whatever repeats. */
+	snprintf(key, sizeof(key), "contact-fix/%s/%s/%s", customer, kind, to);
+	row.idempotency_key = key;
+	row.account_key = o->account_key;
+	row.channel = "queue";
+	row.action = "enqueue";
+	row.due_at = d->ctx->now;
+	row.payload = body;
+	row.policy_version = o->policy_version;
+	row.rule = "contacts/bad";
+	row.created_at = d->ctx->now;
+	rc = store_outbox_put(d->store, &row, 1, &put);
+	free(body);
+	return rc;
+}
+
+/* Finishes one sent row as its outcome says. */
+static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it,
+		       const struct chan_outcome *out)
+{
+	char what[400];
+	const char *state;
+	int64_t due = 0;
+	int rc;
+
+	switch (out->status) {
+	case CHAN_DONE:
+	case CHAN_ALREADY:
+		d->n.accepted++;
+		state = "done";
+		snprintf(what, sizeof(what), "accepted by the %s peer%s%s", p->adapter,
+			 out->peer_id[0] ? " as " : "", out->peer_id);
+		if ((rc = store_outbox_peer_ids(d->store, it->o.outbox_id, it->o.channel,
+						out->peer_id)) != STORE_OK)
+			return rc;
+		break;
+	case CHAN_REFUSED:
+		d->n.refused++;
+		state = "failed";
+		snprintf(what, sizeof(what), "refused by the %s peer: %s", p->adapter, out->detail);
+		if ((rc = contact_failed(d, &it->o, it->payload)) != STORE_OK)
+			return rc;
+		break;
+	case CHAN_UNCERTAIN:
+		d->n.uncertain++;
+		state = "uncertain";
+		snprintf(what, sizeof(what), "sent to the %s peer without an answer (%s): not sent "
+			 "again", p->adapter, out->detail);
+		break;
+	default:
+		if (it->o.attempts >= DISPATCH_MAX_ATTEMPTS) {
+			d->n.refused++;
+			state = "failed";
+			snprintf(what, sizeof(what), "not accepted after %lld attempts: %s",
+				 (long long)it->o.attempts, out->detail);
+		} else {
+			d->n.retried++;
+			state = "deferred";
+			due = d->ctx->now + RETRY_SECONDS * (it->o.attempts > 0 ? it->o.attempts : 1);
+			snprintf(what, sizeof(what), "not accepted yet (%s): tried again later",
+				 out->detail);
+		}
+		break;
+	}
+	return dispatch_outcome(d->store, d->worker, d->ctx->now, &it->o, it->payload, state, what,
+				due);
+}
+
+/* Sends the queued rows of peer p in waves. */
+static int flush_peer(struct dispatch *d, int p)
+{
+	struct peer *peer = &d->peers[p];
+	size_t wave = peer->wave > 0 ? peer->wave : 1;
+	struct item **v = NULL;
+	const struct chan_action **acts = NULL;
+	struct chan_action *a = NULL;
+	struct chan_outcome *outs = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = STORE_OK;
+
+	v = calloc(d->n_items + 1, sizeof(*v));
+	acts = calloc(wave, sizeof(*acts));
+	a = calloc(wave, sizeof(*a));
+	outs = calloc(wave, sizeof(*outs));
+	ids = calloc(wave, sizeof(*ids));
+	if (v == NULL || acts == NULL || a == NULL || outs == NULL || ids == NULL) {
+		rc = STORE_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < d->n_items; i++)
+		if (strcmp(d->items[i].o.channel, peer_channel[p]) == 0)
+			v[n++] = &d->items[i];
+	for (size_t at = 0; at < n && rc == STORE_OK; at += wave) {
+		size_t k = n - at < wave ? n - at : wave;
+
+		for (size_t i = 0; i < k; i++) {
+			ids[i] = v[at + i]->o.outbox_id;
+			action_of(d, v[at + i], &a[i]);
+			acts[i] = &a[i];
+			memset(&outs[i], 0, sizeof(outs[i]));
+		}
+		/* Committed before the peer hears of them: see dispatch.h. */
+		if ((rc = store_outbox_sending(d->store, ids, k, d->worker)) != STORE_OK)
+			break;
+		send_wave(peer, acts, k, outs);
+		if ((rc = store_begin(d->store)) != STORE_OK)
+			break;
+		for (size_t i = 0; i < k && rc == STORE_OK; i++)
+			rc = finish_sent(d, peer, v[at + i], &outs[i]);
+		if (rc == STORE_OK)
+			rc = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+out:
+	free(v);
+	free(acts);
+	free(a);
+	free(outs);
+	free(ids);
+	return rc;
+}
+
+int dispatch_flush(struct dispatch *d)
+{
+	int rc = STORE_OK;
+
+	for (int p = 0; p < P_N && rc == STORE_OK; p++)
+		if (d->peers[p].adapter != NULL)
+			rc = flush_peer(d, p);
+	for (size_t i = 0; i < d->n_items; i++) {
+		free(d->items[i].text);
+		json_decref(d->items[i].payload);
+	}
+	d->n_items = 0;
+	return rc;
+}
+
+/* ---- receipts ---------------------------------------------------------------- */
+
+struct receipt_ctx {
+	struct dispatch *d;
+	const struct chan_receipt *r;
+	int rc;
+};
+
+static const char *delivery_text(int delivery)
+{
+	switch (delivery) {
+	case CHAN_DELIVERED: return "delivered";
+	case CHAN_UNDELIVERED: return "not delivered";
+	case CHAN_EXPIRED: return "expired undelivered";
+	}
+	return "delivery unknown";
+}
+
+/* The message the receipt is about: its outcome on the customer file. */
+static int receipt_row(void *ctx, const struct outbox_view *o)
+{
+	struct receipt_ctx *c = ctx;
+	json_error_t jerr;
+	json_t *payload = json_loads(o->payload, 0, &jerr);
+	const char *customer = json_str(payload, "customer_id");
+	const char *account = json_str(payload, "account_id"), *to = json_str(payload, "to");
+	char when[INSTANT_TEXT_LEN + 1] = "", body[600];
+	int64_t seq;
+
+	if (c->r->done_at > 0)
+		instant_format(c->r->done_at, when);
+	snprintf(body, sizeof(body), "%s to %s (%s, policy v%lld): %s%s%s%s%s", o->channel,
+		 to ? to : "?", o->rule, (long long)o->policy_version,
+		 delivery_text(c->r->delivery), when[0] ? " at " : "", when,
+		 c->r->error && c->r->error[0] ? ", error " : "",
+		 c->r->error ? c->r->error : "");
+	if (customer != NULL)
+		c->rc = store_file_append(c->d->store, customer, account, c->d->ctx->now, "delivery",
+					  CMD_AUTHOR, body, &seq);
+	if (c->rc == STORE_OK && c->r->delivery == CHAN_UNDELIVERED)
+		c->rc = contact_failed(c->d, o, payload);
+	json_decref(payload);
+	return 0;
+}
+
+static void on_receipt(void *ctx, const struct chan_receipt *r)
+{
+	struct dispatch *d = ctx;
+	struct receipt_ctx c = { d, r, STORE_OK };
+
+	d->receipts_seen++;
+	if (r->delivery == CHAN_DELIVERED)
+		d->n.delivered++;
+	else
+		d->n.undelivered++;
+	if (store_outbox_by_peer_id(d->store, "sms", r->peer_id, receipt_row, &c) != STORE_OK ||
+	    c.rc != STORE_OK)
+		fprintf(stderr, "relance: receipt for %s not written: %s\n", r->peer_id,
+			store_errmsg(d->store));
+}
+
+int dispatch_receipts(struct dispatch *d, int wait_ms)
+{
+	struct smpp_client *c = d->peers[P_SMS].smpp;
+
+	if (c == NULL)
+		return 0;
+	for (int round = 0; round < RECEIPT_ROUNDS; round++) {
+		int64_t before = d->receipts_seen;
+
+		if (smpp_client_poll(c, wait_ms, on_receipt, d) != 0)
+			return -1;
+		if (d->receipts_seen == before)
+			break;
+	}
+	return 0;
+}
+
+void dispatch_counts(const struct dispatch *d, struct dispatch_counts *out)
+{
+	if (d == NULL) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = d->n;
+}

@@ -5,7 +5,7 @@
 //   node tests/peers/smsc.js --log FILE [--port N] [--system-id ID] [--password PW]
 //        [--no-receipts] [--delay-ms D] [--throttle-first N] [--throttle-every K]
 //        [--close-after N] [--max-binds N] [--bad-length] [--unknown-command]
-//        [--unknown-receipt]
+//        [--unknown-receipt] [--enquire-link] [--unbind-after N]
 //
 // Prints the port it listens on as the first line of stdout. Appends one JSON
 // line per submit_sm to FILE, written before the answer leaves, so a test
@@ -15,7 +15,7 @@
 //    not answered), "inflight" (submits received and not yet answered, this
 //    one included)}
 // and one line {"generic_nack": status, "sequence": n} per generic_nack it
-// receives. Exits when stdin closes, so it never outlives its test.
+// receives, {"enquire_link_resp": n} and {"unbind_resp": n} likewise. Exits when stdin closes, so it never outlives its test.
 //
 // Answers: destinations ending in 9999 get ESME_RINVDSTADR; the others are
 // accepted with a unique message id and followed by a delivery receipt
@@ -31,6 +31,9 @@
 //   --unknown-command    after each bind, a PDU with command_id 0x00000777
 //   --unknown-receipt    after each bind, a receipt for id "nosuchid"
 //   --delay-ms D         answer each submit D ms after it arrives
+//   --enquire-link       after each bind, an enquire_link
+//   --unbind-after N     an unbind right after the Nth submit_sm_resp (in
+//                        the same write), on the first connection only
 'use strict';
 
 const fs = require('fs');
@@ -40,7 +43,8 @@ const smpp = require(path.join(__dirname, '..', '..', 'node_modules', 'smpp'));
 const opt = {
 	port: 0, systemId: 'relance', password: 'secret', log: null, receipts: true,
 	delayMs: 0, throttleFirst: 0, throttleEvery: 0, closeAfter: 0, maxBinds: -1,
-	badLength: false, unknownCommand: false, unknownReceipt: false,
+	badLength: false, unknownCommand: false, unknownReceipt: false, enquireLink: false,
+	unbindAfter: 0,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -59,6 +63,8 @@ for (let i = 0; i < argv.length; i++) {
 	case '--bad-length': opt.badLength = true; break;
 	case '--unknown-command': opt.unknownCommand = true; break;
 	case '--unknown-receipt': opt.unknownReceipt = true; break;
+	case '--enquire-link': opt.enquireLink = true; break;
+	case '--unbind-after': opt.unbindAfter = Number(v()); break;
 	default: console.error(`smsc: unknown argument ${a}`); process.exit(2);
 	}
 }
@@ -127,6 +133,12 @@ const server = smpp.createServer((session) => {
 			session.socket.write(rawHeader(16, 0x00000777, 4242));
 		if (opt.unknownReceipt)
 			sendReceipt(session, 'nosuchid', '255700000001', 'DELIVRD');
+		if (opt.enquireLink)
+			session.enquire_link({}, (r) => record({ enquire_link_resp: r.sequence_number }));
+	});
+	session.on('unbind_resp', (pdu) => {
+		record({ unbind_resp: pdu.sequence_number });
+		session.close();
 	});
 	session.on('generic_nack', (pdu) => {
 		record({ generic_nack: pdu.command_status, sequence: pdu.sequence_number });
@@ -171,7 +183,15 @@ const server = smpp.createServer((session) => {
 				session.send(pdu.response({ command_status: line.status }));
 				return;
 			}
-			session.send(pdu.response({ message_id: line.message_id }));
+			const resp = pdu.response({ message_id: line.message_id });
+			if (opt.unbindAfter && submits === opt.unbindAfter && binds === 1) {
+				// One write: the client reads the answer and the unbind
+				// together, before it can submit again.
+				session.socket.write(Buffer.concat([resp.toBuffer(),
+					new smpp.PDU('unbind', { sequence_number: 7777 }).toBuffer()]));
+				return;
+			}
+			session.send(resp);
 			if (opt.receipts && pdu.registered_delivery)
 				sendReceipt(session, line.message_id, dest, dest.endsWith('0000') ? 'UNDELIV' : 'DELIVRD');
 		};

@@ -639,6 +639,92 @@ Test(smpp_client, receipts_through_poll)
 	peer_stop(&p);
 }
 
+Test(smpp_client, smsc_unbind_then_reconnect)
+{
+	static struct logbuf l;
+	struct peer p;
+	struct config_smpp cfg;
+	struct smpp_client *c;
+	struct wave w;
+	struct smpp_client_stats st;
+	json_t *lines;
+	int unbind_resp = 0;
+
+	peer_start(&p, (const char *[]){ "--no-receipts", "--unbind-after", "2", NULL });
+	cfg = config(p.port);
+	cfg.window = 1;
+	c = client(&cfg, &l);
+	wave_init(&w, 5, 1, "unbind");
+	cr_assert_eq(smpp_client_send(c, w.acts, 5, w.outs), 0);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(w.outs[i].status, CHAN_DONE, "%d: %s", i, w.outs[i].detail);
+	smpp_client_stats(c, &st);
+	cr_assert_eq(st.connects, 2);
+	cr_assert_eq(st.submits, 5);
+	cr_assert(strstr(l.text, "BOUND -> BACKOFF (unbound by the SMSC"), "%s", l.text);
+	lines = peer_lines(&p, 0);
+	for (size_t i = 0; i < json_array_size(lines); i++)
+		if (jint(json_array_get(lines, i), "unbind_resp") == 7777)
+			unbind_resp++;
+	cr_assert_eq(unbind_resp, 1);
+	cr_assert_eq(json_array_size(lines), 6);
+	json_decref(lines);
+	finish(c, &l);
+	peer_stop(&p);
+}
+
+Test(smpp_client, enquire_links_both_ways)
+{
+	static struct logbuf l;
+	struct peer p;
+	struct config_smpp cfg;
+	struct smpp_client *c;
+	struct smpp_client_stats st;
+	json_t *lines;
+	int answered = 0;
+
+	peer_start(&p, (const char *[]){ "--enquire-link", NULL });
+	cfg = config(p.port);
+	cfg.enquire_link_s = 1;
+	c = client(&cfg, &l);
+	cr_assert_eq(smpp_client_poll(c, 1400, on_receipt, NULL), 0);
+	smpp_client_stats(c, &st);
+	cr_assert_geq(st.enquire_links, 1);
+	cr_assert_str_eq(smpp_client_state_name(c), "BOUND");
+	lines = peer_lines(&p, 0);
+	for (size_t i = 0; i < json_array_size(lines); i++)
+		if (json_object_get(json_array_get(lines, i), "enquire_link_resp"))
+			answered++;
+	cr_assert_eq(answered, 1);
+	json_decref(lines);
+	finish(c, &l);
+	peer_stop(&p);
+}
+
+Test(smpp_client, no_answer_is_uncertain_and_not_resent)
+{
+	static struct logbuf l;
+	struct peer p;
+	struct config_smpp cfg;
+	struct smpp_client *c;
+	struct wave w;
+	struct smpp_client_stats st;
+
+	peer_start(&p, (const char *[]){ "--no-receipts", "--delay-ms", "5000", NULL });
+	cfg = config(p.port);
+	c = client(&cfg, &l);
+	smpp_client_set_limits(c, 3000, 300, -1);
+	wave_init(&w, 1, 1, "silence");
+	cr_assert_eq(smpp_client_send(c, w.acts, 1, w.outs), 0);
+	cr_assert_eq(w.outs[0].status, CHAN_UNCERTAIN, "%s", w.outs[0].detail);
+	cr_assert(strstr(w.outs[0].detail, "no submit_sm_resp in time"), "%s", w.outs[0].detail);
+	smpp_client_stats(c, &st);
+	cr_assert_eq(st.submits, 1);
+	cr_assert_eq(st.uncertain, 1);
+	finish(c, &l);
+	peer_stop(&p);
+}
+
 Test(smpp_client, open_checks_the_configuration)
 {
 	struct config_smpp cfg = config(2775);

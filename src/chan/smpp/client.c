@@ -95,6 +95,9 @@ struct batch {
 	size_t nparts;
 	size_t cursor;            /* no part before it is in PART_WAIT */
 	size_t inflight;          /* parts in PART_SENT */
+	struct part **slot;       /* cfg->window entries: the parts in PART_SENT,
+				   * NULL for a free one; a response is looked up
+				   * here, never by walking every part */
 	char (*dest)[SMPP_ADDR_MAX];
 };
 
@@ -324,11 +327,15 @@ static void settle_inflight(struct smpp_client *c, const char *why)
 
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->nparts; i++) {
-		struct part *p = &b->parts[i];
+	for (size_t k = 0; k < (size_t)c->cfg->window; k++) {
+		struct part *p = b->slot[k];
+		size_t i;
 
-		if (p->st != PART_SENT)
+		if (!p)
 			continue;
+		assert(p->st == PART_SENT);
+		b->slot[k] = NULL;
+		i = (size_t)(p - b->parts);
 		if (p->off < c->wr_total) {
 			p->st = PART_LOST;
 			p->why = why;
@@ -529,7 +536,7 @@ static void on_deliver_sm(struct smpp_client *c, const struct smpp_pdu *p)
 	resp.h.command_id = SMPP_DELIVER_SM_RESP;
 	resp.h.sequence_number = p->h.sequence_number;
 	if (!smpp_is_receipt(sm->esm_class)) {
-		logf_(c, "smpp: message from %s ignored (not a delivery receipt)", sm->source_addr);
+		logf_(c, "smpp: deliver_sm that is not a delivery receipt ignored");
 		queue_pdu(c, &resp);
 		return;
 	}
@@ -571,16 +578,17 @@ static void on_deliver_sm(struct smpp_client *c, const struct smpp_pdu *p)
 
 /* ---- submits --------------------------------------------------------- */
 
-static struct part *find_inflight(struct smpp_client *c, uint32_t seq)
+/* The slot of the part in flight with this sequence_number, or -1. */
+static int find_inflight(struct smpp_client *c, uint32_t seq)
 {
 	struct batch *b = c->batch;
 
 	if (!b)
-		return NULL;
-	for (size_t i = 0; i < b->nparts; i++)
-		if (b->parts[i].st == PART_SENT && b->parts[i].seq == seq)
-			return &b->parts[i];
-	return NULL;
+		return -1;
+	for (int k = 0; k < c->cfg->window; k++)
+		if (b->slot[k] && b->slot[k]->seq == seq)
+			return k;
+	return -1;
 }
 
 static void on_throttled(struct smpp_client *c, uint32_t status)
@@ -600,15 +608,20 @@ static void on_throttled(struct smpp_client *c, uint32_t status)
 
 static void on_submit_resp(struct smpp_client *c, const struct smpp_pdu *p)
 {
-	struct part *part = find_inflight(c, p->h.sequence_number);
+	int k = find_inflight(c, p->h.sequence_number);
 	uint32_t s = p->h.command_status;
 	struct batch *b = c->batch;
+	struct part *part;
 
-	if (!part) {
+	if (k < 0) {
+		/* Late: its part was settled when a deadline passed. */
 		logf_(c, "smpp: %s for unknown sequence %u ignored", smpp_command_name(p->h.command_id),
 		      p->h.sequence_number);
 		return;
 	}
+	part = b->slot[k];
+	b->slot[k] = NULL;
+	assert(b->inflight > 0 && part->st == PART_SENT);
 	b->inflight--;
 	part->status = s;
 	if (s == SMPP_ESME_ROK && p->h.command_id == SMPP_SUBMIT_SM_RESP) {
@@ -661,6 +674,13 @@ static int write_submit(struct smpp_client *c, struct part *part)
 	part->off = c->q_total;
 	if (queue_pdu(c, &p) < 0)
 		return -1;
+	for (int k = 0;; k++) {
+		assert(k < cfg->window);
+		if (!c->batch->slot[k]) {
+			c->batch->slot[k] = part;
+			break;
+		}
+	}
 	part->seq = p.h.sequence_number;
 	part->st = PART_SENT;
 	part->sent_ns = now_ns();
@@ -737,7 +757,7 @@ static void on_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 			fail_conn(c, why);
 		} else if (seq && seq == c->enq_seq) {
 			c->enq_seq = 0;
-		} else if (find_inflight(c, seq)) {
+		} else if (find_inflight(c, seq) >= 0) {
 			on_submit_resp(c, p);
 		} else {
 			logf_(c, "smpp: generic_nack %s for sequence %u", status_name(p->h.command_status), seq);
@@ -914,15 +934,19 @@ static void step(struct smpp_client *c, int64_t until, int connect_)
 		struct batch *b = c->batch;
 		int64_t oldest = INT64_MAX;
 
-		for (size_t i = 0; i < b->nparts && b->inflight; i++)
-			if (b->parts[i].st == PART_SENT && b->parts[i].sent_ns < oldest)
-				oldest = b->parts[i].sent_ns;
+		for (int k = 0; k < c->cfg->window && b->inflight; k++)
+			if (b->slot[k] && b->slot[k]->sent_ns < oldest)
+				oldest = b->slot[k]->sent_ns;
 		if (oldest != INT64_MAX && now - oldest >= rt)
 			fail_conn(c, "no submit_sm_resp in time");
 		else if (oldest != INT64_MAX)
 			wake_at(c, oldest + rt);
-		if (c->st == ST_BOUND)
+		if (c->st == ST_BOUND) {
 			fill_window(c, now);
+			/* parts just written time out after the older ones */
+			if (b->inflight)
+				wake_at(c, (oldest != INT64_MAX ? oldest : now) + rt);
+		}
 	}
 	if (c->fd >= 0 && c->wlen > 0 && c->st != ST_CONNECTING)
 		flush(c);
@@ -1145,7 +1169,8 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	first = calloc(n ? n : 1, sizeof(*first));
 	count = calloc(n ? n : 1, sizeof(*count));
 	b.dest = calloc(n ? n : 1, sizeof(*b.dest));
-	if (!first || !count || !b.dest)
+	b.slot = calloc((size_t)c->cfg->window, sizeof(*b.slot));
+	if (!first || !count || !b.dest || !b.slot)
 		goto nomem;
 	/* Count the parts, refusing what can never be sent. */
 	for (size_t i = 0; i < n; i++) {
@@ -1257,6 +1282,7 @@ out:
 	c->batch = NULL;
 	free(b.parts);
 	free(b.dest);
+	free(b.slot);
 	free(first);
 	free(count);
 	return rc;

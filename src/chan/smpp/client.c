@@ -804,10 +804,12 @@ static void on_pdu(struct smpp_client *c, const struct smpp_pdu *p)
 	}
 }
 
-/* Reads what is available and handles every whole PDU in it. */
+/* Reads what is available and handles every whole PDU in it; a few reads
+ * per round at most, so that an SMSC that never stops talking cannot keep
+ * the timers and the window from their turn. */
 static void read_input(struct smpp_client *c)
 {
-	for (;;) {
+	for (int round = 0; round < 16; round++) {
 		ssize_t n = recv(c->fd, c->rbuf + c->rlen, SMPP_PDU_MAX - c->rlen, MSG_DONTWAIT);
 		char why[160];
 		size_t at = 0;
@@ -1161,7 +1163,7 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	struct batch b;
 	size_t *first = NULL, *count = NULL, total = 0;
 	int64_t deadline;
-	int rc = -1;
+	int nomem = 1;
 
 	if (!c || (n && (!acts || !outs)))
 		return -1;
@@ -1171,7 +1173,7 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	b.dest = calloc(n ? n : 1, sizeof(*b.dest));
 	b.slot = calloc((size_t)c->cfg->window, sizeof(*b.slot));
 	if (!first || !count || !b.dest || !b.slot)
-		goto nomem;
+		goto out;
 	/* Count the parts, refusing what can never be sent. */
 	for (size_t i = 0; i < n; i++) {
 		const char *to = acts[i]->to, *text = acts[i]->text ? acts[i]->text : "";
@@ -1201,7 +1203,7 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	}
 	b.parts = calloc(total ? total : 1, sizeof(*b.parts));
 	if (!b.parts)
-		goto nomem;
+		goto out;
 	/* sms_split wants a contiguous array and the parts live in struct
 	 * part: split into a scratch array of the largest message, then copy. */
 	{
@@ -1213,7 +1215,7 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 				most = count[i];
 		tmp = malloc(most * sizeof(*tmp));
 		if (!tmp)
-			goto nomem;
+			goto out;
 		for (size_t i = 0; i < n; i++) {
 			const char *text = acts[i]->text ? acts[i]->text : "";
 			size_t got = 0;
@@ -1269,23 +1271,21 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	for (size_t i = 0; i < n; i++)
 		if (count[i])
 			settle_message(c, &b, first[i], count[i], &outs[i]);
-	rc = 0;
-	goto out;
-nomem:
-	for (size_t i = 0; i < n; i++) {
+	nomem = 0;
+out:
+	/* Nothing was written before the allocations: all safe to retry. */
+	for (size_t i = 0; nomem && i < n; i++) {
 		memset(&outs[i], 0, sizeof(outs[i]));
 		outs[i].status = CHAN_FAILED;
 		snprintf(outs[i].detail, sizeof(outs[i].detail), "out of memory");
 	}
-	rc = 0;
-out:
 	c->batch = NULL;
 	free(b.parts);
 	free(b.dest);
 	free(b.slot);
 	free(first);
 	free(count);
-	return rc;
+	return 0;
 }
 
 static size_t deliver_queued(struct smpp_client *c, chan_receipt_cb *cb, void *ctx)

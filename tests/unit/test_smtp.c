@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -644,4 +645,20 @@ Test(smtp, display_names_are_quoted_or_encoded)
 	d = decode_words(v);
 	cr_assert_str_eq(d, a.subject);
 	free(d), free(v), free(m);
+}
+
+Test(smtp, open_checks_the_configuration)
+{
+	struct config_smtp cfg = { .url = "smtp://127.0.0.1:1", .from = "not an address" };
+	struct smtp_sender *s = (struct smtp_sender *)&cfg;
+	char err[256];
+
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), -1);
+	cr_assert_null(s);
+	cr_assert_str_eq(err, "smtp: from is not an address or \"Name <address>\"");
+	cfg.from = "r@example.org";
+	cfg.url = NULL;
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "smtp: url and from are required");
+	smtp_sender_close(NULL);
 }

@@ -5,7 +5,7 @@
 //   node tests/peers/smsc.js --log FILE [--port N] [--system-id ID] [--password PW]
 //        [--no-receipts] [--delay-ms D] [--throttle-first N] [--throttle-every K]
 //        [--close-after N] [--max-binds N] [--bad-length] [--unknown-command]
-//        [--unknown-receipt] [--enquire-link] [--unbind-after N]
+//        [--unknown-receipt] [--enquire-link] [--unbind-after N] [--close-idle-ms MS]
 //
 // Prints the port it listens on as the first line of stdout. Appends one JSON
 // line per submit_sm to FILE, written before the answer leaves, so a test
@@ -32,6 +32,7 @@
 //   --unknown-receipt    after each bind, a receipt for id "nosuchid"
 //   --delay-ms D         answer each submit D ms after it arrives
 //   --enquire-link       after each bind, an enquire_link
+//   --close-idle-ms MS   close a connection MS ms after its last submit
 //   --unbind-after N     an unbind right after the Nth submit_sm_resp (in
 //                        the same write), on the first connection only
 'use strict';
@@ -44,7 +45,7 @@ const opt = {
 	port: 0, systemId: 'relance', password: 'secret', log: null, receipts: true,
 	delayMs: 0, throttleFirst: 0, throttleEvery: 0, closeAfter: 0, maxBinds: -1,
 	badLength: false, unknownCommand: false, unknownReceipt: false, enquireLink: false,
-	unbindAfter: 0,
+	unbindAfter: 0, closeIdleMs: 0,
 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -65,6 +66,7 @@ for (let i = 0; i < argv.length; i++) {
 	case '--unknown-receipt': opt.unknownReceipt = true; break;
 	case '--enquire-link': opt.enquireLink = true; break;
 	case '--unbind-after': opt.unbindAfter = Number(v()); break;
+	case '--close-idle-ms': opt.closeIdleMs = Number(v()); break;
 	default: console.error(`smsc: unknown argument ${a}`); process.exit(2);
 	}
 }
@@ -107,7 +109,14 @@ function sendReceipt(session, id, dest, stat) {
 }
 
 const server = smpp.createServer((session) => {
-	let inflight = 0, closed = false;
+	let inflight = 0, closed = false, idle = null;
+	const idleAgain = () => {
+		if (!opt.closeIdleMs)
+			return;
+		clearTimeout(idle);
+		idle = setTimeout(() => { closed = true; session.destroy(); }, opt.closeIdleMs);
+	};
+	session.socket.on('close', () => clearTimeout(idle));
 	session.on('error', () => session.destroy());
 	session.on('bind_transceiver', (pdu) => {
 		binds++;
@@ -153,6 +162,7 @@ const server = smpp.createServer((session) => {
 		// destroy: what came after the close never reached this SMSC.
 		if (closed)
 			return;
+		idleAgain();
 		submits++;
 		inflight++;
 		const dest = pdu.destination_addr;

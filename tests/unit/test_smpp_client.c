@@ -344,8 +344,9 @@ Test(smpp_client, window_of_ten_over_fifty)
 	json_t *lines;
 	long long most = 0;
 
-	peer_start(&p, (const char *[]){ "--no-receipts", "--delay-ms", "20", NULL });
+	peer_start(&p, (const char *[]){ "--no-receipts", "--delay-ms", "100", NULL });
 	cfg = config(p.port);
+	cfg.rate_per_second = 100000; /* the window, not the rate, is the limit here */
 	c = client(&cfg, &l);
 	wave_init(&w, 50, 1, "window");
 	cr_assert_eq(smpp_client_send(c, w.acts, 50, w.outs), 0);
@@ -403,6 +404,7 @@ Test(smpp_client, throttled_parts_resent_and_accepted_once)
 	cr_assert_eq(st.throttled, 3);
 	cr_assert_eq(st.accepted, 5);
 	cr_assert_eq(st.submits, 8);
+	cr_assert(strstr(l.text, "smpp: ESME_RTHROTTLED, rate now 500.0/s of 1000/s"), "%s", l.text);
 	json_decref(lines);
 	finish(c, &l);
 	peer_stop(&p);
@@ -721,6 +723,39 @@ Test(smpp_client, no_answer_is_uncertain_and_not_resent)
 	smpp_client_stats(c, &st);
 	cr_assert_eq(st.submits, 1);
 	cr_assert_eq(st.uncertain, 1);
+	finish(c, &l);
+	peer_stop(&p);
+}
+
+Test(smpp_client, idle_connection_closed_by_the_smsc)
+{
+	static struct logbuf l;
+	struct peer p;
+	struct config_smpp cfg;
+	struct smpp_client *c;
+	struct wave w;
+	struct smpp_client_stats st;
+	json_t *lines;
+
+	peer_start(&p, (const char *[]){ "--no-receipts", "--close-idle-ms", "100", NULL });
+	cfg = config(p.port);
+	c = client(&cfg, &l);
+	wave_init(&w, 1, 1, "first");
+	cr_assert_eq(smpp_client_send(c, w.acts, 1, w.outs), 0);
+	cr_assert_eq(w.outs[0].status, CHAN_DONE, "%s", w.outs[0].detail);
+	/* the SMSC drops the connection meanwhile; the next send notices
+	 * before writing anything into it */
+	usleep(400 * 1000);
+	wave_init(&w, 1, 2, "second");
+	cr_assert_eq(smpp_client_send(c, w.acts, 1, w.outs), 0);
+	cr_assert_eq(w.outs[0].status, CHAN_DONE, "%s", w.outs[0].detail);
+	smpp_client_stats(c, &st);
+	cr_assert_eq(st.connects, 2);
+	cr_assert_eq(st.submits, 2);
+	cr_assert_eq(st.uncertain, 0);
+	lines = peer_lines(&p, 1);
+	cr_assert_eq(json_array_size(lines), 2);
+	json_decref(lines);
 	finish(c, &l);
 	peer_stop(&p);
 }

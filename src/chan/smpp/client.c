@@ -1242,6 +1242,11 @@ int smpp_client_send(struct smpp_client *c, const struct chan_action *const *act
 	}
 	b.nparts = total;
 
+	/* An SMSC that closed the connection while it was idle is noticed now,
+	 * before a submit_sm is written into a dead socket and becomes
+	 * uncertain for nothing. */
+	if (c->fd >= 0)
+		step(c, now_ns(), 0);
 	c->batch = &b;
 	deadline = now_ns() + c->deadline_ns;
 	while (batch_busy(&b) && now_ns() < deadline)

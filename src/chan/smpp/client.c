@@ -407,7 +407,7 @@ static void start_connect(struct smpp_client *c)
 {
 	struct addrinfo hints, *ai = NULL;
 	char port[8], why[160] = "";
-	int fd = -1, rc;
+	int fd, rc, one = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -425,10 +425,9 @@ static void start_connect(struct smpp_client *c)
 		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
 		goto out;
 	}
-	rc = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &rc, sizeof(rc));
+	/* submit_sm are small and answered one by one: no Nagle delay. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
-	fd = -1;
 	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		send_bind(c);
 	else if (errno != EINPROGRESS) {
@@ -437,8 +436,6 @@ static void start_connect(struct smpp_client *c)
 		goto out;
 	}
 out:
-	if (fd >= 0)
-		close(fd);
 	if (ai)
 		freeaddrinfo(ai);
 	if (why[0])

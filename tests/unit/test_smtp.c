@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -409,6 +410,57 @@ Test(smtp, starttls_is_used_when_offered, .init = setup, .fini = teardown)
 	json_decref(r);
 }
 
+Test(smtp, smtps_is_tls_from_the_first_byte, .init = setup, .fini = teardown)
+{
+	const char *args[] = { "--tls", cert, key, NULL };
+	struct smtp_options opt = { .ca_file = cert };
+	struct config_smtp cfg;
+	struct chan_action a = mail("zoe@example.com", "K-smtps");
+	struct smtp_sender *s;
+	struct chan_outcome o;
+	char err[256], url[80];
+	json_t *r;
+
+	make_cert();
+	cfg = cfg_for(start_sink(args));
+	snprintf(url, sizeof(url), "smtps://%s", cfg.url + strlen("smtp://"));
+	cfg.url = url;
+	cr_assert_eq(smtp_sender_open_with(&cfg, &opt, &s, err, sizeof(err)), 0, "%s", err);
+	send_ok(s, &a, &o);
+	smtp_sender_close(s);
+	r = recorded(0);
+	cr_assert(json_is_true(json_object_get(r, "secure")));
+	json_decref(r);
+
+	/* A certificate nobody vouches for is not accepted. */
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(smtp_send(s, &a, &o), 0);
+	cr_assert_eq(o.status, CHAN_FAILED, "%d %s", o.status, o.detail);
+	smtp_sender_close(s);
+	cr_assert_eq(recorded_count(), 1);
+}
+
+Test(smtp, replies_to_the_end_of_the_message_decide, .init = setup, .fini = teardown)
+{
+	const char *args[] = { "--refuse-data", "^spam@", "--defer-data", "^later@", NULL };
+	struct config_smtp cfg = cfg_for(start_sink(args));
+	struct chan_action a = mail("spam@example.com", "K-554");
+	struct chan_action b = mail("later@example.com", "K-451");
+	struct smtp_sender *s;
+	struct chan_outcome o;
+	char err[256];
+
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(smtp_send(s, &a, &o), 0);
+	cr_assert_eq(o.status, CHAN_REFUSED, "%d %s", o.status, o.detail);
+	cr_assert_str_eq(o.detail, "554 5.7.1 message refused");
+	cr_assert_eq(smtp_send(s, &b, &o), 0);
+	cr_assert_eq(o.status, CHAN_FAILED, "%d %s", o.status, o.detail);
+	cr_assert_str_eq(o.detail, "451 4.3.0 try again later");
+	smtp_sender_close(s);
+	cr_assert_eq(recorded_count(), 2);
+}
+
 Test(smtp, starttls_always_fails_on_a_server_without_it, .init = setup, .fini = teardown)
 {
 	struct config_smtp cfg = cfg_for(start_sink(NULL));
@@ -593,4 +645,20 @@ Test(smtp, display_names_are_quoted_or_encoded)
 	d = decode_words(v);
 	cr_assert_str_eq(d, a.subject);
 	free(d), free(v), free(m);
+}
+
+Test(smtp, open_checks_the_configuration)
+{
+	struct config_smtp cfg = { .url = "smtp://127.0.0.1:1", .from = "not an address" };
+	struct smtp_sender *s = (struct smtp_sender *)&cfg;
+	char err[256];
+
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), -1);
+	cr_assert_null(s);
+	cr_assert_str_eq(err, "smtp: from is not an address or \"Name <address>\"");
+	cfg.from = "r@example.org";
+	cfg.url = NULL;
+	cr_assert_eq(smtp_sender_open(&cfg, &s, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "smtp: url and from are required");
+	smtp_sender_close(NULL);
 }

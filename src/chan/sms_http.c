@@ -1,0 +1,494 @@
+/*
+ * sms_http — see sms_http.h. One easy handle, kept, so that libcurl's
+ * connection cache lets successive messages share a connection. Each call
+ * is a loop of attempts; each attempt ends in one of the classes below, and
+ * the loop's result follows from the classes seen (sms_http.h, "Outcome").
+ */
+#include <assert.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sms_http.h"
+
+#define DEFAULT_BODY "{\"to\": \"{to}\", \"text\": \"{text}\", \"key\": \"{key}\"}"
+
+/* What one attempt came to. */
+enum attempt {
+	ATTEMPT_DONE,           /* 2xx */
+	ATTEMPT_REFUSED,        /* a 4xx about the message */
+	ATTEMPT_STOP,           /* an answer not to retry now: 401, 403, 407, 3xx */
+	ATTEMPT_ANSWERED,       /* 5xx, 408, 429: the gateway says "not now" */
+	ATTEMPT_UNSENT,         /* nothing written: could not connect */
+	ATTEMPT_LOST,           /* written, no answer: the gateway may have it */
+};
+
+struct sms_http {
+	const struct config_sms_http *cfg;
+	long backoff_ms;
+	CURL *curl;
+	struct curl_slist *headers;     /* per send: holds the key */
+	char errbuf[CURL_ERROR_SIZE];
+	char *reply;                    /* per attempt, capped */
+	size_t reply_len;
+};
+
+struct jbuf {
+	char *p;
+	size_t len, cap, max;
+	int failed;                     /* out of memory or over max: stays set */
+};
+
+static void jbuf_add(struct jbuf *b, const void *data, size_t n)
+{
+	if (b->failed)
+		return;
+	/* Invariant: len < max (room for the NUL). */
+	if (n >= b->max - b->len) {
+		b->failed = 1;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (cap > b->max)
+			cap = b->max;
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t len, i;
+		uint32_t c;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			len = 2, c = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			len = 3, c = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			len = 4, c = *p & 0x07;
+		else
+			return 0;
+		for (i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+/* s as the inside of a JSON string (RFC 8259 section 7). */
+static void add_json_escaped(struct jbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char esc[8];
+
+		switch (ch) {
+		case '"': jbuf_add(b, "\\\"", 2); break;
+		case '\\': jbuf_add(b, "\\\\", 2); break;
+		case '\n': jbuf_add(b, "\\n", 2); break;
+		case '\r': jbuf_add(b, "\\r", 2); break;
+		case '\t': jbuf_add(b, "\\t", 2); break;
+		case '\b': jbuf_add(b, "\\b", 2); break;
+		case '\f': jbuf_add(b, "\\f", 2); break;
+		default:
+			if (ch < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", ch);
+				jbuf_add(b, esc, 6);
+			} else {
+				jbuf_add(b, s, 1);
+			}
+		}
+	}
+}
+
+char *sms_http_body(const struct config_sms_http *cfg, const struct chan_action *a, char *err,
+		    size_t errsize)
+{
+	const char *tpl = cfg->body ? cfg->body : DEFAULT_BODY;
+	const struct {
+		const char *name;
+		const char *value;
+	} ph[] = {
+		{ "{to}", a->to }, { "{text}", a->text ? a->text : "" },
+		{ "{key}", a->key }, { "{from}", cfg->from ? cfg->from : "" },
+	};
+	struct jbuf b = { .max = SMS_HTTP_MAX_BODY };
+	char *ret = NULL;
+
+	if (a->to == NULL || a->to[0] == '\0' || a->key == NULL || a->key[0] == '\0') {
+		snprintf(err, errsize, "no number or no idempotency key");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
+		if (!utf8_valid(ph[i].value)) {
+			snprintf(err, errsize, "%.*s is not valid UTF-8",
+				 (int)strlen(ph[i].name) - 2, ph[i].name + 1);
+			goto out;
+		}
+	}
+	while (*tpl) {
+		size_t i, n = 0;
+
+		for (i = 0; *tpl == '{' && i < sizeof(ph) / sizeof(ph[0]); i++)
+			if (strncmp(tpl, ph[i].name, strlen(ph[i].name)) == 0)
+				break;
+		if (*tpl == '{' && i < sizeof(ph) / sizeof(ph[0])) {
+			add_json_escaped(&b, ph[i].value);
+			tpl += strlen(ph[i].name);
+			continue;
+		}
+		/* Copy up to the next '{' in one go. */
+		while (tpl[n] && (n == 0 || tpl[n] != '{'))
+			n++;
+		jbuf_add(&b, tpl, n);
+		tpl += n;
+	}
+	if (b.failed) {
+		snprintf(err, errsize, "request body over %u bytes or out of memory", SMS_HTTP_MAX_BODY);
+		goto out;
+	}
+	ret = b.p;
+	b.p = NULL;
+out:
+	free(b.p);
+	return ret;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct sms_http *h = ctx;
+	size_t n = size * nmemb, room = SMS_HTTP_MAX_REPLY - h->reply_len;
+
+	if (h->reply != NULL && room > 0) {
+		if (n < room)
+			room = n;
+		memcpy(h->reply + h->reply_len, data, room);
+		h->reply_len += room;
+	}
+	return n;   /* the rest of a long reply is read and dropped */
+}
+
+int sms_http_open(const struct config_sms_http *cfg, struct sms_http **out, char *err,
+		  size_t errsize)
+{
+	static const struct sms_http_options defaults;
+
+	return sms_http_open_with(cfg, &defaults, out, err, errsize);
+}
+
+int sms_http_open_with(const struct config_sms_http *cfg, const struct sms_http_options *opt,
+		       struct sms_http **out, char *err, size_t errsize)
+{
+	struct sms_http *h = NULL;
+	long timeout;
+	int global = 0, ret = -1;
+	CURLcode c = CURLE_OK;
+
+	assert(cfg != NULL && opt != NULL && out != NULL);
+	*out = NULL;
+	if (cfg->url == NULL) {
+		snprintf(err, errsize, "sms http: url is required");
+		goto out;
+	}
+	if (cfg->method != NULL && strcmp(cfg->method, "POST") != 0 && strcmp(cfg->method, "PUT") != 0) {
+		snprintf(err, errsize, "sms http: method must be POST or PUT");
+		goto out;
+	}
+	if ((cfg->auth == CONFIG_AUTH_BEARER && cfg->token == NULL) ||
+	    (cfg->auth == CONFIG_AUTH_BASIC && (cfg->username == NULL || cfg->password == NULL))) {
+		snprintf(err, errsize, "sms http: auth without its token or username and password");
+		goto out;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errsize, "sms http: libcurl did not initialise");
+		goto out;
+	}
+	global = 1;
+	if ((h = calloc(1, sizeof(*h))) == NULL || (h->curl = curl_easy_init()) == NULL) {
+		snprintf(err, errsize, "sms http: out of memory");
+		goto out;
+	}
+	h->cfg = cfg;
+	h->backoff_ms = opt->backoff_ms > 0 ? opt->backoff_ms : SMS_HTTP_DEFAULT_BACKOFF_MS;
+	timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 10;
+
+#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h->curl, opt_, val); } while (0)
+	SET(CURLOPT_URL, cfg->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_WRITEFUNCTION, on_write);
+	SET(CURLOPT_WRITEDATA, h);
+	SET(CURLOPT_ERRORBUFFER, h->errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_CONNECTTIMEOUT, timeout);
+	SET(CURLOPT_TIMEOUT, timeout);
+	if (cfg->method != NULL && strcmp(cfg->method, "PUT") == 0)
+		SET(CURLOPT_CUSTOMREQUEST, "PUT");
+	if (cfg->auth == CONFIG_AUTH_BEARER) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		SET(CURLOPT_XOAUTH2_BEARER, cfg->token);
+	} else if (cfg->auth == CONFIG_AUTH_BASIC) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, cfg->username);
+		SET(CURLOPT_PASSWORD, cfg->password);
+	}
+	if (opt->ca_file != NULL)
+		SET(CURLOPT_CAINFO, opt->ca_file);
+#undef SET
+	if (c != CURLE_OK) {
+		snprintf(err, errsize, "sms http: %s", curl_easy_strerror(c));
+		goto out;
+	}
+	*out = h;
+	h = NULL;
+	global = 0;
+	ret = 0;
+out:
+	if (h != NULL) {
+		if (h->curl != NULL)
+			curl_easy_cleanup(h->curl);
+		free(h);
+	}
+	if (global)
+		curl_global_cleanup();
+	return ret;
+}
+
+void sms_http_close(struct sms_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	curl_slist_free_all(h->headers);
+	free(h->reply);
+	free(h);
+	curl_global_cleanup();
+}
+
+/* out->detail = prefix + text, cut to fit; control characters of text
+ * (a reply's line breaks) become spaces. */
+static void set_outcome(struct chan_outcome *out, int status, const char *prefix,
+			const char *text, size_t textlen)
+{
+	size_t n = strlen(prefix);
+
+	out->status = status;
+	if (n > sizeof(out->detail) - 1)
+		n = sizeof(out->detail) - 1;
+	if (textlen > sizeof(out->detail) - 1 - n)
+		textlen = sizeof(out->detail) - 1 - n;
+	memcpy(out->detail, prefix, n);
+	for (size_t i = 0; i < textlen; i++)
+		out->detail[n + i] = (unsigned char)text[i] < 0x20 ? ' ' : text[i];
+	out->detail[n + textlen] = '\0';
+}
+
+/* At most 100 characters (not bytes) of a reply, cut between characters. */
+static size_t first_100(const char *s, size_t len)
+{
+	size_t i = 0, chars = 0;
+
+	while (i < len && chars < 100) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	return i;
+}
+
+/* The "message_id" or "id" of a JSON object reply, as text. */
+static void reply_id(const char *reply, size_t len, char *id, size_t idsize)
+{
+	json_t *j = json_loadb(reply, len, 0, NULL), *v = NULL;
+
+	id[0] = '\0';
+	if (json_is_object(j)) {
+		v = json_object_get(j, "message_id");
+		if (!json_is_string(v) && !json_is_integer(v))
+			v = json_object_get(j, "id");
+	}
+	if (json_is_string(v))
+		snprintf(id, idsize, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(id, idsize, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	json_decref(j);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One request; *out holds its detail (and peer id when done). */
+static enum attempt attempt_once(struct sms_http *h, struct chan_outcome *out)
+{
+	long status = 0, sent = 0;
+	char prefix[16];
+	CURLcode c;
+
+	h->reply_len = 0;
+	h->errbuf[0] = '\0';
+	c = curl_easy_perform(h->curl);
+	if (c == CURLE_OK) {
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+		snprintf(prefix, sizeof(prefix), "%ld ", status);
+		if (status >= 200 && status <= 299) {
+			set_outcome(out, CHAN_DONE, "accepted", "", 0);
+			reply_id(h->reply, h->reply_len, out->peer_id, sizeof(out->peer_id));
+			return ATTEMPT_DONE;
+		}
+		set_outcome(out, CHAN_FAILED, prefix, h->reply, first_100(h->reply, h->reply_len));
+		if (status >= 500 || status == 408 || status == 429)
+			return ATTEMPT_ANSWERED;
+		if (status >= 400 && status != 401 && status != 403 && status != 407) {
+			out->status = CHAN_REFUSED;
+			return ATTEMPT_REFUSED;
+		}
+		return ATTEMPT_STOP;
+	}
+	/* No complete answer. Whether the request went out decides whether
+	 * the gateway may hold it: libcurl counts the request's bytes once
+	 * they are written. */
+	curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
+	set_outcome(out, CHAN_FAILED, "", h->errbuf[0] ? h->errbuf : curl_easy_strerror(c),
+		    strlen(h->errbuf[0] ? h->errbuf : curl_easy_strerror(c)));
+	return sent > 0 ? ATTEMPT_LOST : ATTEMPT_UNSENT;
+}
+
+/* The request's headers, idem among them; NULL when out of memory. */
+static struct curl_slist *request_headers(const char *idem)
+{
+	const char *const lines[] = {
+		"Content-Type: application/json", "Accept: application/json",
+		"Expect:",   /* no "100-continue" wait before a larger body */
+		idem,
+	};
+	struct curl_slist *list = NULL, *t;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if ((t = curl_slist_append(list, lines[i])) == NULL) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = t;
+	}
+	return list;
+}
+
+int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_outcome *out)
+{
+	char err[160], idem[256], count[48];
+	char *body = NULL;
+	struct curl_slist *hd = NULL;
+	enum attempt r = ATTEMPT_UNSENT;
+	int lost = 0, tries = 0, retries, ret = -1;
+	long wait;
+
+	assert(h != NULL && a != NULL && out != NULL);
+	memset(out, 0, sizeof(*out));
+	set_outcome(out, CHAN_FAILED, "not sent", "", 0);
+	if ((body = sms_http_body(h->cfg, a, err, sizeof(err))) == NULL) {
+		set_outcome(out, CHAN_REFUSED, err, "", 0);
+		ret = 0;
+		goto out;
+	}
+	/* The key goes in a header: it must be one line of printable text. */
+	for (const char *p = a->key; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			set_outcome(out, CHAN_REFUSED, "the idempotency key has a control character", "", 0);
+			ret = 0;
+			goto out;
+		}
+	}
+	if (strlen(a->key) > 200) {
+		set_outcome(out, CHAN_REFUSED, "the idempotency key is over 200 bytes", "", 0);
+		ret = 0;
+		goto out;
+	}
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", a->key);
+	if ((hd = request_headers(idem)) == NULL ||
+	    (h->reply == NULL && (h->reply = malloc(SMS_HTTP_MAX_REPLY)) == NULL)) {
+		set_outcome(out, CHAN_FAILED, "out of memory", "", 0);
+		goto out;
+	}
+	if (curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hd) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body)) != CURLE_OK ||
+	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
+		set_outcome(out, CHAN_FAILED, "libcurl refused an option", "", 0);
+		goto out;
+	}
+	curl_slist_free_all(h->headers);
+	h->headers = hd;
+	hd = NULL;
+
+	retries = h->cfg->retries > 0 ? h->cfg->retries : 0;
+	wait = h->backoff_ms;
+	for (;;) {
+		r = attempt_once(h, out);
+		tries++;
+		if (r == ATTEMPT_LOST)
+			lost = 1;
+		if (r == ATTEMPT_DONE || r == ATTEMPT_REFUSED || r == ATTEMPT_STOP || tries > retries)
+			break;
+		sleep_ms(wait);
+		wait = wait * 2 > SMS_HTTP_MAX_BACKOFF_MS ? SMS_HTTP_MAX_BACKOFF_MS : wait * 2;
+	}
+	ret = 0;
+	if (r == ATTEMPT_DONE || r == ATTEMPT_REFUSED || r == ATTEMPT_STOP)
+		goto out;
+	/* Out of retries: a request that may have been taken makes it
+	 * uncertain, whatever the later attempts said. */
+	snprintf(count, sizeof(count), " (%d attempt%s)", tries, tries > 1 ? "s" : "");
+	if (lost) {
+		char last[sizeof(out->detail)];
+
+		memcpy(last, out->detail, sizeof(last));
+		set_outcome(out, CHAN_UNCERTAIN, "no answer after the request was sent: ", last,
+			    strlen(last));
+	} else {
+		out->status = CHAN_FAILED;
+	}
+	if (strlen(out->detail) + strlen(count) < sizeof(out->detail))
+		memcpy(out->detail + strlen(out->detail), count, strlen(count) + 1);
+out:
+	/* The body is freed below: no pointer to it stays in the handle. */
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(hd);
+	free(body);
+	return ret;
+}

@@ -15,6 +15,10 @@
 
 /* A deferred retry waits this long times the attempts so far. */
 #define RETRY_SECONDS 300
+/* The longest one wave may take, and the longest wait for an answer: a
+ * cycle must not hang on a peer that is down. */
+#define WAVE_DEADLINE_MS 10000
+#define ANSWER_TIMEOUT_MS 5000
 /* Receipts are read until none came for this long, at most RECEIPT_ROUNDS times. */
 #define RECEIPT_ROUNDS 20
 
@@ -27,6 +31,7 @@ struct peer {
 	struct sms_http *http;
 	struct smtp_sender *smtp;
 	const char *adapter;       /* "smpp", "http", "smtp" */
+	int down;                  /* took nothing of the last wave */
 };
 
 /* A queued row: what finishing it and telling the peer need. */
@@ -88,6 +93,9 @@ int dispatch_open(struct cmd_ctx *ctx, struct store *store, const struct config 
 		d->peers[P_SMS].wave = (size_t)cfg->sms.smpp.window;
 		rc = smpp_client_open(&cfg->sms.smpp, log_line, NULL, &d->peers[P_SMS].smpp, err,
 				      sizeof(err));
+		if (rc == 0)
+			smpp_client_set_limits(d->peers[P_SMS].smpp, WAVE_DEADLINE_MS,
+					       ANSWER_TIMEOUT_MS, -1);
 		break;
 	case CONFIG_SMS_HTTP:
 		d->peers[P_SMS].adapter = "http";
@@ -336,6 +344,25 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 				due);
 }
 
+/* Rows never handed to a peer that is down: back to pending for a later
+ * cycle, attempts counted, nothing on the customer files (nothing
+ * happened to the customer). */
+static int defer_unsent(struct dispatch *d, struct item **v, size_t n)
+{
+	int rc = store_begin(d->store);
+
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		d->n.retried++;
+		rc = store_outbox_finish(d->store, v[i]->o.outbox_id, d->worker, "deferred",
+					 "the peer is unreachable: tried again later", d->ctx->now,
+					 d->ctx->now + RETRY_SECONDS);
+	}
+	if (rc == STORE_OK)
+		return store_commit(d->store);
+	store_rollback(d->store);
+	return rc;
+}
+
 /* Sends the queued rows of peer p in waves. */
 static int flush_peer(struct dispatch *d, int p)
 {
@@ -363,7 +390,14 @@ static int flush_peer(struct dispatch *d, int p)
 			v[n++] = &d->items[i];
 	for (size_t at = 0; at < n && rc == STORE_OK; at += wave) {
 		size_t k = n - at < wave ? n - at : wave;
+		int reached = 0;
 
+		/* A peer that took nothing of the last wave is down: the rest
+		 * waits for the next cycle rather than for one deadline each. */
+		if (peer->down) {
+			rc = defer_unsent(d, v + at, n - at);
+			break;
+		}
 		for (size_t i = 0; i < k; i++) {
 			ids[i] = v[at + i]->o.outbox_id;
 			action_of(d, v[at + i], &a[i]);
@@ -376,8 +410,11 @@ static int flush_peer(struct dispatch *d, int p)
 		send_wave(peer, acts, k, outs);
 		if ((rc = store_begin(d->store)) != STORE_OK)
 			break;
-		for (size_t i = 0; i < k && rc == STORE_OK; i++)
+		for (size_t i = 0; i < k && rc == STORE_OK; i++) {
+			reached |= outs[i].status != CHAN_FAILED;
 			rc = finish_sent(d, peer, v[at + i], &outs[i]);
+		}
+		peer->down = !reached;
 		if (rc == STORE_OK)
 			rc = store_commit(d->store);
 		else

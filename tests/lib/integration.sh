@@ -76,11 +76,12 @@ trap stop_peers EXIT
 start_peer() {
 	name=$1
 	shift
+	rm -f "$name.out"
 	"$@" >"$name.out" 2>"$name.err" &
 	PEER_PIDS="$PEER_PIDS $!"
 	eval "PID_$name=$!"
 	tries=0
-	while [ ! -s "$name.out" ]; do
+	until grep -q . "$name.out" 2>/dev/null; do
 		tries=$((tries + 1))
 		[ "$tries" -le 100 ] || { cat "$name.err" >&2; fail "peer $name did not start"; }
 		sleep 0.1

@@ -294,7 +294,7 @@ static int contact_failed(struct dispatch *d, const struct outbox_view *o, json_
 
 /* Finishes one sent row as its outcome says. */
 static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it,
-		       const struct chan_outcome *out)
+		       const struct chan_outcome *out, size_t together)
 {
 	char what[400];
 	const char *state;
@@ -340,6 +340,11 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 		}
 		break;
 	}
+	if (together > 1) {
+		size_t len = strlen(what);
+
+		snprintf(what + len, sizeof(what) - len, " (one message for %zu accounts)", together);
+	}
 	return dispatch_outcome(d->store, d->worker, d->ctx->now, &it->o, it->payload, state, what,
 				due);
 }
@@ -363,56 +368,144 @@ static int defer_unsent(struct dispatch *d, struct item **v, size_t n)
 	return rc;
 }
 
-/* Sends the queued rows of peer p in waves. */
+/*
+ * One message to a peer. A customer with several accounts due at once gets
+ * one message naming each (their texts one after the other), not one per
+ * account: the rows of that customer and destination travel together and
+ * share the outcome.
+ */
+struct msg {
+	struct item **rows;
+	size_t n;
+	char *text;                /* the combined text; NULL: rows[0]'s own */
+};
+
+static int same_destination(const struct item *a, const struct item *b)
+{
+	const char *ca = json_str(a->payload, "customer_id"), *cb = json_str(b->payload, "customer_id");
+	const char *ta = json_str(a->payload, "to"), *tb = json_str(b->payload, "to");
+
+	return ca && cb && ta && tb && strcmp(ca, cb) == 0 && strcmp(ta, tb) == 0;
+}
+
+/* Groups the rows v[0..n) into messages, in order of first row. */
+static int group(struct item **v, size_t n, struct msg *m, size_t *n_msgs, struct item **slots,
+		 int email)
+{
+	size_t k = 0, used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct item *first = v[i];
+		size_t j;
+
+		if (first == NULL)
+			continue;
+		m[k].rows = slots + used;
+		m[k].n = 0;
+		m[k].text = NULL;
+		for (j = i; j < n; j++) {
+			if (v[j] == NULL || (j != i && !same_destination(first, v[j])))
+				continue;
+			m[k].rows[m[k].n++] = v[j];
+			v[j] = NULL;
+		}
+		used += m[k].n;
+		if (m[k].n > 1) {
+			size_t len = 1;
+
+			for (j = 0; j < m[k].n; j++) {
+				const char *t = json_str(m[k].rows[j]->payload, "text");
+
+				len += (t ? strlen(t) : 0) + 2;
+			}
+			if ((m[k].text = malloc(len)) == NULL)
+				return STORE_ERR_NOMEM;
+			len = 0;
+			for (j = 0; j < m[k].n; j++) {
+				const char *t = json_str(m[k].rows[j]->payload, "text");
+				size_t tl = t ? strlen(t) : 0;
+
+				if (j > 0)
+					m[k].text[len++] = '\n';
+				if (j > 0 && email)
+					m[k].text[len++] = '\n';
+				memcpy(m[k].text + len, t ? t : "", tl);
+				len += tl;
+			}
+			m[k].text[len] = '\0';
+		}
+		k++;
+	}
+	*n_msgs = k;
+	return STORE_OK;
+}
+
+/* Sends the queued rows of peer p, a wave of messages at a time. */
 static int flush_peer(struct dispatch *d, int p)
 {
 	struct peer *peer = &d->peers[p];
-	size_t wave = peer->wave > 0 ? peer->wave : 1;
-	struct item **v = NULL;
+	size_t wave = peer->wave > 0 ? peer->wave : 1, n = 0, n_msgs = 0;
+	struct item **v = NULL, **slots = NULL;
+	struct msg *m = NULL;
 	const struct chan_action **acts = NULL;
 	struct chan_action *a = NULL;
 	struct chan_outcome *outs = NULL;
 	int64_t *ids = NULL;
-	size_t n = 0;
 	int rc = STORE_OK;
 
 	v = calloc(d->n_items + 1, sizeof(*v));
+	slots = calloc(d->n_items + 1, sizeof(*slots));
+	m = calloc(d->n_items + 1, sizeof(*m));
+	ids = calloc(d->n_items + 1, sizeof(*ids));
 	acts = calloc(wave, sizeof(*acts));
 	a = calloc(wave, sizeof(*a));
 	outs = calloc(wave, sizeof(*outs));
-	ids = calloc(wave, sizeof(*ids));
-	if (v == NULL || acts == NULL || a == NULL || outs == NULL || ids == NULL) {
+	if (v == NULL || slots == NULL || m == NULL || ids == NULL || acts == NULL || a == NULL ||
+	    outs == NULL) {
 		rc = STORE_ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < d->n_items; i++)
 		if (strcmp(d->items[i].o.channel, peer_channel[p]) == 0)
 			v[n++] = &d->items[i];
-	for (size_t at = 0; at < n && rc == STORE_OK; at += wave) {
-		size_t k = n - at < wave ? n - at : wave;
+	if ((rc = group(v, n, m, &n_msgs, slots, p == P_EMAIL)) != STORE_OK)
+		goto out;
+	for (size_t at = 0; at < n_msgs && rc == STORE_OK; at += wave) {
+		size_t k = n_msgs - at < wave ? n_msgs - at : wave, n_ids = 0;
 		int reached = 0;
 
 		/* A peer that took nothing of the last wave is down: the rest
 		 * waits for the next cycle rather than for one deadline each. */
 		if (peer->down) {
-			rc = defer_unsent(d, v + at, n - at);
+			for (size_t i = at; i < n_msgs; i++)
+				for (size_t j = 0; j < m[i].n; j++)
+					v[n_ids++] = m[i].rows[j];
+			rc = defer_unsent(d, v, n_ids);
 			break;
 		}
 		for (size_t i = 0; i < k; i++) {
-			ids[i] = v[at + i]->o.outbox_id;
-			action_of(d, v[at + i], &a[i]);
+			const struct msg *x = &m[at + i];
+
+			for (size_t j = 0; j < x->n; j++)
+				ids[n_ids++] = x->rows[j]->o.outbox_id;
+			action_of(d, x->rows[0], &a[i]);
+			if (x->text != NULL)
+				a[i].text = x->text;
 			acts[i] = &a[i];
 			memset(&outs[i], 0, sizeof(outs[i]));
 		}
 		/* Committed before the peer hears of them: see dispatch.h. */
-		if ((rc = store_outbox_sending(d->store, ids, k, d->worker)) != STORE_OK)
+		if ((rc = store_outbox_sending(d->store, ids, n_ids, d->worker)) != STORE_OK)
 			break;
 		send_wave(peer, acts, k, outs);
 		if ((rc = store_begin(d->store)) != STORE_OK)
 			break;
 		for (size_t i = 0; i < k && rc == STORE_OK; i++) {
+			const struct msg *x = &m[at + i];
+
 			reached |= outs[i].status != CHAN_FAILED;
-			rc = finish_sent(d, peer, v[at + i], &outs[i]);
+			for (size_t j = 0; j < x->n && rc == STORE_OK; j++)
+				rc = finish_sent(d, peer, x->rows[j], &outs[i], x->n);
 		}
 		peer->down = !reached;
 		if (rc == STORE_OK)
@@ -421,6 +514,10 @@ static int flush_peer(struct dispatch *d, int p)
 			store_rollback(d->store);
 	}
 out:
+	for (size_t i = 0; m != NULL && i < n_msgs; i++)
+		free(m[i].text);
+	free(m);
+	free(slots);
 	free(v);
 	free(acts);
 	free(a);

@@ -10,6 +10,11 @@
 WINDOW=5
 expect_status 0 relance --now 2024-07-16T09:00:00Z generate data --customers 300 --months 2 \
 	--jurisdiction BI --seed 3
+# A customer with two accounts in debt: one message naming both.
+echo 'C-BI-9000001,Aline Deux,fr-BI,Africa/Bujumbura,BI,+25779000111,,residential' >> data/customers.csv
+printf 'A-BI-9000001,C-BI-9000001,BIF\nA-BI-9000002,C-BI-9000001,BIF\n' >> data/accounts.csv
+printf 'I-BI-9000001,A-BI-9000001,2024-06-01,2024-06-30,15000\nI-BI-9000002,A-BI-9000002,2024-06-01,2024-06-30,22000\n' \
+	>> data/invoices.csv
 expect_status 0 relance init
 for k in customers accounts services invoices payments credit_notes; do
 	expect_status 0 relance --now 2024-07-16T09:00:00Z import "$k" "data/$k.csv"
@@ -66,6 +71,14 @@ due=$(db_count "outbox WHERE channel = 'sms'")
 [ "$(sms_rows done)" = $((due - $(sms_rows uncertain))) ] || fail "not every other SMS was accepted"
 grep -q '"status":88' smsc.jsonl || fail "the SMSC never throttled"
 expect_grep err.txt "smpp: BOUND -> BACKOFF"
+# Aline's two notices went as one message (its parts share one UDH
+# reference), and both accounts' files say so.
+[ "$(db_count "file_entries f JOIN customers c ON c.customer_key = f.customer_key
+	WHERE c.customer_id = 'C-BI-9000001' AND f.body LIKE '%(one message for 2 accounts)%'")" = 2 ] ||
+	fail "the two accounts of one customer did not share one message"
+[ "$(grep '"destination":"25779000111"' smsc.jsonl | grep '"status":0' |
+	sed 's/.*"short_message":"050003\(..\).*/\1/' | sort -u | wc -l)" = 1 ] ||
+	fail "more than one message to one customer"
 # Receipts came back and are on the files.
 [ "$(db_count "file_entries WHERE kind = 'delivery'")" -ge 1 ] || fail "no receipt on a file"
 

@@ -51,7 +51,46 @@ struct dispatch {
 	struct dispatch_counts n;
 	int64_t receipts_seen;
 	int bad_after;             /* permanent failures that flag a contact */
+	/* Messages of several parts accepted in this run, by outbox id: how
+	 * many parts' receipts are still awaited (-1: already told undelivered).
+	 * Open addressing; the file gets one delivery entry per message. */
+	struct parts { int64_t outbox_id; int left; } *parts;
+	size_t n_parts, cap_parts;
 };
+
+static struct parts *parts_slot(struct parts *v, size_t cap, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+
+	while (v[i].outbox_id != 0 && v[i].outbox_id != id)
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+/* Remembers that message `id` was accepted in `n` parts. */
+static int parts_put(struct dispatch *d, int64_t id, int n)
+{
+	struct parts *slot;
+
+	if (d->n_parts + 1 > d->cap_parts / 2) {
+		size_t cap = d->cap_parts ? d->cap_parts * 2 : 1024;
+		struct parts *v = calloc(cap, sizeof(*v));
+
+		if (v == NULL)
+			return STORE_ERR_NOMEM;
+		for (size_t i = 0; i < d->cap_parts; i++)
+			if (d->parts[i].outbox_id != 0)
+				*parts_slot(v, cap, d->parts[i].outbox_id) = d->parts[i];
+		free(d->parts);
+		d->parts = v;
+		d->cap_parts = cap;
+	}
+	slot = parts_slot(d->parts, d->cap_parts, id);
+	d->n_parts += slot->outbox_id == 0;
+	slot->outbox_id = id;
+	slot->left = n;
+	return STORE_OK;
+}
 
 static int peer_index(const char *channel)
 {
@@ -127,6 +166,7 @@ void dispatch_close(struct dispatch *d)
 		json_decref(d->items[i].payload);
 	}
 	free(d->items);
+	free(d->parts);
 	smpp_client_close(d->peers[P_SMS].smpp);
 	sms_http_close(d->peers[P_SMS].http);
 	smtp_sender_close(d->peers[P_EMAIL].smtp);
@@ -311,6 +351,14 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 		if ((rc = store_outbox_peer_ids(d->store, it->o.outbox_id, it->o.channel,
 						out->peer_id)) != STORE_OK)
 			return rc;
+		{
+			int n_ids = 0;
+
+			for (const char *q = out->peer_id; *q; q++)
+				n_ids += *q != ' ' && (q == out->peer_id || q[-1] == ' ');
+			if (n_ids > 1 && (rc = parts_put(d, it->o.outbox_id, n_ids)) != STORE_OK)
+				return rc;
+		}
 		break;
 	case CHAN_REFUSED:
 		d->n.refused++;
@@ -559,6 +607,18 @@ static const char *delivery_text(int delivery)
 	return "delivery unknown";
 }
 
+/* The parts awaited for message `id`, or NULL when it is not one of this
+ * run's messages of several parts. */
+static struct parts *d_parts(struct dispatch *d, int64_t id)
+{
+	struct parts *p;
+
+	if (d->cap_parts == 0)
+		return NULL;
+	p = parts_slot(d->parts, d->cap_parts, id);
+	return p->outbox_id == id ? p : NULL;
+}
+
 /* The message the receipt is about: its outcome on the customer file. */
 static int receipt_row(void *ctx, const struct outbox_view *o)
 {
@@ -568,20 +628,36 @@ static int receipt_row(void *ctx, const struct outbox_view *o)
 	const char *customer = json_str(payload, "customer_id");
 	const char *account = json_str(payload, "account_id"), *to = json_str(payload, "to");
 	char when[INSTANT_TEXT_LEN + 1] = "", body[600];
+	/* "000" is how an SMSC says "no error". */
+	int has_error = c->r->error && c->r->error[0] && strspn(c->r->error, "0") != strlen(c->r->error);
 	int64_t seq;
 
+	struct parts *p = d_parts(c->d, o->outbox_id);
+
+	/* One entry per message: a part delivered while others are awaited,
+	 * or any part after the message was told undelivered, adds nothing. */
+	if (p != NULL && p->left < 0)
+		goto out;
+	if (p != NULL && c->r->delivery == CHAN_DELIVERED && --p->left > 0)
+		goto out;
+	if (p != NULL && c->r->delivery != CHAN_DELIVERED)
+		p->left = -1;
+	if (c->r->delivery == CHAN_DELIVERED)
+		c->d->n.delivered++;
+	else
+		c->d->n.undelivered++;
 	if (c->r->done_at > 0)
 		instant_format(c->r->done_at, when);
 	snprintf(body, sizeof(body), "%s to %s (%s, policy v%lld): %s%s%s%s%s", o->channel,
 		 to ? to : "?", o->rule, (long long)o->policy_version,
 		 delivery_text(c->r->delivery), when[0] ? " at " : "", when,
-		 c->r->error && c->r->error[0] ? ", error " : "",
-		 c->r->error ? c->r->error : "");
+		 has_error ? ", error " : "", has_error ? c->r->error : "");
 	if (customer != NULL)
 		c->rc = store_file_append(c->d->store, customer, account, c->d->ctx->now, "delivery",
 					  CMD_AUTHOR, body, &seq);
 	if (c->rc == STORE_OK && c->r->delivery == CHAN_UNDELIVERED)
 		c->rc = contact_failed(c->d, o, payload);
+out:
 	json_decref(payload);
 	return 0;
 }
@@ -592,10 +668,6 @@ static void on_receipt(void *ctx, const struct chan_receipt *r)
 	struct receipt_ctx c = { d, r, STORE_OK };
 
 	d->receipts_seen++;
-	if (r->delivery == CHAN_DELIVERED)
-		d->n.delivered++;
-	else
-		d->n.undelivered++;
 	if (store_outbox_by_peer_id(d->store, "sms", r->peer_id, receipt_row, &c) != STORE_OK ||
 	    c.rc != STORE_OK)
 		fprintf(stderr, "relance: receipt for %s not written: %s\n", r->peer_id,

@@ -79,6 +79,10 @@ expect_grep err.txt "smpp: BOUND -> BACKOFF"
 [ "$(grep '"destination":"25779000111"' smsc.jsonl | grep '"status":0' |
 	sed 's/.*"short_message":"050003\(..\).*/\1/' | sort -u | wc -l)" = 1 ] ||
 	fail "more than one message to one customer"
+# One receipt per part came back; her file tells the message delivered once.
+[ "$(db_count "file_entries f JOIN customers c ON c.customer_key = f.customer_key
+	WHERE c.customer_id = 'C-BI-9000001' AND f.kind = 'delivery'")" = 1 ] ||
+	fail "a message of several parts was told delivered more than once"
 # Receipts came back and are on the files.
 [ "$(db_count "file_entries WHERE kind = 'delivery'")" -ge 1 ] || fail "no receipt on a file"
 

@@ -16,6 +16,9 @@
 #include "core/tz.h"
 #include "store/store.h"
 
+/* Declared here rather than in cmd/cmd.h: the only caller is this table. */
+int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
+
 static const struct cmd commands[] = {
 	{ "init", cmd_init, "",
 	  "Creates the database schema, or migrates it to this version of relance." },
@@ -39,6 +42,11 @@ static const struct cmd commands[] = {
 	  "the ledger entries, then every entry of the customer's file (notes, corrections)." },
 	{ "summary", cmd_summary, "[--json]",
 	  "Prints accounts, owed and overdue per currency and an ageing table at --now." },
+	{ "report contacts", cmd_report_contacts, "--since DATE [--days N] [--json]",
+	  "Which messages brought payments: each payment from DATE on counts for the last\n"
+	  "SMS, e-mail or call performed to its account before it, if within N days\n"
+	  "(default contacts.attribution_days). Prints per channel, rule and currency the\n"
+	  "messages, accounts, payments and amount attributed, totals, and what was not." },
 	{ "policy check", cmd_policy_check, "FILE",
 	  "Checks a collection policy (docs/policy.md) without storing it. Every problem\n"
 	  "is reported as FILE:LINE:COLUMN: message (exit 2); a valid policy prints a\n"

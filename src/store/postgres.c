@@ -2938,6 +2938,9 @@ out:
 
 /* ---- opening ------------------------------------------------------------------ */
 
+static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			     store_contact_row_cb cb, void *ctx);
+
 static const struct store_ops pg_ops = {
 	.engine = "postgresql",
 	.close = pg_close,
@@ -2980,6 +2983,7 @@ static const struct store_ops pg_ops = {
 	.outbox_by_peer_id = pg_outbox_by_peer_id,
 	.contact_failure = pg_contact_failure,
 	.contact_bad = pg_contact_bad,
+	.contact_report = pg_contact_report,
 };
 
 static char *pg_strndup(const char *s, size_t n)
@@ -3111,5 +3115,88 @@ fail:
 	PQfreemem(perr);
 	if (q != NULL)
 		pg_close(&q->base);
+	return rc;
+}
+
+/*
+ * The contact report in one statement (store.h). Rows of the messages and
+ * payments since `since` are merged per account in (instant, messages
+ * first, id) order; a running count of messages numbers the stretches
+ * between them, so that the first row of a stretch is the message every
+ * later payment of that stretch is attributed to. Two window sorts over
+ * those rows, and the few result rows come out grouped.
+ * sqlite.c runs the same text: keep the two alike.
+ */
+static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			     store_contact_row_cb cb, void *ctx)
+{
+	static const char sql[] =
+	"WITH msg AS ("
+		" SELECT o.outbox_id, o.account_key, o.done_at, o.channel,"
+		" coalesce(o.rule, '') AS rule, a.currency FROM outbox o"
+		" JOIN accounts a ON a.account_key = o.account_key"
+		" WHERE o.state = 'done' AND o.channel IN ('sms', 'email', 'voice')"
+		" AND o.done_at >= $1::bigint),"
+	"ev AS ("
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount FROM msg"
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
+		" WHERE received_at >= $1::bigint),"
+	"seq AS ("
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
+	"led AS ("
+		" SELECT account_key, t, kind, amount, first_value(kind) OVER w AS mk,"
+		" first_value(t) OVER w AS mt, first_value(id) OVER w AS mid FROM seq"
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	"att AS ("
+		" SELECT account_key, amount,"
+		" CASE WHEN mk = 0 AND t <= mt + $2::bigint THEN mid END AS outbox_id"
+		" FROM led WHERE kind = 1),"
+	"per_msg AS ("
+		" SELECT outbox_id, count(*) AS n, sum(amount) AS amount FROM att"
+		" WHERE outbox_id IS NOT NULL GROUP BY outbox_id),"
+	"m AS ("
+		" SELECT msg.account_key, msg.channel, msg.rule, msg.currency,"
+		" CASE WHEN p.outbox_id IS NULL THEN 0 ELSE 1 END AS paid,"
+		" coalesce(p.n, 0) AS n, coalesce(p.amount, 0) AS amount"
+		" FROM msg LEFT JOIN per_msg p ON p.outbox_id = msg.outbox_id) "
+	"SELECT 0 AS k, channel, rule, currency, count(*), count(DISTINCT account_key),"
+		" sum(paid)::bigint, sum(n)::bigint, sum(amount)::bigint FROM m GROUP BY channel, rule, currency "
+	"UNION ALL SELECT 1, '', '', currency, count(*), count(DISTINCT account_key),"
+		" sum(paid)::bigint, sum(n)::bigint, sum(amount)::bigint FROM m GROUP BY currency "
+	"UNION ALL SELECT 2, '', '', a.currency, 0, count(DISTINCT att.account_key), 0,"
+		" count(*), sum(att.amount)::bigint FROM att JOIN accounts a ON a.account_key = att.account_key"
+		" WHERE att.outbox_id IS NULL GROUP BY a.currency "
+	"ORDER BY 1, 2, 3, 4";
+	struct pg_store *q = pg(s);
+	char p_since[24], p_window[24];
+	const char *params[2] = { p_since, p_window };
+	PGresult *r = NULL;
+	int rc, rows;
+
+	pg_fmt_i64(p_since, sizeof(p_since), since);
+	pg_fmt_i64(p_window, sizeof(p_window), window_seconds);
+	/* One result of a few rows per (channel, rule, currency): no paging. */
+	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the contact report")) != STORE_OK)
+		goto out;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		struct store_contact_row row = {
+			.kind = (int)pg_i64(r, i, 0),
+			.channel = PQgetvalue(r, i, 1),
+			.rule = PQgetvalue(r, i, 2),
+			.currency = PQgetvalue(r, i, 3),
+			.messages = pg_i64(r, i, 4),
+			.accounts = pg_i64(r, i, 5),
+			.messages_paid = pg_i64(r, i, 6),
+			.payments = pg_i64(r, i, 7),
+			.amount = pg_i64(r, i, 8),
+		};
+
+		if ((rc = cb(ctx, &row)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
 	return rc;
 }

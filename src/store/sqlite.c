@@ -2475,6 +2475,9 @@ out:
 	return rc;
 }
 
+static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			     store_contact_row_cb cb, void *ctx);
+
 static const struct store_ops sqlite_ops = {
 	.engine = "sqlite",
 	.close = sq_close,
@@ -2517,6 +2520,7 @@ static const struct store_ops sqlite_ops = {
 	.outbox_by_peer_id = sq_outbox_by_peer_id,
 	.contact_failure = sq_contact_failure,
 	.contact_bad = sq_contact_bad,
+	.contact_report = sq_contact_report,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)
@@ -2578,4 +2582,91 @@ fail:
 	free(q->path);
 	free(q);
 	return STORE_ERR_INPUT;
+}
+
+/*
+ * The contact report in one statement (store.h). Rows of the messages and
+ * payments since `since` are merged per account in (instant, messages
+ * first, id) order; a running count of messages numbers the stretches
+ * between them, so that the first row of a stretch is the message every
+ * later payment of that stretch is attributed to. Two window sorts over
+ * those rows, and the few result rows come out grouped.
+ * postgres.c runs the same text: keep the two alike.
+ */
+static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			     store_contact_row_cb cb, void *ctx)
+{
+	static const char sql[] =
+	"WITH msg AS ("
+		" SELECT o.outbox_id, o.account_key, o.done_at, o.channel,"
+		" coalesce(o.rule, '') AS rule, a.currency FROM outbox o"
+		" JOIN accounts a ON a.account_key = o.account_key"
+		" WHERE o.state = 'done' AND o.channel IN ('sms', 'email', 'voice')"
+		" AND o.done_at >= ?1),"
+	"ev AS ("
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount FROM msg"
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
+		" WHERE received_at >= ?1),"
+	"seq AS ("
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
+	"led AS ("
+		" SELECT account_key, t, kind, amount, first_value(kind) OVER w AS mk,"
+		" first_value(t) OVER w AS mt, first_value(id) OVER w AS mid FROM seq"
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	"att AS ("
+		" SELECT account_key, amount,"
+		" CASE WHEN mk = 0 AND t <= mt + ?2 THEN mid END AS outbox_id"
+		" FROM led WHERE kind = 1),"
+	"per_msg AS ("
+		" SELECT outbox_id, count(*) AS n, sum(amount) AS amount FROM att"
+		" WHERE outbox_id IS NOT NULL GROUP BY outbox_id),"
+	"m AS ("
+		" SELECT msg.account_key, msg.channel, msg.rule, msg.currency,"
+		" CASE WHEN p.outbox_id IS NULL THEN 0 ELSE 1 END AS paid,"
+		" coalesce(p.n, 0) AS n, coalesce(p.amount, 0) AS amount"
+		" FROM msg LEFT JOIN per_msg p ON p.outbox_id = msg.outbox_id) "
+	"SELECT 0 AS k, channel, rule, currency, count(*), count(DISTINCT account_key),"
+		" sum(paid), sum(n), sum(amount) FROM m GROUP BY channel, rule, currency "
+	"UNION ALL SELECT 1, '', '', currency, count(*), count(DISTINCT account_key),"
+		" sum(paid), sum(n), sum(amount) FROM m GROUP BY currency "
+	"UNION ALL SELECT 2, '', '', a.currency, 0, count(DISTINCT att.account_key), 0,"
+		" count(*), sum(att.amount) FROM att JOIN accounts a ON a.account_key = att.account_key"
+		" WHERE att.outbox_id IS NULL GROUP BY a.currency "
+	"ORDER BY 1, 2, 3, 4";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* Prepared for this call only: a report runs once per process. */
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "preparing the contact report");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, window_seconds);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_contact_row r = {
+			.kind = sqlite3_column_int(st, 0),
+			.channel = (const char *)sqlite3_column_text(st, 1),
+			.rule = (const char *)sqlite3_column_text(st, 2),
+			.currency = (const char *)sqlite3_column_text(st, 3),
+			.messages = sqlite3_column_int64(st, 4),
+			.accounts = sqlite3_column_int64(st, 5),
+			.messages_paid = sqlite3_column_int64(st, 6),
+			.payments = sqlite3_column_int64(st, 7),
+			.amount = sqlite3_column_int64(st, 8),
+		};
+
+		if (r.channel == NULL || r.rule == NULL || r.currency == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		if ((rc = cb(ctx, &r)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the contact report");
+out:
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -354,3 +354,11 @@ int store_outbox_by_peer_id(struct store *s, const char *channel, const char *pe
 {
 	return s->ops->outbox_by_peer_id(s, channel, peer_id, cb, ctx);
 }
+
+int store_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			 store_contact_row_cb cb, void *ctx)
+{
+	if (window_seconds < 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a negative attribution window");
+	return s->ops->contact_report(s, since, window_seconds, cb, ctx);
+}

@@ -563,4 +563,44 @@ int store_contact_bad(struct store *s, const char *customer_id, const char *kind
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx);
 
+/* ---- reports -------------------------------------------------------------- */
+
+/*
+ * Which messages brought payments. A message is an outbox row of channel
+ * sms, email or voice in state "done" with done_at >= since; a payment is a
+ * ledger payment with received_at >= since. Each payment is attributed to
+ * the LAST message performed to its account at or before received_at,
+ * provided received_at <= that message's done_at + window_seconds; otherwise
+ * (no message before it, or too late after the last one) it is not
+ * attributed. A payment is thus counted once, never for two messages.
+ *
+ * One callback per row, in this order: kind RULE rows by (channel, rule,
+ * currency), then kind TOTAL rows by currency (every message of that
+ * currency), then kind UNATTRIBUTED rows by currency. Amounts are minor
+ * units of the account's currency; currencies are never added together.
+ * Cost: the database sorts the messages and payments since `since` by
+ * account and instant (twice) and returns a few rows; relance's memory does
+ * not grow with them. cb returns as store_ledger_scan's. A sum beyond
+ * int64 is STORE_ERR_DB (both engines refuse it), never a wrong total;
+ * a negative window is STORE_ERR_INPUT.
+ */
+enum store_contact_kind {
+	STORE_CONTACT_RULE = 0,
+	STORE_CONTACT_TOTAL = 1,
+	STORE_CONTACT_UNATTRIBUTED = 2,
+};
+struct store_contact_row {
+	int kind;                  /* enum store_contact_kind */
+	const char *channel;       /* "" unless RULE */
+	const char *rule;          /* "" unless RULE (or when the row had none) */
+	const char *currency;
+	int64_t messages;          /* messages performed (0 for UNATTRIBUTED) */
+	int64_t accounts;          /* distinct accounts messaged, or paying */
+	int64_t messages_paid;     /* messages with at least one payment attributed */
+	int64_t payments, amount;  /* payments attributed (or not), their sum */
+};
+typedef int (*store_contact_row_cb)(void *ctx, const struct store_contact_row *r);
+int store_contact_report(struct store *s, int64_t since, int64_t window_seconds,
+			 store_contact_row_cb cb, void *ctx);
+
 #endif

@@ -85,6 +85,8 @@ struct store_ops {
 			       const char *value, int64_t at, int threshold, int *flagged_now);
 	int (*contact_bad)(struct store *s, const char *customer_id, const char *kind,
 			   const char *value, int *bad);
+	int (*contact_report)(struct store *s, int64_t since, int64_t window_seconds,
+			      store_contact_row_cb cb, void *ctx);
 };
 
 /*

@@ -67,9 +67,19 @@ expect_status 0 relance --now 2024-06-18T09:00:00Z run
 [ "$(sink_count)" = 1 ] || fail "an e-mail was sent again"
 
 # Thu 27 June: the notice stage e-mails both again; the flagged address is
-# not used.
+# not used. The server is down: the e-mail waits, and goes once it is back.
+kill "$PID_sink"
+wait "$PID_sink" 2>/dev/null || true
 expect_status 0 relance --now 2024-06-27T08:00:00Z run --json
 expect_grep out.txt '"reason":"e-mail address flagged bad"'
+expect_grep out.txt '"accepted":0,"refused":0,"retry_later":1'
+start_peer sink node "$TOP/tests/peers/smtp-sink.js" --out sink.jsonl \
+	--reject-550 '^refused@' --silent '^silent@'
+sed -i "s|smtp://127.0.0.1:[0-9]*|smtp://127.0.0.1:$PEER_PORT|" relance.conf
+# Tried again five minutes later (times the attempts).
+expect_status 0 relance --now 2024-06-27T08:04:00Z run --json
+expect_grep out.txt '"accepted":0'
+expect_status 0 relance --now 2024-06-27T08:10:00Z run --json
 expect_grep out.txt '"accepted":1'
 [ "$(sink_count)" = 2 ] || fail "the server accepted $(sink_count) messages, not 2"
 

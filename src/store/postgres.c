@@ -3124,49 +3124,47 @@ fail:
  * first, id) order; a running count of messages numbers the stretches
  * between them, so that the first row of a stretch is the message every
  * later payment of that stretch is attributed to. Two window sorts over
- * those rows, and the few result rows come out grouped.
+ * those rows, one grouping per stretch (a message and what followed it),
+ * then each message's channel and rule by its key: no join of two large
+ * intermediate results, which neither engine could index.
  * sqlite.c runs the same text: keep the two alike.
  */
 static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx)
 {
 	static const char sql[] =
-	"WITH msg AS ("
-		" SELECT o.outbox_id, o.account_key, o.done_at, o.channel,"
-		" coalesce(o.rule, '') AS rule, a.currency FROM outbox o"
-		" JOIN accounts a ON a.account_key = o.account_key"
-		" WHERE o.state = 'done' AND o.channel IN ('sms', 'email', 'voice')"
-		" AND o.done_at >= $1::bigint),"
-	"ev AS ("
-		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount FROM msg"
+	"WITH ev AS ("
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount"
+		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
+		" AND done_at >= $1::bigint"
 		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
 		" WHERE received_at >= $1::bigint),"
 	"seq AS ("
 		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
 		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
 	"led AS ("
-		" SELECT account_key, t, kind, amount, first_value(kind) OVER w AS mk,"
-		" first_value(t) OVER w AS mt, first_value(id) OVER w AS mid FROM seq"
+		" SELECT account_key, stretch, kind, amount, first_value(kind) OVER w AS mk,"
+		" first_value(id) OVER w AS mid,"
+		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
+		" AND t <= first_value(t) OVER w + $2::bigint THEN 1 ELSE 0 END AS att FROM seq"
 		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
-	"att AS ("
-		" SELECT account_key, amount,"
-		" CASE WHEN mk = 0 AND t <= mt + $2::bigint THEN mid END AS outbox_id"
-		" FROM led WHERE kind = 1),"
-	"per_msg AS ("
-		" SELECT outbox_id, count(*) AS n, sum(amount) AS amount FROM att"
-		" WHERE outbox_id IS NOT NULL GROUP BY outbox_id),"
+	"st AS ("
+		" SELECT account_key, mk, mid, sum(att)::bigint AS n, sum(att * amount)::bigint AS amount,"
+		" sum(kind - att)::bigint AS un_n, sum((kind - att) * amount)::bigint AS un_amount"
+		" FROM led GROUP BY account_key, stretch, mk, mid),"
 	"m AS ("
-		" SELECT msg.account_key, msg.channel, msg.rule, msg.currency,"
-		" CASE WHEN p.outbox_id IS NULL THEN 0 ELSE 1 END AS paid,"
-		" coalesce(p.n, 0) AS n, coalesce(p.amount, 0) AS amount"
-		" FROM msg LEFT JOIN per_msg p ON p.outbox_id = msg.outbox_id) "
+		" SELECT o.channel, coalesce(o.rule, '') AS rule, a.currency, st.account_key,"
+		" CASE WHEN st.n > 0 THEN 1 ELSE 0 END AS paid, st.n, st.amount FROM st"
+		" JOIN outbox o ON o.outbox_id = st.mid"
+		" JOIN accounts a ON a.account_key = st.account_key WHERE st.mk = 0) "
 	"SELECT 0 AS k, channel, rule, currency, count(*), count(DISTINCT account_key),"
 		" sum(paid)::bigint, sum(n)::bigint, sum(amount)::bigint FROM m GROUP BY channel, rule, currency "
 	"UNION ALL SELECT 1, '', '', currency, count(*), count(DISTINCT account_key),"
 		" sum(paid)::bigint, sum(n)::bigint, sum(amount)::bigint FROM m GROUP BY currency "
-	"UNION ALL SELECT 2, '', '', a.currency, 0, count(DISTINCT att.account_key), 0,"
-		" count(*), sum(att.amount)::bigint FROM att JOIN accounts a ON a.account_key = att.account_key"
-		" WHERE att.outbox_id IS NULL GROUP BY a.currency "
+	"UNION ALL SELECT 2, '', '', a.currency, 0, count(DISTINCT st.account_key), 0,"
+		" sum(st.un_n)::bigint, sum(st.un_amount)::bigint FROM st"
+		" JOIN accounts a ON a.account_key = st.account_key"
+		" WHERE st.un_n > 0 GROUP BY a.currency "
 	"ORDER BY 1, 2, 3, 4";
 	struct pg_store *q = pg(s);
 	char p_since[24], p_window[24];

@@ -16,9 +16,6 @@
 #include "core/tz.h"
 #include "store/store.h"
 
-/* Declared here rather than in cmd/cmd.h: the only caller is this table. */
-int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
-
 static const struct cmd commands[] = {
 	{ "init", cmd_init, "",
 	  "Creates the database schema, or migrates it to this version of relance." },

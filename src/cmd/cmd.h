@@ -80,5 +80,6 @@ int cmd_policy_check(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -334,8 +334,10 @@ static int contact_failed(struct dispatch *d, const struct outbox_view *o, json_
 
 /* Finishes one sent row as its outcome says. */
 static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it,
-		       const struct chan_outcome *out, size_t together)
+		       const struct chan_outcome *out, size_t together, int first)
 {
+	/* The report counts messages: the rows of one message count once. */
+	struct dispatch_counts ignored, *n = first ? &d->n : &ignored;
 	char what[400];
 	const char *state;
 	int64_t due = 0;
@@ -344,7 +346,7 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 	switch (out->status) {
 	case CHAN_DONE:
 	case CHAN_ALREADY:
-		d->n.accepted++;
+		n->accepted++;
 		state = "done";
 		snprintf(what, sizeof(what), "accepted by the %s peer%s%s", p->adapter,
 			 out->peer_id[0] ? " as " : "", out->peer_id);
@@ -361,26 +363,26 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 		}
 		break;
 	case CHAN_REFUSED:
-		d->n.refused++;
+		n->refused++;
 		state = "failed";
 		snprintf(what, sizeof(what), "refused by the %s peer: %s", p->adapter, out->detail);
-		if ((rc = contact_failed(d, &it->o, it->payload)) != STORE_OK)
+		if (first && (rc = contact_failed(d, &it->o, it->payload)) != STORE_OK)
 			return rc;
 		break;
 	case CHAN_UNCERTAIN:
-		d->n.uncertain++;
+		n->uncertain++;
 		state = "uncertain";
 		snprintf(what, sizeof(what), "sent to the %s peer without an answer (%s): not sent "
 			 "again", p->adapter, out->detail);
 		break;
 	default:
 		if (it->o.attempts >= DISPATCH_MAX_ATTEMPTS) {
-			d->n.refused++;
+			n->refused++;
 			state = "failed";
 			snprintf(what, sizeof(what), "not accepted after %lld attempts: %s",
 				 (long long)it->o.attempts, out->detail);
 		} else {
-			d->n.retried++;
+			n->retried++;
 			state = "deferred";
 			due = d->ctx->now + RETRY_SECONDS * (it->o.attempts > 0 ? it->o.attempts : 1);
 			snprintf(what, sizeof(what), "not accepted yet (%s): tried again later",
@@ -599,7 +601,7 @@ static int flush_peer(struct dispatch *d, int p)
 
 			reached |= outs[i].status != CHAN_FAILED;
 			for (size_t j = 0; j < x->n && rc == STORE_OK; j++)
-				rc = finish_sent(d, peer, x->rows[j], &outs[i], x->n);
+				rc = finish_sent(d, peer, x->rows[j], &outs[i], x->n, j == 0);
 		}
 		peer->down = !reached;
 		if (rc == STORE_OK)

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/csvin.h"
+#include "../core/dynbuf.h"
 #include "sms_http.h"
 
 #define DEFAULT_BODY "{\"to\": \"{to}\", \"text\": \"{text}\", \"key\": \"{key}\"}"
@@ -38,95 +40,33 @@ struct sms_http {
 	size_t reply_len;
 };
 
-struct jbuf {
-	char *p;
-	size_t len, cap, max;
-	int failed;                     /* out of memory or over max: stays set */
-};
-
-static void jbuf_add(struct jbuf *b, const void *data, size_t n)
-{
-	if (b->failed)
-		return;
-	/* Invariant: len < max (room for the NUL). */
-	if (n >= b->max - b->len) {
-		b->failed = 1;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > b->max)
-			cap = b->max;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
+/* Whole valid UTF-8 (no overlongs, no surrogates): the CSV reader's rule. */
 static int utf8_valid(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		size_t len, i;
-		uint32_t c;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf)
-			len = 2, c = *p & 0x1f;
-		else if (*p >= 0xe0 && *p <= 0xef)
-			len = 3, c = *p & 0x0f;
-		else if (*p >= 0xf0 && *p <= 0xf4)
-			len = 4, c = *p & 0x07;
-		else
-			return 0;
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return 0;
-		p += len;
-	}
-	return 1;
+	return csvin_utf8_valid(s, strlen(s));
 }
 
 /* s as the inside of a JSON string (RFC 8259 section 7). */
-static void add_json_escaped(struct jbuf *b, const char *s)
+static void add_json_escaped(struct dynbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		char esc[8];
 
 		switch (ch) {
-		case '"': jbuf_add(b, "\\\"", 2); break;
-		case '\\': jbuf_add(b, "\\\\", 2); break;
-		case '\n': jbuf_add(b, "\\n", 2); break;
-		case '\r': jbuf_add(b, "\\r", 2); break;
-		case '\t': jbuf_add(b, "\\t", 2); break;
-		case '\b': jbuf_add(b, "\\b", 2); break;
-		case '\f': jbuf_add(b, "\\f", 2); break;
+		case '"': dynbuf_add(b, "\\\"", 2); break;
+		case '\\': dynbuf_add(b, "\\\\", 2); break;
+		case '\n': dynbuf_add(b, "\\n", 2); break;
+		case '\r': dynbuf_add(b, "\\r", 2); break;
+		case '\t': dynbuf_add(b, "\\t", 2); break;
+		case '\b': dynbuf_add(b, "\\b", 2); break;
+		case '\f': dynbuf_add(b, "\\f", 2); break;
 		default:
 			if (ch < 0x20) {
 				snprintf(esc, sizeof(esc), "\\u%04x", ch);
-				jbuf_add(b, esc, 6);
+				dynbuf_add(b, esc, 6);
 			} else {
-				jbuf_add(b, s, 1);
+				dynbuf_add(b, s, 1);
 			}
 		}
 	}
@@ -143,7 +83,7 @@ char *sms_http_body(const struct config_sms_http *cfg, const struct chan_action 
 		{ "{to}", a->to }, { "{text}", a->text ? a->text : "" },
 		{ "{key}", a->key }, { "{from}", cfg->from ? cfg->from : "" },
 	};
-	struct jbuf b = { .max = SMS_HTTP_MAX_BODY };
+	struct dynbuf b = { .max = SMS_HTTP_MAX_BODY };
 	char *ret = NULL;
 
 	if (a->to == NULL || a->to[0] == '\0' || a->key == NULL || a->key[0] == '\0') {
@@ -171,7 +111,7 @@ char *sms_http_body(const struct config_sms_http *cfg, const struct chan_action 
 		/* Copy up to the next '{' in one go. */
 		while (tpl[n] && (n == 0 || tpl[n] != '{'))
 			n++;
-		jbuf_add(&b, tpl, n);
+		dynbuf_add(&b, tpl, n);
 		tpl += n;
 	}
 	if (b.failed) {

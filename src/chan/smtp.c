@@ -26,6 +26,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../core/csvin.h"
+#include "../core/dynbuf.h"
 #include "smtp.h"
 
 enum smtp_stage { STAGE_SESSION, STAGE_MAIL, STAGE_RCPT, STAGE_DATA, STAGE_BODY };
@@ -45,48 +47,6 @@ struct smtp_sender {
 					 * that matters */
 	char reply[160];                /* last reply line, without CRLF */
 };
-
-/* ---- a growing buffer with a cap ---------------------------------------- */
-
-struct mbuf {
-	char *p;
-	size_t len, cap, max;
-	int failed;                     /* out of memory or over max: stays set */
-};
-
-static void mbuf_add(struct mbuf *b, const void *data, size_t n)
-{
-	if (b->failed)
-		return;
-	/* Invariant: len < max (room for the NUL). */
-	if (n >= b->max - b->len) {
-		b->failed = 1;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > b->max)
-			cap = b->max;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void mbuf_str(struct mbuf *b, const char *s)
-{
-	mbuf_add(b, s, strlen(s));
-}
 
 /* ---- text checks and encodings ------------------------------------------ */
 
@@ -120,18 +80,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whole valid UTF-8 (no overlongs, no surrogates): the CSV reader's rule. */
 static int utf8_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-
-		if (k == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
+	return csvin_utf8_valid(s, strlen(s));
 }
 
 static int printable_ascii(const char *s)
@@ -144,7 +96,7 @@ static int printable_ascii(const char *s)
 
 /* Base64 of data[0..n) in lines of at most 76 characters, each ending in
  * CRLF (RFC 2045 section 6.8). */
-static void add_base64_lines(struct mbuf *b, const unsigned char *data, size_t n)
+static void add_base64_lines(struct dynbuf *b, const unsigned char *data, size_t n)
 {
 	/* 57 input bytes make one 76-character line. */
 	for (size_t i = 0; i < n; i += 57) {
@@ -152,8 +104,8 @@ static void add_base64_lines(struct mbuf *b, const unsigned char *data, size_t n
 		char line[80];
 
 		sodium_bin2base64(line, sizeof(line), data + i, k, sodium_base64_VARIANT_ORIGINAL);
-		mbuf_str(b, line);
-		mbuf_add(b, "\r\n", 2);
+		dynbuf_str(b, line);
+		dynbuf_add(b, "\r\n", 2);
 	}
 }
 
@@ -162,7 +114,7 @@ static void add_base64_lines(struct mbuf *b, const unsigned char *data, size_t n
  * (12 of syntax + 60 of base64 = 45 bytes), cut between characters so each
  * word decodes on its own; words are separated by a folding CRLF SP.
  */
-static void add_encoded_words(struct mbuf *b, const char *s)
+static void add_encoded_words(struct dynbuf *b, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -182,38 +134,38 @@ static void add_encoded_words(struct mbuf *b, const char *s)
 		sodium_bin2base64(word, sizeof(word), (const unsigned char *)s + i, k,
 				  sodium_base64_VARIANT_ORIGINAL);
 		if (i > 0)
-			mbuf_add(b, "\r\n ", 3);
-		mbuf_str(b, "=?UTF-8?B?");
-		mbuf_str(b, word);
-		mbuf_str(b, "?=");
+			dynbuf_add(b, "\r\n ", 3);
+		dynbuf_str(b, "=?UTF-8?B?");
+		dynbuf_str(b, word);
+		dynbuf_str(b, "?=");
 		i += k;
 	}
 }
 
 /* Text with every line break (CRLF, LF or a lone CR) made CRLF: the
  * canonical form of a text body before it is encoded (RFC 2046 4.1.1). */
-static void add_crlf_text(struct mbuf *b, const char *s)
+static void add_crlf_text(struct dynbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\r') {
 			if (s[1] == '\n')
 				s++;
-			mbuf_add(b, "\r\n", 2);
+			dynbuf_add(b, "\r\n", 2);
 		} else if (*s == '\n') {
-			mbuf_add(b, "\r\n", 2);
+			dynbuf_add(b, "\r\n", 2);
 		} else {
-			mbuf_add(b, s, 1);
+			dynbuf_add(b, s, 1);
 		}
 	}
 }
 
 /* The HTML rendering of the text: escaped, paragraphs at blank lines,
  * <br> at single line breaks. Line breaks of the text are LF here. */
-static void add_html(struct mbuf *b, const char *s)
+static void add_html(struct dynbuf *b, const char *s)
 {
 	int in_p = 0;
 
-	mbuf_str(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
+	dynbuf_str(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n");
 	while (*s) {
 		size_t breaks = 0;
 
@@ -225,26 +177,26 @@ static void add_html(struct mbuf *b, const char *s)
 		if (*s == '\0')
 			break;
 		if (in_p && breaks == 1)
-			mbuf_str(b, "<br>\n");
+			dynbuf_str(b, "<br>\n");
 		else if (in_p && breaks > 1)
-			mbuf_str(b, "</p>\n<p>");
+			dynbuf_str(b, "</p>\n<p>");
 		else if (!in_p)
-			mbuf_str(b, "<p>");
+			dynbuf_str(b, "<p>");
 		in_p = 1;
 		for (; *s && *s != '\r' && *s != '\n'; s++) {
 			switch (*s) {
-			case '&': mbuf_str(b, "&amp;"); break;
-			case '<': mbuf_str(b, "&lt;"); break;
-			case '>': mbuf_str(b, "&gt;"); break;
-			case '"': mbuf_str(b, "&quot;"); break;
-			case '\'': mbuf_str(b, "&#39;"); break;
-			default: mbuf_add(b, s, 1);
+			case '&': dynbuf_str(b, "&amp;"); break;
+			case '<': dynbuf_str(b, "&lt;"); break;
+			case '>': dynbuf_str(b, "&gt;"); break;
+			case '"': dynbuf_str(b, "&quot;"); break;
+			case '\'': dynbuf_str(b, "&#39;"); break;
+			default: dynbuf_add(b, s, 1);
 			}
 		}
 	}
 	if (in_p)
-		mbuf_str(b, "</p>\n");
-	mbuf_str(b, "</body></html>\n");
+		dynbuf_str(b, "</p>\n");
+	dynbuf_str(b, "</body></html>\n");
 }
 
 /* ---- addresses ----------------------------------------------------------- */
@@ -304,14 +256,14 @@ static int split_from(const char *from, char *name, size_t namesize, char *addr,
 	return address_ok(addr) ? 0 : -1;
 }
 
-static void add_from(struct mbuf *b, const char *name, const char *addr)
+static void add_from(struct dynbuf *b, const char *name, const char *addr)
 {
 	int atoms = 1;
 
-	mbuf_str(b, "From: ");
+	dynbuf_str(b, "From: ");
 	if (name[0] == '\0') {
-		mbuf_str(b, addr);
-		mbuf_str(b, "\r\n");
+		dynbuf_str(b, addr);
+		dynbuf_str(b, "\r\n");
 		return;
 	}
 	if (!printable_ascii(name)) {
@@ -323,20 +275,20 @@ static void add_from(struct mbuf *b, const char *name, const char *addr)
 			      (*p >= '0' && *p <= '9') || strchr("!#$%&'*+-/=?^_`{|}~", *p)))
 				atoms = 0;
 		if (atoms) {
-			mbuf_str(b, name);
+			dynbuf_str(b, name);
 		} else {
-			mbuf_str(b, "\"");
+			dynbuf_str(b, "\"");
 			for (const char *p = name; *p; p++) {
 				if (*p == '"' || *p == '\\')
-					mbuf_str(b, "\\");
-				mbuf_add(b, p, 1);
+					dynbuf_str(b, "\\");
+				dynbuf_add(b, p, 1);
 			}
-			mbuf_str(b, "\"");
+			dynbuf_str(b, "\"");
 		}
 	}
-	mbuf_str(b, " <");
-	mbuf_str(b, addr);
-	mbuf_str(b, ">\r\n");
+	dynbuf_str(b, " <");
+	dynbuf_str(b, addr);
+	dynbuf_str(b, ">\r\n");
 }
 
 /* ---- the message --------------------------------------------------------- */
@@ -350,15 +302,15 @@ static void key_hex(const char *key, char hex[65])
 	sodium_bin2hex(hex, 65, h, sizeof(h));
 }
 
-static void add_text_part(struct mbuf *b, const char *type, const char *content)
+static void add_text_part(struct dynbuf *b, const char *type, const char *content)
 {
-	struct mbuf t = { .max = SMTP_MAX_MESSAGE };
+	struct dynbuf t = { .max = SMTP_MAX_MESSAGE };
 
-	mbuf_str(b, "Content-Type: ");
-	mbuf_str(b, type);
-	mbuf_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	dynbuf_str(b, "Content-Type: ");
+	dynbuf_str(b, type);
+	dynbuf_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	if (strcmp(type, "text/html") == 0) {
-		struct mbuf h = { .max = SMTP_MAX_MESSAGE };
+		struct dynbuf h = { .max = SMTP_MAX_MESSAGE };
 
 		add_html(&h, content);
 		if (h.failed)
@@ -382,7 +334,7 @@ char *smtp_message_build(const struct config_smtp *cfg, const struct chan_action
 	static const char *const wday[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct mbuf b = { .max = SMTP_MAX_MESSAGE };
+	struct dynbuf b = { .max = SMTP_MAX_MESSAGE };
 	char name[256], addr[256], hex[65], line[128];
 	const char *text = a->text ? a->text : "";
 	const char *subject = a->subject ? a->subject : "";
@@ -420,25 +372,25 @@ char *smtp_message_build(const struct config_smtp *cfg, const struct chan_action
 	snprintf(line, sizeof(line), "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
 		 wday[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec);
-	mbuf_str(&b, line);
+	dynbuf_str(&b, line);
 	add_from(&b, name, addr);
-	mbuf_str(&b, "To: ");
-	mbuf_str(&b, a->to);
-	mbuf_str(&b, "\r\n");
+	dynbuf_str(&b, "To: ");
+	dynbuf_str(&b, a->to);
+	dynbuf_str(&b, "\r\n");
 	if (subject[0] != '\0') {
-		mbuf_str(&b, "Subject: ");
+		dynbuf_str(&b, "Subject: ");
 		/* Printable ASCII goes as it is (a long one is still one line,
 		 * below the 998 limit); anything else, control characters
 		 * included, is encoded so that no byte can end the header. */
 		if (printable_ascii(subject) && strlen(subject) <= 900)
-			mbuf_str(&b, subject);
+			dynbuf_str(&b, subject);
 		else
 			add_encoded_words(&b, subject);
-		mbuf_str(&b, "\r\n");
+		dynbuf_str(&b, "\r\n");
 	}
-	mbuf_str(&b, "Message-ID: <");
-	mbuf_str(&b, hex);
-	mbuf_str(&b, "@relance>\r\nMIME-Version: 1.0\r\n");
+	dynbuf_str(&b, "Message-ID: <");
+	dynbuf_str(&b, hex);
+	dynbuf_str(&b, "@relance>\r\nMIME-Version: 1.0\r\n");
 	if (!cfg->html) {
 		add_text_part(&b, "text/plain", text);
 	} else {
@@ -449,14 +401,14 @@ char *smtp_message_build(const struct config_smtp *cfg, const struct chan_action
 		snprintf(boundary, sizeof(boundary), "=_relance_%.32s", hex);
 		snprintf(line, sizeof(line), "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
 			 boundary);
-		mbuf_str(&b, line);
+		dynbuf_str(&b, line);
 		snprintf(line, sizeof(line), "--%s\r\n", boundary);
-		mbuf_str(&b, line);
+		dynbuf_str(&b, line);
 		add_text_part(&b, "text/plain", text);
-		mbuf_str(&b, line);
+		dynbuf_str(&b, line);
 		add_text_part(&b, "text/html", text);
 		snprintf(line, sizeof(line), "--%s--\r\n", boundary);
-		mbuf_str(&b, line);
+		dynbuf_str(&b, line);
 	}
 	if (b.failed) {
 		snprintf(err, errsize, "message over %u bytes or out of memory", SMTP_MAX_MESSAGE);

@@ -1,0 +1,41 @@
+/*
+ * dynbuf — see dynbuf.h. Doubles from 256 bytes, clamped to the cap.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynbuf.h"
+
+void dynbuf_add(struct dynbuf *b, const void *data, size_t n)
+{
+	if (b->failed)
+		return;
+	/* Invariant: len < max (room for the NUL). */
+	if (b->max <= b->len || n >= b->max - b->len) {
+		b->failed = 1;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (cap > b->max)
+			cap = b->max;
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void dynbuf_str(struct dynbuf *b, const char *s)
+{
+	dynbuf_add(b, s, strlen(s));
+}

@@ -1,9 +1,16 @@
 /*
  * support — see support.h.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -53,4 +60,98 @@ struct policy *support_load_example(const char *name)
 	p = support_parse_policy(path, text, len);
 	free(text);
 	return p;
+}
+
+pid_t support_start_peer(const char *script, const char *out, const char *const *extra,
+			 int *port)
+{
+	const char *top = getenv("TOP") ? getenv("TOP") : ".";
+	char path[512], line[32];
+	const char *argv[24];
+	size_t n = 0, got = 0;
+	struct pollfd p;
+	int fds[2];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/tests/peers/%s", top, script);
+	argv[n++] = "node";
+	argv[n++] = path;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	for (size_t i = 0; extra && extra[i] && n < 23; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execvp("node", (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	while (got < sizeof(line) - 1 && (got == 0 || line[got - 1] != '\n')) {
+		ssize_t r;
+
+		cr_assert_gt(poll(&p, 1, 15000), 0, "%s did not start", script);
+		r = read(fds[0], line + got, sizeof(line) - 1 - got);
+		cr_assert_gt(r, 0, "%s exited before printing its port", script);
+		got += (size_t)r;
+	}
+	line[got] = '\0';
+	close(fds[0]);
+	*port = (int)strtol(line, NULL, 10);
+	return pid;
+}
+
+void support_stop_peer(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = -1;
+}
+
+int support_dead_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+json_t *support_jsonl_line(const char *path, int n)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[1 << 20];
+	json_t *obj = NULL;
+
+	if (f == NULL)
+		return NULL;
+	for (int i = 0; i <= n && fgets(buf, sizeof(buf), f); i++)
+		if (i == n)
+			obj = json_loads(buf, 0, NULL);
+	fclose(f);
+	return obj;
+}
+
+int support_jsonl_count(const char *path)
+{
+	int n = 0;
+	json_t *o;
+
+	while ((o = support_jsonl_line(path, n)) != NULL) {
+		json_decref(o);
+		n++;
+	}
+	return n;
 }

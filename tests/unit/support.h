@@ -1,12 +1,15 @@
 /*
  * support — helpers shared by the unit tests: reading a file whole and
  * parsing a policy, failing the test (with every diagnostic) when it does
- * not parse. Returned buffers and policies belong to the caller.
+ * not parse; starting a protocol peer of tests/peers/ and reading what it
+ * recorded. Returned buffers, policies and JSON belong to the caller.
  */
 #ifndef RELANCE_TEST_SUPPORT_H
 #define RELANCE_TEST_SUPPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "../../src/core/policy.h"
 
@@ -16,5 +19,22 @@ char *support_slurp(const char *path, size_t *len);
 struct policy *support_parse_policy(const char *name, const char *text, size_t len);
 /* examples/policies/NAME.yaml, tests running from the repository's root. */
 struct policy *support_load_example(const char *name);
+
+/*
+ * Starts `node $TOP/tests/peers/SCRIPT --out OUT extra...` (extra
+ * NULL-terminated; $TOP defaults to ".") and returns its pid, with the port
+ * it prints as its first line in *port. Fails the test if it does not start
+ * within 15 s.
+ */
+pid_t support_start_peer(const char *script, const char *out, const char *const *extra,
+			 int *port);
+/* Stops a peer started above (SIGTERM, then waits); *pid becomes -1. */
+void support_stop_peer(pid_t *pid);
+/* A port on 127.0.0.1 nothing listens on: bound, then closed. */
+int support_dead_port(void);
+/* Line n (from 0) of a JSON-lines file as JSON, or NULL past the end. */
+json_t *support_jsonl_line(const char *path, int n);
+/* The number of lines of a JSON-lines file (0 when missing). */
+int support_jsonl_count(const char *path);
 
 #endif

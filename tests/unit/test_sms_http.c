@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../src/chan/sms_http.h"
+#include "support.h"
 
 static char dir[64], out_path[128];
 static pid_t peer_pid = -1;
@@ -32,97 +33,28 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (peer_pid > 0) {
-		kill(peer_pid, SIGTERM);
-		waitpid(peer_pid, NULL, 0);
-		peer_pid = -1;
-	}
+	support_stop_peer(&peer_pid);
 	unlink(out_path);
 	rmdir(dir);
 }
 
-/* Starts the gateway with extra arguments (NULL-terminated) and returns its
- * port, read from the first line it prints. */
+/* Starts the gateway with extra arguments (NULL-terminated); returns its port. */
 static int start_gateway(const char *const *extra)
 {
-	const char *top = getenv("TOP") ? getenv("TOP") : ".";
-	char script[512], line[32];
-	const char *argv[16];
-	size_t n = 0, got = 0;
-	int fds[2];
-	struct pollfd p;
+	int port;
 
-	snprintf(script, sizeof(script), "%s/tests/peers/http-gateway.js", top);
-	argv[n++] = "node";
-	argv[n++] = script;
-	argv[n++] = "--out";
-	argv[n++] = out_path;
-	for (size_t i = 0; extra && extra[i] && n < 15; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	cr_assert_eq(pipe(fds), 0);
-	peer_pid = fork();
-	cr_assert_geq(peer_pid, 0);
-	if (peer_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execvp("node", (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-	while (got < sizeof(line) - 1 && (got == 0 || line[got - 1] != '\n')) {
-		ssize_t r;
-
-		cr_assert_gt(poll(&p, 1, 15000), 0, "the HTTP gateway did not start");
-		r = read(fds[0], line + got, sizeof(line) - 1 - got);
-		cr_assert_gt(r, 0, "the HTTP gateway exited before printing its port");
-		got += (size_t)r;
-	}
-	line[got] = '\0';
-	close(fds[0]);
-	return (int)strtol(line, NULL, 10);
-}
-
-static int dead_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
+	peer_pid = support_start_peer("http-gateway.js", out_path, extra, &port);
+	return port;
 }
 
 static json_t *recorded(int n)
 {
-	FILE *f = fopen(out_path, "r");
-	char buf[1 << 16];
-	json_t *obj = NULL;
-
-	if (f == NULL)
-		return NULL;
-	for (int i = 0; i <= n && fgets(buf, sizeof(buf), f); i++)
-		if (i == n)
-			obj = json_loads(buf, 0, NULL);
-	fclose(f);
-	return obj;
+	return support_jsonl_line(out_path, n);
 }
 
 static int recorded_count(void)
 {
-	int n = 0;
-	json_t *o;
-
-	while ((o = recorded(n)) != NULL) {
-		json_decref(o);
-		n++;
-	}
-	return n;
+	return support_jsonl_count(out_path);
 }
 
 static const char *hdr(json_t *r, const char *name)
@@ -370,7 +302,7 @@ Test(sms_http, a_retry_that_succeeds_after_a_timeout_is_done, .init = setup, .fi
 
 Test(sms_http, gateway_down_fails, .init = setup, .fini = teardown)
 {
-	struct config_sms_http cfg = cfg_for(dead_port());
+	struct config_sms_http cfg = cfg_for(support_dead_port());
 	struct chan_action a = sms("+25779123456", "K-down");
 	struct sms_http *h;
 	struct chan_outcome o;

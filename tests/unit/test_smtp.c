@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../src/chan/smtp.h"
+#include "support.h"
 
 static char dir[64], out_path[128], cert[128], key[128];
 static pid_t peer_pid = -1;
@@ -34,100 +35,30 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (peer_pid > 0) {
-		kill(peer_pid, SIGTERM);
-		waitpid(peer_pid, NULL, 0);
-		peer_pid = -1;
-	}
+	support_stop_peer(&peer_pid);
 	unlink(out_path);
 	unlink(cert);
 	unlink(key);
 	rmdir(dir);
 }
 
-/* Starts the sink with extra arguments (NULL-terminated) and returns its
- * port, read from the first line it prints. */
+/* Starts the peer with extra arguments (NULL-terminated); returns its port. */
 static int start_sink(const char *const *extra)
 {
-	const char *top = getenv("TOP") ? getenv("TOP") : ".";
-	char script[512], line[32];
-	const char *argv[24];
-	size_t n = 0, got = 0;
-	int fds[2];
-	struct pollfd p;
+	int port;
 
-	snprintf(script, sizeof(script), "%s/tests/peers/smtp-sink.js", top);
-	argv[n++] = "node";
-	argv[n++] = script;
-	argv[n++] = "--out";
-	argv[n++] = out_path;
-	for (size_t i = 0; extra && extra[i] && n < 23; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	cr_assert_eq(pipe(fds), 0);
-	peer_pid = fork();
-	cr_assert_geq(peer_pid, 0);
-	if (peer_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execvp("node", (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	p = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-	while (got < sizeof(line) - 1 && (got == 0 || line[got - 1] != '\n')) {
-		ssize_t r;
-
-		cr_assert_gt(poll(&p, 1, 15000), 0, "the SMTP sink did not start");
-		r = read(fds[0], line + got, sizeof(line) - 1 - got);
-		cr_assert_gt(r, 0, "the SMTP sink exited before printing its port");
-		got += (size_t)r;
-	}
-	line[got] = '\0';
-	close(fds[0]);
-	return (int)strtol(line, NULL, 10);
-}
-
-/* A port nothing listens on: bound, then closed. */
-static int dead_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
+	peer_pid = support_start_peer("smtp-sink.js", out_path, extra, &port);
+	return port;
 }
 
 static json_t *recorded(int n)
 {
-	FILE *f = fopen(out_path, "r");
-	char buf[1 << 16];
-	json_t *obj = NULL;
-
-	if (f == NULL)
-		return NULL;
-	for (int i = 0; i <= n && fgets(buf, sizeof(buf), f); i++)
-		if (i == n)
-			obj = json_loads(buf, 0, NULL);
-	fclose(f);
-	return obj;
+	return support_jsonl_line(out_path, n);
 }
 
 static int recorded_count(void)
 {
-	int n = 0;
-	json_t *o;
-
-	while ((o = recorded(n)) != NULL) {
-		json_decref(o);
-		n++;
-	}
-	return n;
+	return support_jsonl_count(out_path);
 }
 
 static const char *jstr(json_t *o, const char *k)
@@ -575,7 +506,7 @@ Test(smtp, no_final_reply_within_the_timeout_is_uncertain, .init = setup, .fini 
 
 Test(smtp, server_down_fails, .init = setup, .fini = teardown)
 {
-	struct config_smtp cfg = cfg_for(dead_port());
+	struct config_smtp cfg = cfg_for(support_dead_port());
 	struct chan_action a = mail("zoe@example.com", "K-down");
 	struct smtp_sender *s;
 	struct chan_outcome o;
@@ -590,7 +521,7 @@ Test(smtp, server_down_fails, .init = setup, .fini = teardown)
 
 Test(smtp, unusable_actions_are_refused_without_connecting, .init = setup, .fini = teardown)
 {
-	struct config_smtp cfg = cfg_for(dead_port());
+	struct config_smtp cfg = cfg_for(support_dead_port());
 	struct chan_action a = mail("zoe@example.com\r\nBcc: x@example.com", "K-bad");
 	struct smtp_sender *s;
 	struct chan_outcome o;

@@ -227,21 +227,22 @@ int dispatch_outcome(struct store *store, const char *worker, int64_t now,
 		     const struct outbox_view *o, json_t *payload, const char *state,
 		     const char *outcome, int64_t due_if_deferred)
 {
-	const char *customer = json_str(payload, "customer_id"), *account = json_str(payload, "account_id");
 	const char *to = json_str(payload, "to");
-	int64_t seq;
 	int rc;
 
 	rc = store_outbox_finish(store, o->outbox_id, worker, state, outcome, now, due_if_deferred);
-	if (rc == STORE_OK && customer != NULL) {
+	if (rc == STORE_OK) {
 		char body[1024];
+		/* By the row's account key: the file of that account's customer,
+		 * found by integer keys rather than by ids. */
+		struct file_note note = { o->account_key, now,
+					  strcmp(state, "done") == 0 ? "action" : state, CMD_AUTHOR,
+					  body };
 
 		snprintf(body, sizeof(body), "%s %s%s%s (%s, policy v%lld): %s", o->channel, o->action,
 			 to ? " to " : "", to ? to : "", o->rule, (long long)o->policy_version,
 			 outcome);
-		rc = store_file_append(store, customer, account, now,
-				       strcmp(state, "done") == 0 ? "action" : state, CMD_AUTHOR,
-				       body, &seq);
+		rc = store_file_notes(store, &note, 1);
 	}
 	return rc;
 }

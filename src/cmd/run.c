@@ -359,14 +359,13 @@ static int file_note(struct run *r, const struct facts *f, const char *kind, con
 static int file_note(struct run *r, const struct facts *f, const char *kind, const char *fmt, ...)
 {
 	char body[1024];
+	struct file_note note = { f->a->account_key, r->cmd->now, kind, CMD_AUTHOR, body };
 	va_list ap;
-	int64_t seq;
 
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
-	return store_file_append(r->store, f->a->customer_id, f->a->account_id, r->cmd->now, kind,
-				 CMD_AUTHOR, body, &seq);
+	return store_file_notes(r->store, &note, 1);
 }
 
 static char *payload_json(const struct facts *f, const char *to, const char *text,

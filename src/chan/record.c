@@ -1,7 +1,8 @@
 /*
- * record — see record.h. Lines are built with jansson (escaping and UTF-8
- * checks are its job); keys already written are kept in an open-addressing
- * set of strings, one per line of the file.
+ * record — see record.h. Lines are written by hand into a capped buffer
+ * (dynbuf_json_str escapes, the CSV reader's check refuses text that is not
+ * UTF-8) and read back with jansson; keys already written are kept in an
+ * open-addressing set of strings, one per line of the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +13,15 @@
 #include <unistd.h>
 
 #include "../core/caltime.h"
+#include "../core/csvin.h"
+#include "../core/dynbuf.h"
 #include "record.h"
 
 /* A record file larger than this is refused at open: it is meant for
  * demos, dry runs and tests, and is read whole into the key set. */
 #define RECORD_MAX_BYTES (1u << 30)
+/* One line at most (a message text is a few KiB at most). */
+#define RECORD_MAX_LINE (1u << 20)
 
 struct record {
 	char *path;
@@ -176,12 +181,19 @@ void record_close(struct record *r)
 
 size_t record_count(const struct record *r) { return r->lines; }
 
-/* Sets a string member only when the value is present. */
-static int set_str(json_t *obj, const char *name, const char *value)
+/* Appends ,"name":"value" only when the value is present; -1 when the
+ * value is not UTF-8. */
+static int add_str(struct dynbuf *b, const char *name, const char *value)
 {
 	if (value == NULL || value[0] == '\0')
 		return 0;
-	return json_object_set_new(obj, name, json_string(value));
+	if (!csvin_utf8_valid(value, strlen(value)))
+		return -1;
+	dynbuf_add(b, ",\"", 2);
+	dynbuf_str(b, name);
+	dynbuf_add(b, "\":", 2);
+	dynbuf_json_str(b, value);
+	return 0;
 }
 
 /* What the recording adapter answers in place of a real peer. */
@@ -200,12 +212,10 @@ static const char *recorded_outcome(const struct chan_action *a)
 
 int record_perform(struct record *r, const struct chan_action *a, struct chan_outcome *out)
 {
-	char at[INSTANT_TEXT_LEN + 1];
-	json_t *obj = NULL;
-	char *text = NULL;
-	size_t len;
+	char at[INSTANT_TEXT_LEN + 1], num[32];
+	struct dynbuf b = { .max = RECORD_MAX_LINE };
 	ssize_t wrote;
-	int rc = -1;
+	int bad, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (a->key == NULL || a->key[0] == '\0') {
@@ -218,43 +228,54 @@ int record_perform(struct record *r, const struct chan_action *a, struct chan_ou
 		snprintf(out->detail, sizeof(out->detail), "already performed (recorded)");
 		return 0;
 	}
+	/* Written by hand, in SPEC.md's order: a cycle records thousands of
+	 * lines, and building a JSON object for each cost more than the rest
+	 * of recording. */
 	instant_format(a->at, at);
-	obj = json_object();
-	if (obj == NULL ||
-	    json_object_set_new(obj, "at", json_string(at)) != 0 ||
-	    set_str(obj, "channel", a->channel) != 0 ||
-	    set_str(obj, "action", a->action) != 0 ||
-	    set_str(obj, "account_id", a->account_id) != 0 ||
-	    set_str(obj, "customer_id", a->customer_id) != 0 ||
-	    json_object_set_new(obj, "policy_version", json_integer(a->policy_version)) != 0 ||
-	    set_str(obj, "rule", a->rule) != 0 ||
-	    set_str(obj, "to", a->to) != 0 ||
-	    set_str(obj, "subject", a->subject) != 0 ||
-	    set_str(obj, "text", a->text) != 0 ||
-	    set_str(obj, "service_id", a->service_id) != 0 ||
-	    set_str(obj, "level", a->level) != 0 ||
-	    set_str(obj, "target", a->target) != 0 ||
-	    (a->priority > 0 && json_object_set_new(obj, "priority", json_integer(a->priority)) != 0) ||
-	    set_str(obj, "key", a->key) != 0) {
-		snprintf(out->detail, sizeof(out->detail), "out of memory or text not UTF-8");
+	dynbuf_str(&b, "{\"at\":\"");
+	dynbuf_str(&b, at);
+	dynbuf_add(&b, "\"", 1);
+	/* In this order, each appended after the other. */
+	bad = add_str(&b, "channel", a->channel);
+	bad |= add_str(&b, "action", a->action);
+	bad |= add_str(&b, "account_id", a->account_id);
+	bad |= add_str(&b, "customer_id", a->customer_id);
+	snprintf(num, sizeof(num), ",\"policy_version\":%lld", (long long)a->policy_version);
+	dynbuf_str(&b, num);
+	bad |= add_str(&b, "rule", a->rule);
+	bad |= add_str(&b, "to", a->to);
+	bad |= add_str(&b, "subject", a->subject);
+	bad |= add_str(&b, "text", a->text);
+	bad |= add_str(&b, "service_id", a->service_id);
+	bad |= add_str(&b, "level", a->level);
+	bad |= add_str(&b, "target", a->target);
+	if (a->priority > 0) {
+		snprintf(num, sizeof(num), ",\"priority\":%d", a->priority);
+		dynbuf_str(&b, num);
+	}
+	bad |= add_str(&b, "key", a->key);
+	if (bad) {
+		/* Never recordable as it is: not worth retrying. */
+		out->status = CHAN_REFUSED;
+		snprintf(out->detail, sizeof(out->detail), "text not UTF-8");
 		goto out;
 	}
-	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (text == NULL) {
-		snprintf(out->detail, sizeof(out->detail), "out of memory");
+	dynbuf_add(&b, "}\n", 2);
+	if (b.failed) {
+		out->status = CHAN_FAILED;
+		snprintf(out->detail, sizeof(out->detail), "out of memory or line too long");
 		goto out;
 	}
-	len = strlen(text);
-	text[len] = '\n';   /* json_dumps leaves room: the terminator is overwritten */
 	/* One write: with O_APPEND a killed process leaves a whole line or none. */
-	wrote = write(r->fd, text, len + 1);
-	if (wrote != (ssize_t)(len + 1)) {
+	wrote = write(r->fd, b.p, b.len);
+	if (wrote != (ssize_t)b.len) {
 		snprintf(out->detail, sizeof(out->detail), "%s: %s", r->path,
 			 wrote < 0 ? strerror(errno) : "short write");
 		out->status = CHAN_FAILED;
 		goto out;
 	}
 	if (key_add(r, a->key) != 0) {
+		out->status = CHAN_FAILED;
 		snprintf(out->detail, sizeof(out->detail), "out of memory");
 		goto out;
 	}
@@ -263,7 +284,6 @@ int record_perform(struct record *r, const struct chan_action *a, struct chan_ou
 	snprintf(out->detail, sizeof(out->detail), "%s", recorded_outcome(a));
 	rc = 0;
 out:
-	free(text);
-	json_decref(obj);
+	free(b.p);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * dynbuf — see dynbuf.h. Doubles from 256 bytes, clamped to the cap.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,4 +39,33 @@ void dynbuf_add(struct dynbuf *b, const void *data, size_t n)
 void dynbuf_str(struct dynbuf *b, const char *s)
 {
 	dynbuf_add(b, s, strlen(s));
+}
+
+void dynbuf_json_str(struct dynbuf *b, const char *s)
+{
+	const char *run = s;
+
+	dynbuf_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+
+		if (c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		dynbuf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c == '\n')
+			snprintf(esc, sizeof(esc), "\\n");
+		else if (c == '\r')
+			snprintf(esc, sizeof(esc), "\\r");
+		else if (c == '\t')
+			snprintf(esc, sizeof(esc), "\\t");
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		dynbuf_str(b, esc);
+	}
+	dynbuf_add(b, run, (size_t)(s - run));
+	dynbuf_add(b, "\"", 1);
 }

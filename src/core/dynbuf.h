@@ -24,5 +24,8 @@ struct dynbuf {
 void dynbuf_add(struct dynbuf *b, const void *data, size_t n);
 /* Appends the string s. */
 void dynbuf_str(struct dynbuf *b, const char *s);
+/* Appends s as a JSON string: quoted, '"', '\\' and control characters
+ * escaped, every other byte as it is (s must be UTF-8: the caller checks). */
+void dynbuf_json_str(struct dynbuf *b, const char *s);
 
 #endif

@@ -158,3 +158,29 @@ Test(record, unwritable_path_is_named, .init = setup, .fini = teardown)
 	cr_assert_eq(record_open("/nonexistent-dir/x.jsonl", &r, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "/nonexistent-dir/x.jsonl: No such file") != NULL, "%s", err);
 }
+
+Test(record, escapes_text_and_refuses_what_is_not_utf8, .init = setup, .fini = teardown)
+{
+	struct record *r;
+	struct chan_outcome o;
+	char err[256];
+	struct chan_action a = sms("k-escape");
+	struct chan_action bad = sms("k-bad");
+	json_t *obj;
+
+	a.text = "Zoé \"payez\" \\ 12 500 FBu\nМерсі\t\x01 fin";
+	bad.text = "caf\xe9";
+	cr_assert_eq(record_open(path, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(record_perform(r, &a, &o), 0);
+	cr_assert_eq(o.status, CHAN_DONE);
+	record_perform(r, &bad, &o);
+	cr_expect_eq(o.status, CHAN_REFUSED);
+	cr_expect_str_eq(o.detail, "text not UTF-8");
+	record_close(r);
+	obj = line(0);
+	cr_assert_not_null(obj, "the line is not JSON");
+	cr_expect_str_eq(json_string_value(json_object_get(obj, "text")), a.text);
+	cr_expect_str_eq(json_string_value(json_object_get(obj, "key")), "k-escape");
+	json_decref(obj);
+	cr_expect_null(line(1), "nothing written for the refused action");
+}

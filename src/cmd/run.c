@@ -33,6 +33,7 @@
 #include "../core/caltime.h"
 #include "../core/casestate.h"
 #include "../core/compliance.h"
+#include "../core/dynbuf.h"
 #include "../core/engine.h"
 #include "../core/money.h"
 #include "../core/msgtpl.h"
@@ -368,32 +369,45 @@ static int file_note(struct run *r, const struct facts *f, const char *kind, con
 	return store_file_notes(r->store, &note, 1);
 }
 
+/* ,"name":"value" when the value is there (present_if_empty: even ""). */
+static void payload_str(struct dynbuf *b, const char *name, const char *value, int present_if_empty)
+{
+	if (value == NULL || (value[0] == '\0' && !present_if_empty))
+		return;
+	dynbuf_add(b, ",\"", 2);
+	dynbuf_str(b, name);
+	dynbuf_add(b, "\":", 2);
+	dynbuf_json_str(b, value);
+}
+
+/* The outbox row's payload (malloc'ed JSON; NULL when memory runs out),
+ * written by hand: one per action of a cycle. */
 static char *payload_json(const struct facts *f, const char *to, const char *text,
 			  const char *subject, const char *service_id, const char *level,
 			  const char *target, int priority)
 {
-	json_t *o = json_object();
-	char *s;
+	struct dynbuf b = { .max = 1u << 20 };
+	char num[32];
 
-	json_object_set_new(o, "customer_id", json_string(f->a->customer_id));
-	json_object_set_new(o, "account_id", json_string(f->a->account_id));
-	if (to && *to)
-		json_object_set_new(o, "to", json_string(to));
-	if (subject && *subject)
-		json_object_set_new(o, "subject", json_string(subject));
-	if (text && *text)
-		json_object_set_new(o, "text", json_string(text));
-	if (service_id)
-		json_object_set_new(o, "service_id", json_string(service_id));
-	if (level)
-		json_object_set_new(o, "level", json_string(level));
-	if (target && *target)
-		json_object_set_new(o, "target", json_string(target));
-	if (priority > 0)
-		json_object_set_new(o, "priority", json_integer(priority));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	return s;
+	dynbuf_str(&b, "{\"customer_id\":");
+	dynbuf_json_str(&b, f->a->customer_id);
+	payload_str(&b, "account_id", f->a->account_id, 1);
+	payload_str(&b, "to", to, 0);
+	payload_str(&b, "subject", subject, 0);
+	payload_str(&b, "text", text, 0);
+	payload_str(&b, "service_id", service_id, 1);
+	payload_str(&b, "level", level, 1);
+	payload_str(&b, "target", target, 0);
+	if (priority > 0) {
+		snprintf(num, sizeof(num), ",\"priority\":%d", priority);
+		dynbuf_str(&b, num);
+	}
+	dynbuf_add(&b, "}", 1);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
 
 static int add_row(struct writes *w, const struct facts *f, const struct engine_decision *d,

@@ -351,6 +351,10 @@ static int finish_sent(struct dispatch *d, const struct peer *p, struct item *it
 		state = "done";
 		snprintf(what, sizeof(what), "accepted by the %s peer%s%s", p->adapter,
 			 out->peer_id[0] ? " as " : "", out->peer_id);
+		/* The peer's ids name the message's first row: its receipts
+		 * are told there, once (the others' would be ignored). */
+		if (!first)
+			break;
 		if ((rc = store_outbox_peer_ids(d->store, it->o.outbox_id, it->o.channel,
 						out->peer_id)) != STORE_OK)
 			return rc;

@@ -78,6 +78,10 @@ struct policy_jurisdiction {
 	const char **forbidden_fees;
 	size_t n_forbidden_fees;
 	int disputes_freeze_clocks;
+	/* A credit bureau listing is removed within this many business days
+	 * (Monday to Friday, not a holiday) after the debt is paid; 0: no
+	 * such rule. Brazil: 5 (CDC art. 43, STJ Súmula 548). */
+	int bureau_removal_business_days;
 	int line;
 };
 
@@ -164,6 +168,28 @@ struct policy_template {
 	int max_segments;       /* sms: 0 = no limit */
 };
 
+/* What one role may agree to alone (docs/policy.md "Arrangements"). */
+struct policy_plan_authority {
+	int max_instalments;        /* 0: may not offer plans at all */
+	int min_down_payment_pct;   /* of the debt the plan covers, 0..100 */
+};
+
+/*
+ * The `arrangements:` section. Every field has a default (in brackets),
+ * used when the section or the key is absent.
+ */
+struct policy_arrangements {
+	int promise_max_days;       /* [30] latest promise date, days after today */
+	int promise_tolerance_pct;  /* [0] kept when paid >= amount * (100 - pct) / 100 */
+	int promise_default_days;   /* [7] a promise made by a key press on a call */
+	struct policy_plan_authority agent;      /* [6 instalments, 10 %] */
+	struct policy_plan_authority supervisor; /* [24 instalments, 0 %] */
+	int plan_grace_days;        /* [5] days after an instalment's date before it is missed */
+	int plan_proposal_days;     /* [7] a proposal not accepted by then expires */
+	int dispute_answer_days;    /* [30] a dispute not answered by then is late */
+	int line;                   /* 0 when the section is absent */
+};
+
 struct policy {
 	const char *name;
 	const char *source;     /* the exact text parsed, NUL-terminated */
@@ -176,6 +202,7 @@ struct policy {
 	size_t n_campaigns;
 	struct policy_template *templates;
 	size_t n_templates;
+	struct policy_arrangements arrangements;
 	struct policy_arena *arena;
 };
 

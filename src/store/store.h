@@ -41,6 +41,7 @@ enum store_err {
 	STORE_ERR_INPUT = -2,   /* bad URL, newer schema, refused data */
 	STORE_ERR_NOMEM = -3,
 	STORE_ERR_SCHEMA = -4,  /* no schema yet: run `relance init` */
+	STORE_ERR_CONFLICT = -5, /* changed by someone else since it was read */
 	STORE_STOP = 1,         /* a callback asked to stop a scan early */
 };
 
@@ -562,6 +563,89 @@ int store_contact_bad(struct store *s, const char *customer_id, const char *kind
 /* Calls cb once with the row a peer's id names, or never when none does. */
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx);
+
+/* ---- arrangements ------------------------------------------------------------ */
+
+/*
+ * Promises to pay, payment plans, disputes, postponements and hand-offs
+ * (docs/arrangements.md). The store keeps each as a row with a state and
+ * its terms (a JSON object that src/core/arrange.c reads and writes; the
+ * store never looks inside), the accounts it covers (one or more of one
+ * customer) and a version that every change increments: two agents
+ * changing one arrangement at once, the second is told (STORE_ERR_CONFLICT)
+ * and nothing of his is written. Arrangements are never deleted; every
+ * change also goes on the customer file, written by the caller in the same
+ * transaction.
+ *
+ * Live states hold the engine: promise "open"; plan "proposed" and
+ * "current"; dispute "open" and "review"; postponement "active"; hand-off
+ * "active". Every other state is final.
+ */
+struct arrangement_new {
+	const char *kind;             /* promise, plan, dispute, postponement, handoff */
+	const char *state;            /* its first state */
+	const char *const *account_ids; /* >= 1, all of one customer */
+	size_t n_accounts;
+	int64_t at;                   /* instant of creation */
+	const char *by;               /* who: an agent's name, "relance", "customer" */
+	const char *terms;            /* JSON object text */
+	/* Refused (STORE_ERR_INPUT "account A already has a live KIND
+	 * ARRANGEMENT_ID") when any of the accounts has a live arrangement of
+	 * one of these kinds (space-separated; NULL or "": no check). The
+	 * check and the insert are one step under the write lock, so two
+	 * agents recording a promise on one account at once: one wins. */
+	const char *exclusive_kinds;
+};
+
+/* An arrangement as stored. Strings are never NULL. */
+struct arrangement_view {
+	int64_t arrangement_key;
+	const char *arrangement_id;   /* "PR-17" (promise), "PL-", "DS-", "PP-", "HO-" + key */
+	const char *customer_id;
+	const char *kind, *state;
+	int64_t created_at;
+	const char *created_by;
+	int64_t updated_at;
+	const char *updated_by;
+	int64_t version;              /* 1 at creation, +1 per change */
+	const char *terms;
+	const char *const *account_ids; /* in account key order */
+	const int64_t *account_keys;
+	size_t n_accounts;
+};
+typedef int (*store_arrangement_cb)(void *ctx, const struct arrangement_view *a);
+
+/*
+ * Creates an arrangement; *id_out (size >= 32) receives its id. Unknown
+ * accounts, accounts of different customers, an unknown kind: STORE_ERR_INPUT.
+ * Usable inside the caller's transaction (the usual case: the file entry
+ * commits with it); without one it runs in its own.
+ */
+int store_arrangement_create(struct store *s, const struct arrangement_new *a,
+			     char *id_out, size_t id_size);
+/*
+ * Changes state and terms of `arrangement_id` if its version is still
+ * `expected_version` (version + 1, updated_at/by set); terms NULL keeps
+ * them. STORE_ERR_CONFLICT when the version moved on (someone else changed
+ * it), STORE_ERR_INPUT for an unknown id. Usable inside a transaction.
+ */
+int store_arrangement_update(struct store *s, const char *arrangement_id,
+			     int64_t expected_version, const char *state,
+			     const char *terms, int64_t at, const char *by);
+/* Calls cb once with the arrangement, or returns STORE_ERR_INPUT
+ * "no arrangement ID". */
+int store_arrangement_get(struct store *s, const char *arrangement_id,
+			  store_arrangement_cb cb, void *ctx);
+/*
+ * Calls cb for the arrangements covering `account_key` (live_only: only
+ * those in a live state), by arrangement key. cb may use the store.
+ */
+int store_arrangements_of_account(struct store *s, int64_t account_key, int live_only,
+				  store_arrangement_cb cb, void *ctx);
+/* The same for every account of `customer_id` (NULL: every customer),
+ * each arrangement once, by arrangement key. */
+int store_arrangements_of_customer(struct store *s, const char *customer_id, int live_only,
+				   store_arrangement_cb cb, void *ctx);
 
 /* ---- reports -------------------------------------------------------------- */
 

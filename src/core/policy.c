@@ -365,7 +365,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 			       struct policy_jurisdiction *j)
 {
 	struct ytree_node *tzn, *cur, *loc, *win, *hol, *caps, *chans, *quiet, *vm, *notice, *restore,
-		*fees, *freeze;
+		*fees, *freeze, *bureau;
 	struct ytree_field f[] = {
 		{ "timezone", &tzn, 1 }, { "currency", &cur, 0 }, { "locales", &loc, 1 },
 		{ "contact_windows", &win, 1 }, { "holidays", &hol, 0 }, { "caps", &caps, 0 },
@@ -373,6 +373,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 		{ "voicemail", &vm, 0 }, { "notice_days_before_suspension", &notice, 0 },
 		{ "restore_within_hours", &restore, 0 }, { "forbidden_fees", &fees, 0 },
 		{ "disputes_freeze_clocks", &freeze, 0 },
+		{ "bureau_removal_business_days", &bureau, 0 },
 	};
 
 	j->code = key->str;
@@ -440,6 +441,9 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 		strs_of(c, fees, "a fee", &j->forbidden_fees, &j->n_forbidden_fees);
 	if (freeze)
 		bool_of(c, freeze, "disputes_freeze_clocks", &j->disputes_freeze_clocks);
+	if (bureau)
+		int_of(c, bureau, "bureau_removal_business_days", 0, 60,
+		       &j->bureau_removal_business_days);
 }
 
 /* ---- templates ------------------------------------------------------ */
@@ -1055,6 +1059,133 @@ static void parse_campaign(struct ctx *c, const struct ytree_node *n, struct pol
 		parse_actions(c, after, &s, &cp->after_deadline, &cp->n_after_deadline);
 }
 
+/* ---- arrangements --------------------------------------------------- */
+
+/* The key node whose value is `value` in `map`, or NULL. */
+static const struct ytree_node *key_of(const struct ytree_node *map, const struct ytree_node *value)
+{
+	for (size_t i = 1; i < map->n; i += 2)
+		if (map->kids[i] == value)
+			return map->kids[i - 1];
+	return NULL;
+}
+
+/* The defaults of docs/policy.md "Arrangements"; agent <= supervisor. */
+static void arrangements_defaults(struct policy_arrangements *a)
+{
+	*a = (struct policy_arrangements){
+		.promise_max_days = 30,
+		.promise_tolerance_pct = 0,
+		.promise_default_days = 7,
+		.agent = { .max_instalments = 6, .min_down_payment_pct = 10 },
+		.supervisor = { .max_instalments = 24, .min_down_payment_pct = 0 },
+		.plan_grace_days = 5,
+		.plan_proposal_days = 7,
+		.dispute_answer_days = 30,
+		.line = 0,
+	};
+}
+
+static void parse_promises(struct ctx *c, const struct ytree_node *n, struct policy_arrangements *a)
+{
+	struct ytree_node *max, *tol, *def;
+	struct ytree_field f[] = {
+		{ "max_days", &max, 0 }, { "tolerance_percent", &tol, 0 }, { "default_days", &def, 0 },
+	};
+	int max_ok = 1, def_ok = 1;
+
+	if (!fields(c, n, "promises", f, COUNT(f)))
+		return;
+	if (max)
+		max_ok = int_of(c, max, "max_days", 1, 365, &a->promise_max_days);
+	if (tol)
+		int_of(c, tol, "tolerance_percent", 0, 50, &a->promise_tolerance_pct);
+	if (def)
+		def_ok = int_of(c, def, "default_days", 1, 365, &a->promise_default_days);
+	/* A promise made by a key press is still a promise: no later than
+	 * any other. Reported where the later of the two was written. */
+	if (max_ok && def_ok && a->promise_default_days > a->promise_max_days) {
+		if (def)
+			diag(c, def, "default_days must be between 1 and max_days (%d)",
+			     a->promise_max_days);
+		else
+			diag(c, max, "max_days (%d) is below default_days (7 when not given): "
+			     "set default_days too", a->promise_max_days);
+	}
+}
+
+/* One role's authority: the fields given replace the defaults in *r. */
+static void parse_authority(struct ctx *c, const struct ytree_node *n, const char *what,
+			    struct policy_plan_authority *r)
+{
+	struct ytree_node *inst, *down;
+	struct ytree_field f[] = {
+		{ "max_instalments", &inst, 0 }, { "min_down_payment_percent", &down, 0 },
+	};
+
+	if (!fields(c, n, what, f, COUNT(f)))
+		return;
+	if (inst)
+		int_of(c, inst, "max_instalments", 0, 120, &r->max_instalments);
+	if (down)
+		int_of(c, down, "min_down_payment_percent", 0, 100, &r->min_down_payment_pct);
+}
+
+static void parse_plans(struct ctx *c, const struct ytree_node *n, struct policy_arrangements *a)
+{
+	struct ytree_node *agent, *sup, *grace, *prop;
+	struct ytree_field f[] = {
+		{ "agent", &agent, 0 }, { "supervisor", &sup, 0 },
+		{ "grace_days", &grace, 0 }, { "proposal_days", &prop, 0 },
+	};
+	const struct ytree_node *at;
+
+	if (!fields(c, n, "plans", f, COUNT(f)))
+		return;
+	if (agent)
+		parse_authority(c, agent, "agent", &a->agent);
+	if (sup)
+		parse_authority(c, sup, "supervisor", &a->supervisor);
+	if (grace)
+		int_of(c, grace, "grace_days", 0, 60, &a->plan_grace_days);
+	if (prop)
+		int_of(c, prop, "proposal_days", 1, 60, &a->plan_proposal_days);
+	/* A supervisor approves what an agent may not agree to alone, so the
+	 * agent's authority lies within the supervisor's. Reported at the
+	 * agent key; when only the supervisor's was written, at that one. */
+	at = key_of(n, agent ? agent : sup);
+	if (at == NULL)
+		return;
+	if (a->agent.max_instalments > a->supervisor.max_instalments)
+		diag(c, at, "an agent may not offer more instalments than a supervisor "
+		     "(agent %d, supervisor %d)", a->agent.max_instalments,
+		     a->supervisor.max_instalments);
+	if (a->agent.min_down_payment_pct < a->supervisor.min_down_payment_pct)
+		diag(c, at, "an agent may not ask a smaller down payment than a supervisor "
+		     "(agent %d %%, supervisor %d %%)", a->agent.min_down_payment_pct,
+		     a->supervisor.min_down_payment_pct);
+}
+
+static void parse_arrangements(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
+			       struct policy_arrangements *a)
+{
+	struct ytree_node *prom, *plans, *disp, *answer;
+	struct ytree_field f[] = {
+		{ "promises", &prom, 0 }, { "plans", &plans, 0 }, { "disputes", &disp, 0 },
+	};
+	struct ytree_field fd[] = { { "answer_days", &answer, 0 } };
+
+	a->line = key ? key->line : n->line;
+	if (!fields(c, n, "arrangements", f, COUNT(f)))
+		return;
+	if (prom)
+		parse_promises(c, prom, a);
+	if (plans)
+		parse_plans(c, plans, a);
+	if (disp && fields(c, disp, "disputes", fd, COUNT(fd)) && answer)
+		int_of(c, answer, "answer_days", 1, 365, &a->dispute_answer_days);
+}
+
 /* ---- top level ------------------------------------------------------ */
 
 const struct policy_jurisdiction *policy_jurisdiction(const struct policy *p, const char *code)
@@ -1076,16 +1207,20 @@ const struct policy_template *policy_template(const struct policy *p, const char
 static void parse_root(struct ctx *c, const struct ytree_node *root)
 {
 	struct policy *p = c->p;
-	struct ytree_node *name, *jur, *strat, *camp, *tpl;
+	struct ytree_node *name, *jur, *strat, *camp, *tpl, *arr;
 	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "jurisdictions", &jur, 1 }, { "templates", &tpl, 0 },
 		{ "strategies", &strat, 0 }, { "campaigns", &camp, 0 },
+		{ "arrangements", &arr, 0 },
 	};
 
+	arrangements_defaults(&p->arrangements);
 	if (!fields(c, root, "the policy", f, COUNT(f)))
 		return;
 	if (name)
 		p->name = str_of(c, name, "name");
+	if (arr)
+		parse_arrangements(c, key_of(root, arr), arr, &p->arrangements);
 	/* Jurisdictions and templates first, whatever their place in the
 	 * file: strategies and campaigns are checked against them. */
 	if (jur && want(c, jur, YTREE_MAP, "jurisdictions")) {

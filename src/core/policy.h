@@ -170,24 +170,28 @@ struct policy_template {
 
 /* What one role may agree to alone (docs/policy.md "Arrangements"). */
 struct policy_plan_authority {
-	int max_instalments;        /* 0: may not offer plans at all */
+	int max_instalments;        /* 0..120; 0: may not offer plans at all */
 	int min_down_payment_pct;   /* of the debt the plan covers, 0..100 */
 };
 
 /*
  * The `arrangements:` section. Every field has a default (in brackets),
- * used when the section or the key is absent.
+ * used when the section or the key is absent. A parsed policy guarantees
+ * promise_default_days <= promise_max_days, and that the agent's authority
+ * lies within the supervisor's: agent.max_instalments <=
+ * supervisor.max_instalments and agent.min_down_payment_pct >=
+ * supervisor.min_down_payment_pct.
  */
 struct policy_arrangements {
-	int promise_max_days;       /* [30] latest promise date, days after today */
-	int promise_tolerance_pct;  /* [0] kept when paid >= amount * (100 - pct) / 100 */
+	int promise_max_days;       /* [30] latest promise date, days after today, 1..365 */
+	int promise_tolerance_pct;  /* [0] kept when paid >= amount * (100 - pct) / 100, 0..50 */
 	int promise_default_days;   /* [7] a promise made by a key press on a call */
 	struct policy_plan_authority agent;      /* [6 instalments, 10 %] */
 	struct policy_plan_authority supervisor; /* [24 instalments, 0 %] */
-	int plan_grace_days;        /* [5] days after an instalment's date before it is missed */
-	int plan_proposal_days;     /* [7] a proposal not accepted by then expires */
-	int dispute_answer_days;    /* [30] a dispute not answered by then is late */
-	int line;                   /* 0 when the section is absent */
+	int plan_grace_days;        /* [5] 0..60 days late before an instalment is missed */
+	int plan_proposal_days;     /* [7] a proposal not accepted by then expires, 1..60 */
+	int dispute_answer_days;    /* [30] a dispute not answered by then is late, 1..365 */
+	int line;                   /* of `arrangements:`; 0 when the section is absent */
 };
 
 struct policy {

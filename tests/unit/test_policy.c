@@ -1,6 +1,7 @@
 /*
  * policy: the example policies parse; each kind of problem is reported at
- * its line and column; holidays, SMS encodings and template rendering.
+ * its line and column; arrangements; holidays, SMS encodings and template
+ * rendering.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -206,6 +207,200 @@ Test(policy, yaml_syntax_and_aliases)
 {
 	expect_one("name: [unclosed\n", 2, 1, "YAML:");
 	expect_one("name: &a t\njurisdictions: *a\n", 2, 16, "aliases");
+}
+
+/* HEAD and a one-stage strategy: 14 lines, then what the test adds. */
+#define BASE HEAD STRAT("      - {name: a, when: {days_past_due: {min: 1}}, actions: []}\n")
+/* An arrangements section whose body starts on line 16. */
+#define ARR(body) BASE "arrangements:\n" body
+
+static struct policy *parse_text(const char *text)
+{
+	return support_parse_policy("t", text, strlen(text));
+}
+
+Test(policy, arrangements_defaults_when_absent)
+{
+	struct policy *p = parse_text(BASE);
+	const struct policy_arrangements *a = &p->arrangements;
+
+	cr_assert_eq(a->line, 0);
+	cr_assert_eq(a->promise_max_days, 30);
+	cr_assert_eq(a->promise_tolerance_pct, 0);
+	cr_assert_eq(a->promise_default_days, 7);
+	cr_assert_eq(a->agent.max_instalments, 6);
+	cr_assert_eq(a->agent.min_down_payment_pct, 10);
+	cr_assert_eq(a->supervisor.max_instalments, 24);
+	cr_assert_eq(a->supervisor.min_down_payment_pct, 0);
+	cr_assert_eq(a->plan_grace_days, 5);
+	cr_assert_eq(a->plan_proposal_days, 7);
+	cr_assert_eq(a->dispute_answer_days, 30);
+	cr_assert_eq(policy_jurisdiction(p, "FR")->bureau_removal_business_days, 0);
+	policy_free(p);
+
+	/* A section with some keys: the others keep their defaults. */
+	p = parse_text(ARR("  promises: {tolerance_percent: 5}\n"
+			   "  plans:\n    supervisor: {max_instalments: 36}\n"));
+	a = &p->arrangements;
+	cr_assert_eq(a->line, 15);
+	cr_assert_eq(a->promise_max_days, 30);
+	cr_assert_eq(a->promise_tolerance_pct, 5);
+	cr_assert_eq(a->promise_default_days, 7);
+	cr_assert_eq(a->agent.max_instalments, 6);
+	cr_assert_eq(a->agent.min_down_payment_pct, 10);
+	cr_assert_eq(a->supervisor.max_instalments, 36);
+	cr_assert_eq(a->supervisor.min_down_payment_pct, 0);
+	cr_assert_eq(a->plan_grace_days, 5);
+	cr_assert_eq(a->plan_proposal_days, 7);
+	cr_assert_eq(a->dispute_answer_days, 30);
+	policy_free(p);
+}
+
+Test(policy, arrangements_read)
+{
+	struct policy *p = parse_text(ARR("  promises:\n    max_days: 60\n    tolerance_percent: 50\n"
+					  "    default_days: 60\n"
+					  "  plans:\n"
+					  "    agent: {max_instalments: 0, min_down_payment_percent: 100}\n"
+					  "    supervisor: {max_instalments: 120, min_down_payment_percent: 0}\n"
+					  "    grace_days: 0\n    proposal_days: 60\n"
+					  "  disputes: {answer_days: 365}\n"));
+	const struct policy_arrangements *a = &p->arrangements;
+
+	cr_assert_eq(a->line, 15);
+	cr_assert_eq(a->promise_max_days, 60);
+	cr_assert_eq(a->promise_tolerance_pct, 50);
+	cr_assert_eq(a->promise_default_days, 60);
+	cr_assert_eq(a->agent.max_instalments, 0);
+	cr_assert_eq(a->agent.min_down_payment_pct, 100);
+	cr_assert_eq(a->supervisor.max_instalments, 120);
+	cr_assert_eq(a->supervisor.min_down_payment_pct, 0);
+	cr_assert_eq(a->plan_grace_days, 0);
+	cr_assert_eq(a->plan_proposal_days, 60);
+	cr_assert_eq(a->dispute_answer_days, 365);
+	policy_free(p);
+}
+
+Test(policy, arrangements_of_the_examples)
+{
+	struct policy *p = support_load_example("brazil-isp");
+	const struct policy_arrangements *a = &p->arrangements;
+
+	cr_assert_neq(a->line, 0);
+	cr_assert_eq(a->promise_max_days, 15);
+	cr_assert_eq(a->promise_tolerance_pct, 2);
+	cr_assert_eq(a->promise_default_days, 7);
+	cr_assert_eq(a->agent.max_instalments, 6);
+	cr_assert_eq(a->agent.min_down_payment_pct, 10);
+	cr_assert_eq(a->supervisor.max_instalments, 12);
+	cr_assert_eq(a->supervisor.min_down_payment_pct, 0);
+	cr_assert_eq(a->plan_grace_days, 5);
+	cr_assert_eq(a->plan_proposal_days, 5);
+	cr_assert_eq(a->dispute_answer_days, 10);
+	cr_assert_eq(policy_jurisdiction(p, "BR")->bureau_removal_business_days, 5);
+	policy_free(p);
+
+	p = support_load_example("france-isp");
+	a = &p->arrangements;
+	cr_assert_eq(a->promise_max_days, 30);
+	cr_assert_eq(a->promise_tolerance_pct, 0);
+	cr_assert_eq(a->agent.max_instalments, 3);
+	cr_assert_eq(a->agent.min_down_payment_pct, 0);
+	cr_assert_eq(a->supervisor.max_instalments, 12);
+	cr_assert_eq(a->plan_grace_days, 10);
+	cr_assert_eq(a->plan_proposal_days, 15);
+	cr_assert_eq(a->dispute_answer_days, 60);
+	cr_assert_eq(policy_jurisdiction(p, "FR")->bureau_removal_business_days, 0);
+	policy_free(p);
+
+	p = support_load_example("ukraine-water");
+	cr_assert_eq(p->arrangements.line, 0);
+	cr_assert_eq(p->arrangements.dispute_answer_days, 30);
+	policy_free(p);
+}
+
+Test(policy, arrangements_out_of_range)
+{
+	expect_one(ARR("  promises: {max_days: 0}\n"), 16, 24, "max_days must be between 1 and 365");
+	expect_one(ARR("  promises: {max_days: 366}\n"), 16, 24, "max_days must be between 1 and 365");
+	expect_one(ARR("  promises: {tolerance_percent: 51}\n"), 16, 33,
+		   "tolerance_percent must be between 0 and 50");
+	expect_one(ARR("  promises: {tolerance_percent: -1}\n"), 16, 33,
+		   "tolerance_percent must be between 0 and 50");
+	expect_one(ARR("  promises: {default_days: 0}\n"), 16, 28,
+		   "default_days must be between 1 and 365");
+	expect_one(ARR("  promises: {max_days: 15, default_days: 20}\n"), 16, 42,
+		   "default_days must be between 1 and max_days (15)");
+	expect_one(ARR("  promises: {max_days: 5}\n"), 16, 24, "is below default_days (7 when not given)");
+	expect_one(ARR("  plans:\n    agent: {max_instalments: 121}\n"), 17, 30,
+		   "max_instalments must be between 0 and 120");
+	expect_one(ARR("  plans:\n    agent: {max_instalments: -1}\n"), 17, 30,
+		   "max_instalments must be between 0 and 120");
+	expect_one(ARR("  plans:\n    supervisor: {min_down_payment_percent: 101}\n"), 17, 44,
+		   "min_down_payment_percent must be between 0 and 100");
+	expect_one(ARR("  plans:\n    grace_days: 61\n"), 17, 17, "grace_days must be between 0 and 60");
+	expect_one(ARR("  plans:\n    proposal_days: 0\n"), 17, 20,
+		   "proposal_days must be between 1 and 60");
+	expect_one(ARR("  plans:\n    proposal_days: 61\n"), 17, 20,
+		   "proposal_days must be between 1 and 60");
+	expect_one(ARR("  disputes: {answer_days: 0}\n"), 16, 27, "answer_days must be between 1 and 365");
+	expect_one(ARR("  disputes: {answer_days: 366}\n"), 16, 27,
+		   "answer_days must be between 1 and 365");
+}
+
+Test(policy, arrangements_wrong_types_and_unknown_keys)
+{
+	expect_one(BASE "arrangements: [promises]\n", 15, 15, "arrangements must be a mapping, not a list");
+	expect_one(ARR("  promises: 30\n"), 16, 13, "promises must be a mapping, not a scalar");
+	expect_one(ARR("  promises: {max_days: soon}\n"), 16, 24, "max_days must be a whole number, not 'soon'");
+	expect_one(ARR("  plans:\n    agent: 6\n"), 17, 12, "agent must be a mapping, not a scalar");
+	expect_one(ARR("  plans:\n    grace_days: [5]\n"), 17, 17, "grace_days must be a scalar, not a list");
+	expect_one(BASE "arrangement: {}\n", 15, 1, "unknown key 'arrangement' (did you mean 'arrangements'?)");
+	expect_one(ARR("  promise: {}\n"), 16, 3, "unknown key 'promise' (did you mean 'promises'?)");
+	expect_one(ARR("  promises: {max_day: 10}\n"), 16, 14, "unknown key 'max_day' (did you mean 'max_days'?)");
+	expect_one(ARR("  plans:\n    agent: {max_instalment: 3}\n"), 17, 13,
+		   "unknown key 'max_instalment' (did you mean 'max_instalments'?)");
+	expect_one(ARR("  plans:\n    supervisor: {min_down_payment_pct: 3}\n"), 17, 18,
+		   "unknown key 'min_down_payment_pct'");
+	expect_one(ARR("  plans:\n    agents: {}\n"), 17, 5, "unknown key 'agents' (did you mean 'agent'?)");
+	expect_one(ARR("  disputes: {answer_day: 10}\n"), 16, 14,
+		   "unknown key 'answer_day' (did you mean 'answer_days'?)");
+}
+
+Test(policy, arrangements_agent_within_supervisor)
+{
+	expect_one(ARR("  plans:\n    agent: {max_instalments: 13}\n    supervisor: {max_instalments: 12}\n"),
+		   17, 5, "an agent may not offer more instalments than a supervisor (agent 13, supervisor 12)");
+	expect_one(ARR("  plans:\n    agent: {min_down_payment_percent: 0}\n"
+		       "    supervisor: {min_down_payment_percent: 5}\n"),
+		   17, 5, "an agent may not ask a smaller down payment than a supervisor");
+	/* Only the supervisor's written: the agent's defaults (6, 10 %) exceed it. */
+	expect_one(ARR("  plans:\n    supervisor: {max_instalments: 3}\n"), 17, 5,
+		   "(agent 6, supervisor 3)");
+	/* Equal authority is allowed. */
+	policy_free(parse_text(ARR("  plans:\n    agent: {max_instalments: 12, min_down_payment_percent: 0}\n"
+				   "    supervisor: {max_instalments: 12, min_down_payment_percent: 0}\n")));
+}
+
+#define JUR(extra) \
+	"name: t\njurisdictions:\n  FR:\n    timezone: Europe/Paris\n" \
+	"    locales: [fr-FR]\n    contact_windows: {mon: [\"08:00-20:00\"]}\n" extra \
+	"strategies:\n  - {name: s, jurisdictions: [FR],\n" \
+	"     stages: [{name: a, when: {days_past_due: {min: 1}}, actions: []}]}\n"
+
+Test(policy, bureau_removal_business_days)
+{
+	struct policy *p = parse_text(JUR("    bureau_removal_business_days: 60\n"));
+
+	cr_assert_eq(policy_jurisdiction(p, "FR")->bureau_removal_business_days, 60);
+	policy_free(p);
+	expect_one(JUR("    bureau_removal_business_days: 61\n"), 7, 35,
+		   "bureau_removal_business_days must be between 0 and 60");
+	expect_one(JUR("    bureau_removal_business_days: -1\n"), 7, 35,
+		   "bureau_removal_business_days must be between 0 and 60");
+	expect_one(JUR("    bureau_removal_business_days: five\n"), 7, 35, "must be a whole number");
+	expect_one(JUR("    bureau_removal_busines_days: 5\n"), 7, 5,
+		   "unknown key 'bureau_removal_busines_days' (did you mean 'bureau_removal_business_days'?)");
 }
 
 static int32_t D(const char *s)

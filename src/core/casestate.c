@@ -356,7 +356,11 @@ int case_state_apply(struct case_state *s, const struct engine_decision *d, int6
 		}
 		return CASE_STATE_OK;
 	}
-	if (d->stage != NULL && d->action_index < s->n_actions) {
+	/* Counted on the stage it belongs to only: the notice of an earlier
+	 * stage, or the suspension of a stage passed over, is not an action of
+	 * the current one. */
+	if (d->stage != NULL && d->action_index < s->n_actions && s->stage != NULL &&
+	    strcmp(d->stage->name, s->stage) == 0) {
 		s->actions[d->action_index].done++;
 		s->actions[d->action_index].last_at = at;
 	}

@@ -24,6 +24,7 @@ struct ctx {
 	int notice_given;
 	int64_t days_since_notice;
 	int settled;
+	int paused;             /* an arrangement holds the ladder (engine.h) */
 	struct engine_decisions *out;
 };
 
@@ -323,6 +324,11 @@ static int emit_stage(struct ctx *x, const struct policy_strategy *s, const stru
 			held = 1;
 			continue;
 		}
+		/* The suspension clock stops while a dispute is open where the
+		 * jurisdiction says so; it runs again once it is resolved. */
+		if (a->kind == POLICY_ACT_SUSPEND && x->j->disputes_freeze_clocks &&
+		    x->acct->disputed > 0)
+			continue;
 		if (done == 0 || last == ENGINE_NEVER) {
 			due = entered;
 		} else {
@@ -489,6 +495,23 @@ static int decide_strategy(struct ctx *x)
 		e = push(x, ENGINE_ENTER_STAGE, x->in->now, "condition holds");
 		if (!e)
 			return ENGINE_NOMEM;
+		/* Reminders of the stages passed over are not replayed, but a
+		 * suspension is a state the later stages stand on: theirs come
+		 * along (after the notice, and not while a dispute freezes the
+		 * clock, as in the stage itself). */
+		for (long i = cur + 1; i < target; i++) {
+			const struct policy_stage *skipped = &s->stages[i];
+
+			if (!cond_holds(x, &skipped->when) || !x->notice_given ||
+			    (x->j->disputes_freeze_clocks && x->acct->disputed > 0))
+				continue;
+			for (size_t a = 0; a < skipped->n_actions; a++)
+				if (skipped->actions[a].kind == POLICY_ACT_SUSPEND &&
+				    (rc = emit_action(x, s, skipped, NULL, NULL, &skipped->actions[a], a,
+						      x->in->now, 1, x->in->now,
+						      "suspension of a stage passed over")) != ENGINE_OK)
+					return rc;
+		}
 		e->strategy = s;
 		e->stage = st;
 		rc = FILL(e->rule, "%s/%s", s->name, st->name);
@@ -615,9 +638,21 @@ int engine_decide(const struct engine_input *in, struct engine_decisions *out)
 	 * which invoice is disputed) unless nothing collectible is overdue. */
 	x.overdue = pos->overdue;
 	x.balance = pos->balance;
-	if (x.j->disputes_freeze_clocks && x.acct->disputed > 0) {
+	if (x.acct->disputed > 0) {
 		x.overdue = pos->overdue > x.acct->disputed ? pos->overdue - x.acct->disputed : 0;
 		x.balance = pos->balance - x.acct->disputed;
+	}
+	/* A promise pauses the ladder for what it covers: all of it when it
+	 * covers everything collectible (waiting is not being paid, so the
+	 * case neither leaves nor restores), else the rest is collected. */
+	x.paused = x.acct->paused;
+	if (x.acct->promised > 0 && x.overdue > 0) {
+		if (x.acct->promised >= x.overdue) {
+			x.paused = 1;
+		} else {
+			x.overdue -= x.acct->promised;
+			x.balance -= x.acct->promised;
+		}
 	}
 	x.days_past_due = x.overdue > 0 ? pos->days_past_due : 0;
 	x.settled = x.balance <= 0 || x.overdue <= 0;
@@ -637,6 +672,16 @@ int engine_decide(const struct engine_input *in, struct engine_decisions *out)
 		out->cap_ids = bound;
 	}
 
+	if (x.paused) {
+		/* Held by an arrangement: nothing moves, except suspensions a
+		 * plan's first payment lifts. */
+		for (size_t i = 0; x.acct->restore && rc == ENGINE_OK && i < x.kase->n_suspended; i++)
+			rc = emit_restore(&x, &x.kase->suspended[i], "arrangement",
+					  "first payment of the plan received");
+		if (rc != ENGINE_OK)
+			engine_decisions_release(out);
+		return rc;
+	}
 	rc = decide_strategy(&x);
 	for (size_t i = 0; rc == ENGINE_OK && i < in->policy->n_campaigns; i++) {
 		const struct policy_campaign *c = &in->policy->campaigns[i];

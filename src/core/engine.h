@@ -70,10 +70,22 @@ struct engine_account {
 	/* The position at T (position_compute or a snapshot at T's date).
 	 * Only the scalar fields are read. */
 	const struct position *position;
-	/* What is under an open dispute, >= 0. When the jurisdiction's
-	 * disputes_freeze_clocks holds, it is taken out of overdue and
-	 * balance before any condition is evaluated (SPEC.md "Positions" 6). */
+	/* What is under an open dispute, >= 0: taken out of overdue and
+	 * balance before any condition is evaluated (SPEC.md "Positions" 6).
+	 * Where the jurisdiction's disputes_freeze_clocks holds, no
+	 * suspension is decided while it is > 0. */
 	int64_t disputed;
+	/* Arrangements (arrange.h, docs/arrangements.md):
+	 * promised  what open promises cover, >= 0: taken out like a disputed
+	 *           amount; a promise covering everything collectible pauses;
+	 * paused    no dunning at all (a current plan, a hand-off, a promise
+	 *           covering the debt): the case stays where it stood, no
+	 *           action and no stage change is decided;
+	 * restore   lift every suspension now (a plan whose first payment is
+	 *           met), paused or not. */
+	int64_t promised;
+	int paused;
+	int restore;
 };
 
 struct engine_case {

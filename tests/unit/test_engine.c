@@ -727,3 +727,133 @@ Test(engine, unknown_jurisdiction_and_names)
 	cr_assert_str_eq(engine_action_kind_name(POLICY_ACT_HANDOFF), "handoff");
 	policy_free(p);
 }
+
+/* ---- arrangements: what they hold back ------------------------------------------ */
+
+Test(engine, arrangements_hold_the_ladder)
+{
+	struct policy *p = support_load_example("brazil-isp");
+	struct engine_decisions ds = { 0 };
+	struct engine_suspension su = { "CPE-1", POLICY_PARTIAL, 0, "escada-isp/suspensao/action#1" };
+	struct world w;
+
+	brazil(&w, p, 30);
+	su.since = w.in.now - 3 * DAY;
+	w.kase.strategy = "escada-isp";
+	w.kase.stage = "suspensao";
+	w.kase.stage_entered_at = su.since;
+	w.kase.notice_at = w.in.now - 20 * DAY;
+	w.kase.suspended = &su;
+	w.kase.n_suspended = 1;
+	w.position = pos(9990, 9990, 30, w.in.today);
+
+	/* A promise of everything overdue: nothing moves, the case neither
+	 * leaves (a promise is not a payment) nor restores. */
+	w.acct.promised = 9990;
+	decide(&w, &ds);
+	cr_assert_eq(ds.n, 0);
+	engine_decisions_release(&ds);
+
+	/* A promise of part of it: the rest is collected as usual (still
+	 * 30 days late, the stage stays). */
+	w.acct.promised = 5000;
+	decide(&w, &ds);
+	cr_assert_eq(count(&ds, ENGINE_LEAVE_CASE), 0);
+	cr_assert_eq(count(&ds, ENGINE_RESTORE), 0);
+	engine_decisions_release(&ds);
+	w.acct.promised = 0;
+
+	/* A current plan: no dunning and no restore until its first payment. */
+	w.acct.paused = 1;
+	decide(&w, &ds);
+	cr_assert_eq(ds.n, 0);
+	engine_decisions_release(&ds);
+
+	/* The first payment met: every suspension is lifted, still no
+	 * dunning, and the case stays where it stood. */
+	w.acct.restore = 1;
+	decide(&w, &ds);
+	cr_assert_eq(ds.n, 1);
+	cr_assert_eq(ds.v[0].kind, ENGINE_RESTORE);
+	cr_assert_str_eq(ds.v[0].service_ids[0], "CPE-1");
+	cr_assert_str_eq(ds.v[0].rule, "escada-isp/suspensao/action#1/restore");
+	engine_decisions_release(&ds);
+	policy_free(p);
+}
+
+Test(engine, dispute_freezes_only_its_amount_and_the_suspension_clock)
+{
+	struct policy *p = support_load_example("brazil-isp");
+	struct engine_decisions ds = { 0 };
+	struct world w;
+
+	/* 40 days late, noticed 20 days ago, 99.90 overdue of which 60.00
+	 * disputed: the rest is collected (the ladder goes on) but Brazil
+	 * freezes the clocks, so no suspension while the dispute is open. */
+	brazil(&w, p, 40);
+	w.position = pos(9990, 9990, 40, w.in.today);
+	w.kase.notice_at = w.in.now - 20 * DAY;
+	w.acct.disputed = 6000;
+	decide(&w, &ds);
+	cr_assert_str_eq(entered(&ds)->rule, "escada-isp/suspensao");
+	for (size_t i = 0; i < ds.n; i++)
+		cr_assert(ds.v[i].kind != ENGINE_ACTION || ds.v[i].action->kind != POLICY_ACT_SUSPEND,
+			  "no suspension while a dispute is open");
+	cr_assert_not_null(by_rule(&ds, "escada-isp/suspensao/action#2"), "the SMS still goes");
+	engine_decisions_release(&ds);
+
+	/* Everything overdue disputed: nothing collectible, the case is left
+	 * alone as settled for now. */
+	w.acct.disputed = 9990;
+	decide(&w, &ds);
+	cr_assert_eq(count(&ds, ENGINE_ACTION), 0);
+	cr_assert_eq(count(&ds, ENGINE_ENTER_STAGE), 0);
+	engine_decisions_release(&ds);
+
+	/* Dispute resolved: the suspension is decided again. */
+	w.acct.disputed = 0;
+	decide(&w, &ds);
+	cr_assert_not_null(by_rule(&ds, "escada-isp/suspensao/action#1"));
+	engine_decisions_release(&ds);
+	policy_free(p);
+}
+
+Test(engine, suspension_of_a_stage_passed_over_comes_along)
+{
+	struct policy *p = support_load_example("brazil-isp");
+	struct engine_decisions ds = { 0 };
+	struct engine_action_state st[2] = { { 1, 0 }, { 1, 0 } };
+	const struct engine_decision *d;
+	struct world w;
+
+	/* At the notice stage, noticed 16 days ago, now 50 days late: the
+	 * case goes straight to renegotiation, and the suspension of the
+	 * stage in between is decided with it (its SMS is not replayed). */
+	brazil(&w, p, 50);
+	w.kase.strategy = "escada-isp";
+	w.kase.stage = "negociacao";
+	w.kase.stage_entered_at = w.in.now - 16 * DAY;
+	w.kase.notice_at = w.in.now - 16 * DAY;
+	st[0].last_at = st[1].last_at = w.kase.notice_at;
+	w.kase.actions = st;
+	w.kase.n_actions = 2;
+	decide(&w, &ds);
+	cr_assert_str_eq(entered(&ds)->rule, "escada-isp/renegociacao");
+	d = by_rule(&ds, "escada-isp/suspensao/action#1");
+	cr_assert_not_null(d, "the suspension comes along");
+	cr_assert_eq(d->action->kind, POLICY_ACT_SUSPEND);
+	cr_assert_str_eq(d->service_ids[0], "CPE-1");
+	cr_assert_null(by_rule(&ds, "escada-isp/suspensao/action#2"), "its SMS is not replayed");
+	engine_decisions_release(&ds);
+
+	/* Without a notice, nothing is suspended on the way. */
+	w.kase.notice_at = ENGINE_NEVER;
+	w.kase.stage = NULL;
+	w.kase.strategy = NULL;
+	w.kase.n_actions = 0;
+	decide(&w, &ds);
+	for (size_t i = 0; i < ds.n; i++)
+		cr_assert(ds.v[i].kind != ENGINE_ACTION || ds.v[i].action->kind != POLICY_ACT_SUSPEND);
+	engine_decisions_release(&ds);
+	policy_free(p);
+}

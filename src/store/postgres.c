@@ -60,6 +60,8 @@
 
 /* Built-in type OIDs (pg_type.dat), fixed since PostgreSQL 7. */
 #define PG_INT8_OID 20
+#define PG_INT4_OID 23
+#define PG_TEXT_OID 25
 #define PG_TEXT_ARRAY_OID 1009
 #define PG_INT8_ARRAY_OID 1016
 
@@ -2936,6 +2938,323 @@ out:
 	return rc;
 }
 
+/* ---- arrangements ------------------------------------------------------------ */
+
+/* The index of the row of `res` (column col) equal to id, or -1. */
+static int pg_row_of(const PGresult *res, int col, const char *id)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, col), id) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The create proper, inside a transaction. The first statement locks the
+ * covered accounts' rows in key order (so two creates over overlapping
+ * accounts cannot deadlock) until the transaction ends: a second create on
+ * one of them waits there, and its check, a later statement with a new
+ * snapshot under READ COMMITTED, then sees the first's arrangement. NO KEY
+ * UPDATE conflicts with itself as UPDATE would, but leaves the foreign-key
+ * checks of imports (KEY SHARE) free. Refusals come before any write.
+ */
+static int pg_arrangement_write(struct pg_store *q, const struct arrangement_new *a,
+				int64_t *key_out)
+{
+	static const char lock_sql[] =
+		"SELECT a.account_key, a.account_id, a.customer_key, c.customer_id "
+		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		"WHERE a.account_id = ANY($1::text[]) ORDER BY a.account_key "
+		"FOR NO KEY UPDATE OF a";
+	static const char live_sql[] =
+		"SELECT x.account_key, r.arrangement_key, r.kind FROM arrangement_accounts x "
+		"JOIN arrangements r ON r.arrangement_key = x.arrangement_key "
+		"WHERE x.account_key = ANY($1::bigint[]) AND " STORE_ARRANGEMENT_LIVE("r.") " "
+		"ORDER BY x.account_key, r.arrangement_key";
+	static const char insert_sql[] =
+		"WITH r AS (INSERT INTO arrangements (kind, customer_key, state, created_at, "
+		"created_by, updated_at, updated_by, version, terms) VALUES ($1, $2::bigint, $3, "
+		"$4::bigint, $5, $4::bigint, $5, 1, $6) RETURNING arrangement_key), "
+		"l AS (INSERT INTO arrangement_accounts (account_key, arrangement_key) "
+		"SELECT k, r.arrangement_key FROM r, unnest($7::bigint[]) AS k) "
+		"SELECT arrangement_key FROM r";
+	struct pg_arr ids = { 0 }, keys = { 0 };
+	const char *params[7];
+	PGresult *lock = NULL, *r = NULL;
+	char when[24];
+	int rc, first;
+
+	pg_arr_begin(&ids);
+	for (size_t i = 0; i < a->n_accounts; i++)
+		pg_arr_text(&ids, a->account_ids[i]);
+	if ((params[0] = pg_arr_end(&ids)) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	if ((rc = pg_query(q, lock_sql, 1, NULL, params, &lock,
+			   "creating an arrangement")) != STORE_OK)
+		goto out;
+	/* In the caller's order, so that the message names the first fault. */
+	for (size_t i = 0; i < a->n_accounts; i++)
+		if (pg_row_of(lock, 1, a->account_ids[i]) < 0) {
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "no account %s",
+					     a->account_ids[i]);
+			goto out;
+		}
+	first = pg_row_of(lock, 1, a->account_ids[0]);
+	for (size_t i = 1; i < a->n_accounts; i++) {
+		int k = pg_row_of(lock, 1, a->account_ids[i]);
+
+		if (strcmp(PQgetvalue(lock, k, 2), PQgetvalue(lock, first, 2)) != 0) {
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "account %s is not of "
+					     "customer %s", a->account_ids[i],
+					     PQgetvalue(lock, first, 3));
+			goto out;
+		}
+	}
+	pg_arr_begin(&keys);
+	for (int i = 0; i < PQntuples(lock); i++)
+		pg_arr_int(&keys, pg_i64(lock, i, 0));
+	if (pg_arr_end(&keys) == NULL) {
+		rc = pg_nomem(q);
+		goto out;
+	}
+	if (!pg_absent(a->exclusive_kinds)) {
+		params[0] = keys.b.p;
+		if ((rc = pg_query(q, live_sql, 1, NULL, params, &r,
+				   "creating an arrangement")) != STORE_OK)
+			goto out;
+		for (int i = 0; i < PQntuples(r); i++) {
+			const char *kind = PQgetvalue(r, i, 2);
+			char id[32];
+
+			if (!store_kind_listed(a->exclusive_kinds, kind))
+				continue;
+			store_arrangement_id(kind, pg_i64(r, i, 1), id, sizeof(id));
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "account %s already has a "
+					     "live %s %s",
+					     PQgetvalue(lock, pg_row_of(lock, 0, PQgetvalue(r, i, 0)), 1),
+					     kind, id);
+			goto out;
+		}
+		PQclear(r);
+		r = NULL;
+	}
+	pg_fmt_i64(when, sizeof(when), a->at);
+	params[0] = a->kind;
+	params[1] = PQgetvalue(lock, first, 2);
+	params[2] = a->state;
+	params[3] = when;
+	params[4] = a->by ? a->by : "";
+	params[5] = a->terms ? a->terms : "{}";
+	params[6] = keys.b.p;
+	if ((rc = pg_query(q, insert_sql, 7, NULL, params, &r,
+			   "creating an arrangement")) != STORE_OK)
+		goto out;
+	*key_out = pg_i64(r, 0, 0);
+out:
+	PQclear(lock);
+	PQclear(r);
+	pg_arrs_free(&ids, 1);
+	pg_arrs_free(&keys, 1);
+	return rc;
+}
+
+static int pg_arrangement_create(struct store *s, const struct arrangement_new *a,
+				 int64_t *key_out)
+{
+	struct pg_store *q = pg(s);
+	int own = PQtransactionStatus(q->conn) == PQTRANS_IDLE, rc;
+
+	if (own && (rc = pg_begin(s)) != STORE_OK)
+		return rc;
+	rc = pg_arrangement_write(q, a, key_out);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = pg_commit(s);
+		else
+			pg_rollback(s);   /* keeps the reason unless it fails too */
+	}
+	return rc;
+}
+
+/*
+ * One UPDATE on the row's key and expected version. A concurrent change of
+ * the row makes it wait, then re-check the version on the row's new value
+ * (READ COMMITTED) and change nothing; the version read next then tells a
+ * stale version from an unknown id.
+ */
+static int pg_arrangement_update(struct store *s, const char *id, int64_t key,
+				 const char *kind, int64_t expected_version, const char *state,
+				 const char *terms, int64_t at, const char *by)
+{
+	struct pg_store *q = pg(s);
+	char k[24], v[24], when[24];
+	const char *params[7] = { k, kind, v, state, terms, when, by };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(k, sizeof(k), key);
+	pg_fmt_i64(v, sizeof(v), expected_version);
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "UPDATE arrangements SET state = $4, terms = coalesce($5, terms), "
+		      "version = version + 1, updated_at = $6::bigint, updated_by = $7 "
+		      "WHERE arrangement_key = $1::bigint AND kind = $2 AND version = $3::bigint",
+		      7, NULL, params, &r, "changing an arrangement");
+	if (rc != STORE_OK || strcmp(PQcmdTuples(r), "0") != 0)
+		goto out;
+	PQclear(r);
+	rc = pg_query(q, "SELECT version FROM arrangements WHERE arrangement_key = $1::bigint "
+		      "AND kind = $2", 2, NULL, params, &r, "changing an arrangement");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no arrangement %s", id);
+	else
+		rc = store_set_error(s, STORE_ERR_CONFLICT, "arrangement %s was changed by someone "
+				     "else meanwhile (version %lld, now %lld)", id,
+				     (long long)expected_version, (long long)pg_i64(r, 0, 0));
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* An arrangement of a page: its strings stay in the page's PGresults. */
+struct pg_arr_row {
+	struct arrangement_view v;
+	char id[32];
+};
+
+#define PG_ARR_SELECT(join_where) \
+	"SELECT " STORE_ARRANGEMENT_COLUMNS("r.") " FROM arrangements r " \
+	"JOIN customers c ON c.customer_key = r.customer_key " join_where \
+	" AND r.arrangement_key > $3 AND ($4 = 0 OR " STORE_ARRANGEMENT_LIVE("r.") ") " \
+	"ORDER BY r.arrangement_key LIMIT " PG_STR(PG_PAGE)
+
+/*
+ * Pages of PG_PAGE arrangements after the last key seen, each read whole
+ * with its accounts (one more query) before the callbacks run: they may
+ * use the connection.
+ */
+static int pg_arrangements_read(struct store *s, const struct store_arrangement_sel *sel,
+				store_arrangement_cb cb, void *ctx)
+{
+	static const char *const sql[] = {
+		[STORE_ARR_ONE] = PG_ARR_SELECT("WHERE r.arrangement_key = $1 AND r.kind = $2"),
+		[STORE_ARR_ACCOUNT] = PG_ARR_SELECT("JOIN arrangement_accounts x "
+						    "ON x.arrangement_key = r.arrangement_key "
+						    "WHERE x.account_key = $1"),
+		[STORE_ARR_CUSTOMER] = PG_ARR_SELECT("WHERE c.customer_id = $2"),
+		[STORE_ARR_ALL] = PG_ARR_SELECT("WHERE true"),
+	};
+	static const char accounts_sql[] = PG_EACH_KEY(
+		"SELECT l.arrangement_key, l.account_key, a.account_id "
+		"FROM arrangement_accounts l JOIN accounts a ON a.account_key = l.account_key "
+		"WHERE l.arrangement_key = k.key") " ORDER BY 1, 2";
+	/* Typed: a shape leaves $1 or $2 unused, which PostgreSQL cannot type. */
+	static const Oid types[4] = { PG_INT8_OID, PG_TEXT_OID, PG_INT8_OID, PG_INT4_OID };
+	struct pg_store *q = pg(s);
+	struct pg_arr_row *page = NULL;
+	const char **ids = NULL;
+	int64_t *keys = NULL;
+	struct pg_arr arr = { 0 };
+	char key[24], after[24] = "-9223372036854775808", live[4];
+	const char *params[4] = { key, sel->text, after, live };
+	PGresult *r = NULL, *acc = NULL;
+	int rc = STORE_OK;
+
+	assert(sel->by >= STORE_ARR_ONE && sel->by <= STORE_ARR_ALL);
+	pg_fmt_i64(key, sizeof(key), sel->key);
+	snprintf(live, sizeof(live), "%d", sel->live_only != 0);
+	for (;;) {
+		int rows, nacc, j = 0;
+
+		if ((rc = pg_query(q, sql[sel->by], 4, types, params, &r,
+				   "reading arrangements")) != STORE_OK)
+			goto out;
+		rows = PQntuples(r);
+		if (sel->by == STORE_ARR_ONE && rows == 0) {
+			char name[32];
+
+			store_arrangement_id(sel->text, sel->key, name, sizeof(name));
+			rc = store_set_error(s, STORE_ERR_INPUT, "no arrangement %s", name);
+			goto out;
+		}
+		if (rows == 0)
+			break;
+		pg_arr_begin(&arr);
+		for (int i = 0; i < rows; i++)
+			pg_arr_int(&arr, pg_i64(r, i, 0));
+		{
+			const char *list = pg_arr_end(&arr);
+
+			if (list == NULL) {
+				rc = pg_nomem(q);
+				goto out;
+			}
+			if ((rc = pg_query(q, accounts_sql, 1, NULL, &list, &acc,
+					   "reading an arrangement's accounts")) != STORE_OK)
+				goto out;
+		}
+		nacc = PQntuples(acc);
+		free(page);
+		free(ids);
+		free(keys);
+		page = calloc((size_t)(rows ? rows : 1), sizeof(*page));
+		ids = malloc((size_t)(nacc ? nacc : 1) * sizeof(*ids));
+		keys = malloc((size_t)(nacc ? nacc : 1) * sizeof(*keys));
+		if (page == NULL || ids == NULL || keys == NULL) {
+			rc = pg_nomem(q);
+			goto out;
+		}
+		for (int i = 0; i < nacc; i++) {
+			keys[i] = pg_i64(acc, i, 1);
+			ids[i] = PQgetvalue(acc, i, 2);
+		}
+		/* Both results are in arrangement key order: walk them together. */
+		for (int i = 0; i < rows; i++) {
+			struct pg_arr_row *a = &page[i];
+
+			a->v.arrangement_key = pg_i64(r, i, 0);
+			a->v.kind = PQgetvalue(r, i, 1);
+			a->v.customer_id = PQgetvalue(r, i, 2);
+			a->v.state = PQgetvalue(r, i, 3);
+			a->v.created_at = pg_i64(r, i, 4);
+			a->v.created_by = PQgetvalue(r, i, 5);
+			a->v.updated_at = pg_i64(r, i, 6);
+			a->v.updated_by = PQgetvalue(r, i, 7);
+			a->v.version = pg_i64(r, i, 8);
+			a->v.terms = PQgetvalue(r, i, 9);
+			store_arrangement_id(a->v.kind, a->v.arrangement_key, a->id, sizeof(a->id));
+			a->v.arrangement_id = a->id;
+			a->v.account_ids = ids + j;
+			a->v.account_keys = keys + j;
+			a->v.n_accounts = 0;
+			while (j < nacc && pg_i64(acc, j, 0) == a->v.arrangement_key) {
+				a->v.n_accounts++;
+				j++;
+			}
+		}
+		for (int i = 0; i < rows; i++)
+			if ((rc = cb(ctx, &page[i].v)) != 0)
+				goto out;
+		if (rows < PG_PAGE)
+			break;
+		snprintf(after, sizeof(after), "%s", PQgetvalue(r, rows - 1, 0));
+		PQclear(r);
+		PQclear(acc);
+		r = acc = NULL;
+	}
+out:
+	PQclear(r);
+	PQclear(acc);
+	pg_arrs_free(&arr, 1);
+	free(ids);
+	free(keys);
+	free(page);
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------------ */
 
 static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
@@ -2984,6 +3303,9 @@ static const struct store_ops pg_ops = {
 	.contact_failure = pg_contact_failure,
 	.contact_bad = pg_contact_bad,
 	.contact_report = pg_contact_report,
+	.arrangement_create = pg_arrangement_create,
+	.arrangement_update = pg_arrangement_update,
+	.arrangements_read = pg_arrangements_read,
 };
 
 static char *pg_strndup(const char *s, size_t n)

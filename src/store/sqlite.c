@@ -65,6 +65,13 @@ enum stmt_id {
 	S_OUTBOX_BY_PEER,
 	S_CONTACT_FAILURE,
 	S_CONTACT_BAD,
+	S_ARR_ACCOUNT,
+	S_ARR_LIVE_OF,
+	S_ARR_INSERT,
+	S_ARR_LINK,
+	S_ARR_UPDATE,
+	S_ARR_VERSION,
+	S_ARR_ACCOUNTS_OF,
 	S_COUNT
 };
 
@@ -80,6 +87,10 @@ enum scan_id {
 	SCAN_LEDGER_INVOICES,
 	SCAN_LEDGER_PAYMENTS,
 	SCAN_LEDGER_CNOTES,
+	SCAN_ARR_ONE,           /* enum store_arrangement_by, in this order */
+	SCAN_ARR_ACCOUNT,
+	SCAN_ARR_CUSTOMER,
+	SCAN_ARR_ALL,
 	SCAN_COUNT
 };
 
@@ -239,6 +250,29 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OUTBOX_BY_PEER] =
 		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE outbox_id = "
 		"(SELECT outbox_id FROM outbox_peer_ids WHERE channel = ?1 AND peer_id = ?2)",
+	[S_ARR_ACCOUNT] =
+		"SELECT a.account_key, a.customer_key, c.customer_id FROM accounts a "
+		"JOIN customers c ON c.customer_key = a.customer_key WHERE a.account_id = ?1",
+	[S_ARR_LIVE_OF] =
+		"SELECT r.arrangement_key, r.kind FROM arrangement_accounts x "
+		"JOIN arrangements r ON r.arrangement_key = x.arrangement_key "
+		"WHERE x.account_key = ?1 AND " STORE_ARRANGEMENT_LIVE("r.") " "
+		"ORDER BY r.arrangement_key",
+	[S_ARR_INSERT] =
+		"INSERT INTO arrangements (kind, customer_key, state, created_at, created_by, "
+		"updated_at, updated_by, version, terms) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?5, 1, ?6)",
+	[S_ARR_LINK] =
+		"INSERT INTO arrangement_accounts (account_key, arrangement_key) VALUES (?1, ?2)",
+	[S_ARR_UPDATE] =
+		"UPDATE arrangements SET state = ?4, terms = coalesce(?5, terms), "
+		"version = version + 1, updated_at = ?6, updated_by = ?7 "
+		"WHERE arrangement_key = ?1 AND kind = ?2 AND version = ?3",
+	[S_ARR_VERSION] =
+		"SELECT version FROM arrangements WHERE arrangement_key = ?1 AND kind = ?2",
+	[S_ARR_ACCOUNTS_OF] =
+		"SELECT x.account_key, a.account_id FROM arrangement_accounts x "
+		"JOIN accounts a ON a.account_key = x.account_key "
+		"WHERE x.arrangement_key = ?1 ORDER BY x.account_key",
 };
 
 /*
@@ -2475,6 +2509,370 @@ out:
 	return rc;
 }
 
+/* ---- arrangements ------------------------------------------------------------ */
+
+/* An account of a new arrangement; sorted by key for the checks. */
+struct sq_arr_acct {
+	int64_t key;
+	const char *id;
+};
+
+static int sq_arr_acct_order(const void *a, const void *b)
+{
+	const struct sq_arr_acct *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/*
+ * The create proper, inside a transaction. BEGIN IMMEDIATE holds the write
+ * lock from the exclusive-kind check to the insert: of two creates of a
+ * promise on one account at once, the second waits for the lock and then
+ * finds the first's row. Refusals come before any write, so that they leave
+ * the caller's transaction usable.
+ */
+static int sq_arrangement_write(struct sqlite_store *q, const struct arrangement_new *a,
+				int64_t *key_out)
+{
+	struct sq_arr_acct *acc = calloc(a->n_accounts, sizeof(*acc));
+	char *customer_id = NULL;
+	int64_t customer_key = 0, key;
+	sqlite3_stmt *st;
+	int rc = STORE_OK, step;
+
+	if (acc == NULL)
+		return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	for (size_t i = 0; i < a->n_accounts; i++) {
+		if ((st = stmt(q, S_ARR_ACCOUNT)) == NULL) {
+			rc = STORE_ERR_DB;
+			goto out;
+		}
+		bind_text(st, 1, a->account_ids[i]);
+		if ((step = sqlite3_step(st)) == SQLITE_DONE) {
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "no account %s",
+					     a->account_ids[i]);
+			goto out;
+		}
+		if (step != SQLITE_ROW) {
+			rc = db_error(q, "creating an arrangement");
+			goto out;
+		}
+		acc[i].key = sqlite3_column_int64(st, 0);
+		acc[i].id = a->account_ids[i];
+		if (i == 0) {
+			customer_key = sqlite3_column_int64(st, 1);
+			if ((customer_id = strdup(col_text(st, 2))) == NULL) {
+				rc = store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path);
+				goto out;
+			}
+		} else if (sqlite3_column_int64(st, 1) != customer_key) {
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "account %s is not of "
+					     "customer %s", a->account_ids[i], customer_id);
+			goto out;
+		}
+	}
+	qsort(acc, a->n_accounts, sizeof(*acc), sq_arr_acct_order);
+	for (size_t i = 0; !is_absent(a->exclusive_kinds) && i < a->n_accounts; i++) {
+		if ((st = stmt(q, S_ARR_LIVE_OF)) == NULL) {
+			rc = STORE_ERR_DB;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, acc[i].key);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *kind = col_text(st, 1);
+			char id[32];
+
+			if (!store_kind_listed(a->exclusive_kinds, kind))
+				continue;
+			store_arrangement_id(kind, sqlite3_column_int64(st, 0), id, sizeof(id));
+			rc = store_set_error(&q->base, STORE_ERR_INPUT, "account %s already has a "
+					     "live %s %s", acc[i].id, kind, id);
+			goto out;
+		}
+		if (step != SQLITE_DONE) {
+			rc = db_error(q, "creating an arrangement");
+			goto out;
+		}
+	}
+	if ((st = stmt(q, S_ARR_INSERT)) == NULL) {
+		rc = STORE_ERR_DB;
+		goto out;
+	}
+	bind_text(st, 1, a->kind);
+	sqlite3_bind_int64(st, 2, customer_key);
+	bind_text(st, 3, a->state);
+	sqlite3_bind_int64(st, 4, a->at);
+	bind_text(st, 5, a->by);
+	bind_text(st, 6, a->terms ? a->terms : "{}");
+	if ((rc = step_done(q, st, "creating an arrangement")) != STORE_OK)
+		goto out;
+	/* arrangement_key is the table's INTEGER PRIMARY KEY, hence its rowid. */
+	key = sqlite3_last_insert_rowid(q->db);
+	for (size_t i = 0; i < a->n_accounts; i++) {
+		if ((st = stmt(q, S_ARR_LINK)) == NULL) {
+			rc = STORE_ERR_DB;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, acc[i].key);
+		sqlite3_bind_int64(st, 2, key);
+		if ((rc = step_done(q, st, "creating an arrangement")) != STORE_OK)
+			goto out;
+	}
+	*key_out = key;
+out:
+	free(acc);
+	free(customer_id);
+	return idle(q, rc);
+}
+
+static int sq_arrangement_create(struct store *s, const struct arrangement_new *a,
+				 int64_t *key_out)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	rc = sq_arrangement_write(q, a, key_out);
+	return own_end(s, own, rc);
+}
+
+/*
+ * One UPDATE on the row's key and expected version; when it changes no row,
+ * the version read next (under the same write lock) tells a stale version
+ * from an unknown id. Without the caller's transaction it runs in its own,
+ * BEGIN IMMEDIATE rather than an autocommit write that could meet another
+ * writer's commit between its read and its write.
+ */
+static int sq_arrangement_update(struct store *s, const char *id, int64_t key,
+				 const char *kind, int64_t expected_version, const char *state,
+				 const char *terms, int64_t at, const char *by)
+{
+	struct sqlite_store *q = sq(s);
+	int own = !q->in_tx, rc, step;
+	sqlite3_stmt *st;
+
+	if (own && (rc = sq_begin(s)) != STORE_OK)
+		return rc;
+	if ((st = stmt(q, S_ARR_UPDATE)) == NULL) {
+		rc = STORE_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, key);
+	bind_text(st, 2, kind);
+	sqlite3_bind_int64(st, 3, expected_version);
+	bind_text(st, 4, state);
+	if (terms != NULL)
+		bind_text(st, 5, terms);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, at);
+	bind_text(st, 7, by);
+	if ((rc = step_done(q, st, "changing an arrangement")) != STORE_OK ||
+	    sqlite3_changes(q->db) == 1)
+		goto out;
+	if ((st = stmt(q, S_ARR_VERSION)) == NULL) {
+		rc = STORE_ERR_DB;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, key);
+	bind_text(st, 2, kind);
+	if ((step = sqlite3_step(st)) == SQLITE_DONE)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no arrangement %s", id);
+	else if (step == SQLITE_ROW)
+		rc = store_set_error(s, STORE_ERR_CONFLICT, "arrangement %s was changed by someone "
+				     "else meanwhile (version %lld, now %lld)", id,
+				     (long long)expected_version,
+				     (long long)sqlite3_column_int64(st, 0));
+	else
+		rc = db_error(q, "changing an arrangement");
+out:
+	return own_end(s, own, idle(q, rc));
+}
+
+/*
+ * An arrangement of a page being read, its strings copied into b.text: the
+ * view's string fields and `ids` hold parked offsets (park()) until the
+ * page is complete, because the buffer may move as it grows.
+ */
+struct sq_arr {
+	struct arrangement_view v;
+	char id[32];
+	struct scan_buf b;
+	const char **ids;
+	int64_t *keys;
+	size_t cap_ids, cap_keys;
+};
+
+static void sq_arr_release(struct sq_arr *r)
+{
+	free(r->b.text);
+	free(r->ids);
+	free(r->keys);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Copies the STORE_ARRANGEMENT_COLUMNS of the current row. */
+static int sq_arr_keep(struct sq_arr *r, sqlite3_stmt *st)
+{
+	const char **f[] = {
+		&r->v.kind, &r->v.customer_id, &r->v.state, &r->v.created_by,
+		&r->v.updated_by, &r->v.terms,
+	};
+	static const int col[] = { 1, 2, 3, 5, 7, 9 };
+
+	r->v.arrangement_key = sqlite3_column_int64(st, 0);
+	r->v.created_at = sqlite3_column_int64(st, 4);
+	r->v.updated_at = sqlite3_column_int64(st, 6);
+	r->v.version = sqlite3_column_int64(st, 8);
+	for (size_t i = 0; i < sizeof(col) / sizeof(col[0]); i++) {
+		size_t off;
+
+		if (keep_text(&r->b, st, col[i], &off) != 0)
+			return -1;
+		*f[i] = park(off);
+	}
+	return 0;
+}
+
+/* Reads the accounts of r, in key order. */
+static int sq_arr_accounts(struct sqlite_store *q, struct sq_arr *r)
+{
+	sqlite3_stmt *st = stmt(q, S_ARR_ACCOUNTS_OF);
+	int step;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, r->v.arrangement_key);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = r->v.n_accounts, off;
+
+		if (grow((void **)&r->ids, &r->cap_ids, n + 1, sizeof(*r->ids)) != 0 ||
+		    grow((void **)&r->keys, &r->cap_keys, n + 1, sizeof(*r->keys)) != 0 ||
+		    keep_text(&r->b, st, 1, &off) != 0)
+			return idle(q, store_set_error(&q->base, STORE_ERR_NOMEM,
+						       "%s: out of memory", q->path));
+		r->keys[n] = sqlite3_column_int64(st, 0);
+		r->ids[n] = park(off);
+		r->v.n_accounts = n + 1;
+	}
+	return step == SQLITE_DONE ? STORE_OK : db_error(q, "reading an arrangement's accounts");
+}
+
+/* Turns the parked offsets of a complete row into pointers. */
+static void sq_arr_fix(struct sq_arr *r)
+{
+	const char **f[] = {
+		&r->v.kind, &r->v.customer_id, &r->v.state, &r->v.created_by,
+		&r->v.updated_by, &r->v.terms,
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		*f[i] = unpark(r->b.text, *f[i]);
+	for (size_t i = 0; i < r->v.n_accounts; i++)
+		r->ids[i] = unpark(r->b.text, r->ids[i]);
+	store_arrangement_id(r->v.kind, r->v.arrangement_key, r->id, sizeof(r->id));
+	r->v.arrangement_id = r->id;
+	r->v.account_ids = r->ids;
+	r->v.account_keys = r->keys;
+}
+
+#define SQ_ARR_SELECT(join_where) \
+	"SELECT " STORE_ARRANGEMENT_COLUMNS("r.") " FROM arrangements r " \
+	"JOIN customers c ON c.customer_key = r.customer_key " join_where \
+	" AND r.arrangement_key > ?3 AND (?4 = 0 OR " STORE_ARRANGEMENT_LIVE("r.") ") " \
+	"ORDER BY r.arrangement_key LIMIT ?5"
+
+/*
+ * A page of SQ_PAGE arrangements at a time, each page from the statement
+ * started again after the last key seen, and read whole with its accounts
+ * before the callbacks run: they may use the store, and no read snapshot
+ * stays open while they do.
+ */
+static int sq_arrangements_read(struct store *s, const struct store_arrangement_sel *sel,
+				store_arrangement_cb cb, void *ctx)
+{
+	static const char *const sql[] = {
+		[STORE_ARR_ONE] = SQ_ARR_SELECT("WHERE r.arrangement_key = ?1 AND r.kind = ?2"),
+		[STORE_ARR_ACCOUNT] = SQ_ARR_SELECT("JOIN arrangement_accounts x "
+						    "ON x.arrangement_key = r.arrangement_key "
+						    "WHERE x.account_key = ?1"),
+		[STORE_ARR_CUSTOMER] = SQ_ARR_SELECT("WHERE c.customer_id = ?2"),
+		[STORE_ARR_ALL] = SQ_ARR_SELECT("WHERE 1"),
+	};
+	struct sqlite_store *q = sq(s);
+	enum scan_id id = (enum scan_id)(SCAN_ARR_ONE + sel->by);
+	struct sq_arr *page = NULL;
+	int64_t after = INT64_MIN;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = STORE_OK;
+
+	assert(sel->by >= STORE_ARR_ONE && sel->by <= STORE_ARR_ALL);
+	if ((st = scan_open(q, id, sql[sel->by])) == NULL) {
+		rc = db_error(q, "reading arrangements");
+		goto out;
+	}
+	for (;;) {
+		int step = SQLITE_DONE;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, sel->key);
+		bind_text(st, 2, sel->text);
+		sqlite3_bind_int64(st, 3, after);
+		sqlite3_bind_int(st, 4, sel->live_only != 0);
+		sqlite3_bind_int(st, 5, SQ_PAGE);
+		while (n < SQ_PAGE && (step = sqlite3_step(st)) == SQLITE_ROW) {
+			/* Grown by rows read: one id's read is a row, not a page. */
+			if (grow((void **)&page, &cap, n + 1, sizeof(*page)) != 0) {
+				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path);
+				goto out;
+			}
+			memset(&page[n], 0, sizeof(*page));
+			if (sq_arr_keep(&page[n++], st) != 0) {
+				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory",
+						     q->path);
+				goto out;
+			}
+		}
+		if (n < SQ_PAGE && step != SQLITE_DONE) {
+			rc = db_error(q, "reading arrangements");
+			goto out;
+		}
+		sqlite3_reset(st);
+		for (size_t i = 0; i < n; i++)
+			if ((rc = sq_arr_accounts(q, &page[i])) != STORE_OK)
+				goto out;
+		idle(q, STORE_OK);
+		for (size_t i = 0; i < n; i++)
+			sq_arr_fix(&page[i]);
+		if (sel->by == STORE_ARR_ONE && n == 0) {
+			char name[32];
+
+			store_arrangement_id(sel->text, sel->key, name, sizeof(name));
+			rc = store_set_error(s, STORE_ERR_INPUT, "no arrangement %s", name);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((rc = cb(ctx, &page[i].v)) != 0)
+				goto out;
+		if (n < SQ_PAGE)
+			break;
+		after = page[n - 1].v.arrangement_key;
+		for (size_t i = 0; i < n; i++)
+			sq_arr_release(&page[i]);
+		n = 0;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		sq_arr_release(&page[i]);
+	free(page);
+	scan_close(q, id, st);
+	return rc;
+}
+
 static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx);
 
@@ -2521,6 +2919,9 @@ static const struct store_ops sqlite_ops = {
 	.contact_failure = sq_contact_failure,
 	.contact_bad = sq_contact_bad,
 	.contact_report = sq_contact_report,
+	.arrangement_create = sq_arrangement_create,
+	.arrangement_update = sq_arrangement_update,
+	.arrangements_read = sq_arrangements_read,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

@@ -1,6 +1,7 @@
 /*
  * store — dispatch of the public interface to the engine chosen by URL.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -361,4 +362,170 @@ int store_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 	if (window_seconds < 0)
 		return store_set_error(s, STORE_ERR_INPUT, "a negative attribution window");
 	return s->ops->contact_report(s, since, window_seconds, cb, ctx);
+}
+
+/* ---- arrangements ------------------------------------------------------------ */
+
+static const struct {
+	const char *kind, *prefix;
+} arrangement_kinds[] = {
+	{ "promise", "PR-" },
+	{ "plan", "PL-" },
+	{ "dispute", "DS-" },
+	{ "postponement", "PP-" },
+	{ "handoff", "HO-" },
+};
+#define N_ARRANGEMENT_KINDS (sizeof(arrangement_kinds) / sizeof(arrangement_kinds[0]))
+
+/* The index of a kind of `len` bytes, or -1. */
+static int arrangement_kind_index(const char *kind, size_t len)
+{
+	for (size_t i = 0; kind != NULL && i < N_ARRANGEMENT_KINDS; i++)
+		if (strlen(arrangement_kinds[i].kind) == len &&
+		    memcmp(arrangement_kinds[i].kind, kind, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *store_arrangement_kind(const char *kind)
+{
+	int i = kind ? arrangement_kind_index(kind, strlen(kind)) : -1;
+
+	return i < 0 ? NULL : arrangement_kinds[i].kind;
+}
+
+void store_arrangement_id(const char *kind, int64_t key, char *buf, size_t size)
+{
+	int i = arrangement_kind_index(kind, strlen(kind));
+
+	assert(i >= 0 && key > 0);
+	snprintf(buf, size, "%s%lld", arrangement_kinds[i].prefix, (long long)key);
+}
+
+int store_arrangement_parse(const char *id, int64_t *key, const char **kind)
+{
+	int64_t v = 0;
+	const char *p;
+	size_t i;
+
+	if (id == NULL)
+		return -1;
+	for (i = 0; i < N_ARRANGEMENT_KINDS; i++)
+		if (strncmp(id, arrangement_kinds[i].prefix, 3) == 0)
+			break;
+	if (i == N_ARRANGEMENT_KINDS)
+		return -1;
+	p = id + 3;
+	/* Digits only, and no leading zero: "PR-07" would name PR-7 twice. */
+	if (*p < '1' || *p > '9')
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*key = v;
+	*kind = arrangement_kinds[i].kind;
+	return 0;
+}
+
+int store_kind_listed(const char *list, const char *kind)
+{
+	size_t len = strlen(kind);
+
+	while (list != NULL && *list) {
+		size_t n = strcspn(list, " ");
+
+		if (n == len && memcmp(list, kind, len) == 0)
+			return 1;
+		list += n;
+		list += strspn(list, " ");
+	}
+	return 0;
+}
+
+int store_arrangement_create(struct store *s, const struct arrangement_new *a,
+			     char *id_out, size_t id_size)
+{
+	const char *k;
+	int64_t key = 0;
+	int rc;
+
+	assert(a != NULL && id_out != NULL && id_size >= 32);
+	id_out[0] = '\0';
+	if ((k = store_arrangement_kind(a->kind)) == NULL)
+		return store_set_error(s, STORE_ERR_INPUT, "unknown arrangement kind %s",
+				       a->kind ? a->kind : "(none)");
+	if (a->state == NULL || a->state[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "a new %s needs a state", k);
+	if (a->n_accounts == 0 || a->account_ids == NULL)
+		return store_set_error(s, STORE_ERR_INPUT, "a %s covers at least one account", k);
+	for (size_t i = 0; i < a->n_accounts; i++) {
+		if (a->account_ids[i] == NULL || a->account_ids[i][0] == '\0')
+			return store_set_error(s, STORE_ERR_INPUT, "a %s with an empty account id",
+					       k);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(a->account_ids[i], a->account_ids[j]) == 0)
+				return store_set_error(s, STORE_ERR_INPUT, "account %s is named "
+						       "twice", a->account_ids[i]);
+	}
+	for (const char *p = a->exclusive_kinds; p != NULL && *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n > 0 && arrangement_kind_index(p, n) < 0)
+			return store_set_error(s, STORE_ERR_INPUT, "unknown arrangement kind %.*s "
+					       "among the exclusive kinds", (int)n, p);
+		p += n;
+		p += strspn(p, " ");
+	}
+	if ((rc = s->ops->arrangement_create(s, a, &key)) == STORE_OK)
+		store_arrangement_id(k, key, id_out, id_size);
+	return rc;
+}
+
+int store_arrangement_update(struct store *s, const char *arrangement_id,
+			     int64_t expected_version, const char *state,
+			     const char *terms, int64_t at, const char *by)
+{
+	const char *kind;
+	int64_t key;
+
+	if (store_arrangement_parse(arrangement_id, &key, &kind) != 0)
+		return store_set_error(s, STORE_ERR_INPUT, "no arrangement %s",
+				       arrangement_id ? arrangement_id : "(none)");
+	if (state == NULL || state[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "arrangement %s: no new state",
+				       arrangement_id);
+	return s->ops->arrangement_update(s, arrangement_id, key, kind, expected_version, state,
+					  terms, at, by ? by : "");
+}
+
+int store_arrangement_get(struct store *s, const char *arrangement_id,
+			  store_arrangement_cb cb, void *ctx)
+{
+	struct store_arrangement_sel sel = { STORE_ARR_ONE, 0, NULL, 0 };
+
+	if (store_arrangement_parse(arrangement_id, &sel.key, &sel.text) != 0)
+		return store_set_error(s, STORE_ERR_INPUT, "no arrangement %s",
+				       arrangement_id ? arrangement_id : "(none)");
+	return s->ops->arrangements_read(s, &sel, cb, ctx);
+}
+
+int store_arrangements_of_account(struct store *s, int64_t account_key, int live_only,
+				  store_arrangement_cb cb, void *ctx)
+{
+	struct store_arrangement_sel sel = { STORE_ARR_ACCOUNT, account_key, NULL, live_only };
+
+	return s->ops->arrangements_read(s, &sel, cb, ctx);
+}
+
+int store_arrangements_of_customer(struct store *s, const char *customer_id, int live_only,
+				   store_arrangement_cb cb, void *ctx)
+{
+	struct store_arrangement_sel sel = {
+		customer_id != NULL ? STORE_ARR_CUSTOMER : STORE_ARR_ALL, 0, customer_id,
+		live_only
+	};
+
+	return s->ops->arrangements_read(s, &sel, cb, ctx);
 }

@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -617,9 +617,13 @@ typedef int (*store_arrangement_cb)(void *ctx, const struct arrangement_view *a)
 
 /*
  * Creates an arrangement; *id_out (size >= 32) receives its id. Unknown
- * accounts, accounts of different customers, an unknown kind: STORE_ERR_INPUT.
- * Usable inside the caller's transaction (the usual case: the file entry
- * commits with it); without one it runs in its own.
+ * accounts, accounts of different customers, an account named twice, an
+ * unknown kind (in `kind` or `exclusive_kinds`), no account or no state:
+ * STORE_ERR_INPUT, nothing written, and the caller's transaction stays
+ * usable. terms NULL is "{}", by NULL is "". Usable inside the caller's
+ * transaction (the usual case: the file entry commits with it); without one
+ * it runs in its own. PostgreSQL: the covered accounts' rows stay locked
+ * (FOR NO KEY UPDATE) until that transaction ends.
  */
 int store_arrangement_create(struct store *s, const struct arrangement_new *a,
 			     char *id_out, size_t id_size);
@@ -627,23 +631,29 @@ int store_arrangement_create(struct store *s, const struct arrangement_new *a,
  * Changes state and terms of `arrangement_id` if its version is still
  * `expected_version` (version + 1, updated_at/by set); terms NULL keeps
  * them. STORE_ERR_CONFLICT when the version moved on (someone else changed
- * it), STORE_ERR_INPUT for an unknown id. Usable inside a transaction.
+ * it) with the version it has now in the message, STORE_ERR_INPUT for an
+ * unknown id or no state; either way nothing is written. Usable inside a
+ * transaction.
  */
 int store_arrangement_update(struct store *s, const char *arrangement_id,
 			     int64_t expected_version, const char *state,
 			     const char *terms, int64_t at, const char *by);
 /* Calls cb once with the arrangement, or returns STORE_ERR_INPUT
- * "no arrangement ID". */
+ * "no arrangement ID" (also for an id that is not one: a wrong prefix for
+ * its row's kind, no number). Returns what cb returns. */
 int store_arrangement_get(struct store *s, const char *arrangement_id,
 			  store_arrangement_cb cb, void *ctx);
 /*
  * Calls cb for the arrangements covering `account_key` (live_only: only
- * those in a live state), by arrangement key. cb may use the store.
+ * those in a live state), by arrangement key; an unknown account has none.
+ * cb may use the store; a non-zero return stops the scan and is returned
+ * (as store_ledger_scan's). Cost: read a page of arrangements at a time,
+ * with their accounts, before the callbacks of that page run.
  */
 int store_arrangements_of_account(struct store *s, int64_t account_key, int live_only,
 				  store_arrangement_cb cb, void *ctx);
 /* The same for every account of `customer_id` (NULL: every customer),
- * each arrangement once, by arrangement key. */
+ * each arrangement once, by arrangement key; an unknown customer has none. */
 int store_arrangements_of_customer(struct store *s, const char *customer_id, int live_only,
 				   store_arrangement_cb cb, void *ctx);
 

@@ -11,6 +11,20 @@
 
 #include "store.h"
 
+/* Which arrangements a read calls back for, each once, by key. */
+enum store_arrangement_by {
+	STORE_ARR_ONE,       /* key and kind: the row of one id */
+	STORE_ARR_ACCOUNT,   /* those covering account_key */
+	STORE_ARR_CUSTOMER,  /* those of customer_id */
+	STORE_ARR_ALL,
+};
+struct store_arrangement_sel {
+	int by;              /* enum store_arrangement_by */
+	int64_t key;         /* ONE: arrangement key; ACCOUNT: account key */
+	const char *text;    /* ONE: kind; CUSTOMER: customer id */
+	int live_only;
+};
+
 struct store_ops {
 	const char *engine;
 	void (*close)(struct store *s);
@@ -87,6 +101,16 @@ struct store_ops {
 			   const char *value, int *bad);
 	int (*contact_report)(struct store *s, int64_t since, int64_t window_seconds,
 			      store_contact_row_cb cb, void *ctx);
+	/* Arrangements. store.c has checked the kinds, the state and that
+	 * there is an account; ids arrive parsed (key and kind) with the id
+	 * itself for messages. */
+	int (*arrangement_create)(struct store *s, const struct arrangement_new *a,
+				  int64_t *key_out);
+	int (*arrangement_update)(struct store *s, const char *id, int64_t key,
+				  const char *kind, int64_t expected_version, const char *state,
+				  const char *terms, int64_t at, const char *by);
+	int (*arrangements_read)(struct store *s, const struct store_arrangement_sel *sel,
+				 store_arrangement_cb cb, void *ctx);
 };
 
 /*
@@ -121,6 +145,35 @@ struct store_ops {
 #define STORE_OUTBOX_SENDING(p1, p2) \
 	"UPDATE outbox SET state = 'sending' WHERE outbox_id = " p1 \
 	" AND state = 'claimed' AND lease_owner = " p2
+
+/*
+ * Whether the arrangement row of table alias t ("r." or "") is in a live
+ * state (store.h), in SQL both engines read the same way (a truth value).
+ */
+#define STORE_ARRANGEMENT_LIVE(t) \
+	"(CASE " t "kind WHEN 'promise' THEN " t "state = 'open' " \
+	"WHEN 'plan' THEN " t "state IN ('proposed', 'current') " \
+	"WHEN 'dispute' THEN " t "state IN ('open', 'review') " \
+	"WHEN 'postponement' THEN " t "state = 'active' " \
+	"WHEN 'handoff' THEN " t "state = 'active' ELSE 1 = 0 END)"
+/* The columns every arrangement read selects, in this order; t as above. */
+#define STORE_ARRANGEMENT_COLUMNS(t) \
+	t "arrangement_key, " t "kind, c.customer_id, " t "state, " t "created_at, " \
+	t "created_by, " t "updated_at, " t "updated_by, " t "version, " t "terms"
+
+/*
+ * Arrangement ids: the kind's prefix ("PR-", "PL-", "DS-", "PP-", "HO-")
+ * and the key in decimal, no leading zero. store_arrangement_id writes one
+ * into buf (size >= 32); store_arrangement_parse reads one back into the
+ * key and the kind it names (a static string), returning 0, or -1 for text
+ * that is no arrangement id. store_arrangement_kind is the kind's static
+ * name, or NULL when `kind` is none. store_kind_listed tells whether kind
+ * is a word of the space-separated `list`.
+ */
+void store_arrangement_id(const char *kind, int64_t key, char *buf, size_t size);
+int store_arrangement_parse(const char *id, int64_t *key, const char **kind);
+const char *store_arrangement_kind(const char *kind);
+int store_kind_listed(const char *list, const char *kind);
 
 struct store {
 	const struct store_ops *ops;

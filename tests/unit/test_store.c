@@ -2296,6 +2296,503 @@ STORE_TEST(concurrent_cycles_queue_each_action_once)
 
 /* ---- transactions and imports ---------------------------------------------------- */
 
+/* ---- arrangements ------------------------------------------------------------------ */
+
+/* t_base, then accounts A3 and A4 of C1: by key A1 < A2 < A3 < A4. */
+static void t_arr_base(struct store *s)
+{
+	struct account_row a[2] = { { 2, "A3", "C1", "EUR" }, { 3, "A4", "C1", "EUR" } };
+	struct store_outcome o[2];
+
+	t_base(s);
+	cr_assert_eq(store_accounts_put(s, t_import(s, "accounts"), a, 2, o), STORE_OK, "%s",
+		     store_errmsg(s));
+	t_expect(&o[0], STORE_PUT_NEW, NULL, 0, "A3");
+	t_expect(&o[1], STORE_PUT_NEW, NULL, 0, "A4");
+}
+
+/* What the callbacks saw, copied: the view is valid during the callback only. */
+struct t_arrs {
+	struct store *s;        /* the callback looks the accounts up again with it */
+	int n, stop_after;      /* stop_after: STORE_STOP after that many; 0: never */
+	char id[8][32], kind[8][16], state[8][16], customer[8][8], created_by[8][8];
+	char updated_by[8][8], terms[8][64], accounts[8][64];
+	int64_t version[8], created_at[8], updated_at[8];
+	int faults;             /* keys out of order or not those of the ids */
+};
+
+static int t_arr_seen(void *ctx, const struct arrangement_view *a)
+{
+	struct t_arrs *t = ctx;
+	int i = t->n++;
+	size_t len = 0;
+
+	cr_assert_lt(i, 8, "more arrangements than expected");
+	snprintf(t->id[i], sizeof(t->id[i]), "%s", a->arrangement_id);
+	snprintf(t->kind[i], sizeof(t->kind[i]), "%s", a->kind);
+	snprintf(t->state[i], sizeof(t->state[i]), "%s", a->state);
+	snprintf(t->customer[i], sizeof(t->customer[i]), "%s", a->customer_id);
+	snprintf(t->created_by[i], sizeof(t->created_by[i]), "%s", a->created_by);
+	snprintf(t->updated_by[i], sizeof(t->updated_by[i]), "%s", a->updated_by);
+	snprintf(t->terms[i], sizeof(t->terms[i]), "%s", a->terms);
+	t->version[i] = a->version;
+	t->created_at[i] = a->created_at;
+	t->updated_at[i] = a->updated_at;
+	t->accounts[i][0] = '\0';
+	for (size_t j = 0; j < a->n_accounts; j++) {
+		struct account_ref ref;
+
+		len += (size_t)snprintf(t->accounts[i] + len, sizeof(t->accounts[i]) - len, "%s%s",
+					j ? "," : "", a->account_ids[j]);
+		if (j > 0 && a->account_keys[j] <= a->account_keys[j - 1])
+			t->faults++;
+		/* The callback may use the store. */
+		cr_assert_eq(store_accounts_find(t->s, &a->account_ids[j], 1, &ref), STORE_OK,
+			     "%s", store_errmsg(t->s));
+		if (!ref.found || ref.account_key != a->account_keys[j])
+			t->faults++;
+	}
+	return t->stop_after != 0 && t->n >= t->stop_after ? STORE_STOP : 0;
+}
+
+/* Creates an arrangement, which must succeed, and returns its id in id. */
+static void t_arr_create(struct store *s, const char *kind, const char *state,
+			 const char *accounts, const char *exclusive, char *id)
+{
+	char list[64], *ids[4], *save = NULL;
+	struct arrangement_new a = { kind, state, (const char *const *)ids, 0, 1700000000,
+				     "Ana", "{\"amount\":100}", exclusive };
+
+	snprintf(list, sizeof(list), "%s", accounts);
+	for (char *p = strtok_r(list, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save))
+		ids[a.n_accounts++] = p;
+	cr_assert_eq(store_arrangement_create(s, &a, id, 32), STORE_OK, "%s %s: %s", kind,
+		     accounts, store_errmsg(s));
+}
+
+/* Creating must fail with code and a message holding want. */
+static void t_arr_refused(struct store *s, const char *kind, const char *const *ids, size_t n,
+			  const char *exclusive, int code, const char *want)
+{
+	struct arrangement_new a = { kind, "open", ids, n, 1700000000, "Ana", "{}", exclusive };
+	char id[32] = "unchanged";
+
+	cr_expect_eq(store_arrangement_create(s, &a, id, sizeof(id)), code, "%s: %s", want,
+		     store_errmsg(s));
+	cr_expect(strstr(store_errmsg(s), want) != NULL, "\"%s\", expected \"%s\"",
+		  store_errmsg(s), want);
+}
+
+static void t_arr_get(struct store *s, const char *id, struct t_arrs *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->s = s;
+	cr_assert_eq(store_arrangement_get(s, id, t_arr_seen, t), STORE_OK, "%s: %s", id,
+		     store_errmsg(s));
+	cr_assert_eq(t->n, 1);
+}
+
+STORE_TEST(arrangement_ids_carry_their_kind_and_accounts_come_in_key_order)
+{
+	static const char *const kinds[] = { "promise", "plan", "dispute", "postponement",
+					     "handoff" };
+	static const char *const want[] = { "PR-1", "PL-2", "DS-3", "PP-4", "HO-5" };
+	struct store *s = t_ready();
+	struct t_arrs t;
+	char id[32];
+
+	t_arr_base(s);
+	for (int i = 0; i < 5; i++) {
+		t_arr_create(s, kinds[i], "open", i == 0 ? "A4,A1,A3" : "A1", NULL, id);
+		cr_expect_str_eq(id, want[i]);
+	}
+	t_arr_get(s, "PR-1", &t);
+	cr_expect_str_eq(t.id[0], "PR-1");
+	cr_expect_str_eq(t.kind[0], "promise");
+	cr_expect_str_eq(t.state[0], "open");
+	cr_expect_str_eq(t.customer[0], "C1");
+	cr_expect_str_eq(t.accounts[0], "A1,A3,A4");
+	cr_expect_str_eq(t.terms[0], "{\"amount\":100}");
+	cr_expect_str_eq(t.created_by[0], "Ana");
+	cr_expect_str_eq(t.updated_by[0], "Ana");
+	cr_expect_eq(t.created_at[0], 1700000000);
+	cr_expect_eq(t.updated_at[0], 1700000000);
+	cr_expect_eq(t.version[0], 1);
+	cr_expect_eq(t.faults, 0);
+	t_arr_get(s, "HO-5", &t);
+	cr_expect_str_eq(t.kind[0], "handoff");
+	cr_expect_str_eq(t.accounts[0], "A1");
+	cr_expect_eq(t_count("arrangements"), 5);
+	cr_expect_eq(t_count("arrangement_accounts"), 7);
+
+	/* Not ids of a stored arrangement: the wrong prefix for the row's kind,
+	 * no number, a leading zero, an unknown prefix or key. */
+	static const char *const bad[] = { "PL-1", "PR-", "PR-x", "PR-01", "XX-1", "PR-6",
+					   "PR-1 ", "pr-1", "PR-99999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[64];
+
+		memset(&t, 0, sizeof(t));
+		t.s = s;
+		cr_expect_eq(store_arrangement_get(s, bad[i], t_arr_seen, &t), STORE_ERR_INPUT,
+			     "%s", bad[i]);
+		snprintf(msg, sizeof(msg), "no arrangement %s", bad[i]);
+		cr_expect(strstr(store_errmsg(s), msg) != NULL, "%s", store_errmsg(s));
+		cr_expect_eq(t.n, 0, "%s: called back", bad[i]);
+	}
+}
+
+STORE_TEST(arrangement_create_refuses_unknown_and_foreign_accounts)
+{
+	static const char *const unknown[] = { "A1", "A9" };
+	static const char *const foreign[] = { "A1", "A2" };
+	static const char *const twice[] = { "A3", "A1", "A3" };
+	static const char *const one[] = { "A1" };
+	struct store *s = t_ready();
+	char id[32];
+
+	t_arr_base(s);
+	t_arr_refused(s, "promise", unknown, 2, NULL, STORE_ERR_INPUT, "no account A9");
+	t_arr_refused(s, "promise", foreign, 2, NULL, STORE_ERR_INPUT,
+		      "account A2 is not of customer C1");
+	t_arr_refused(s, "promise", twice, 3, NULL, STORE_ERR_INPUT, "account A3 is named twice");
+	t_arr_refused(s, "promise", one, 0, NULL, STORE_ERR_INPUT, "at least one account");
+	t_arr_refused(s, "vow", one, 1, NULL, STORE_ERR_INPUT, "unknown arrangement kind vow");
+	t_arr_refused(s, "promise", one, 1, "promise vow", STORE_ERR_INPUT,
+		      "unknown arrangement kind vow");
+	cr_expect_eq(t_count("arrangements"), 0);
+	cr_expect_eq(t_count("arrangement_accounts"), 0);
+
+	/* A refusal leaves the caller's transaction usable. */
+	cr_assert_eq(store_begin(s), STORE_OK);
+	t_arr_refused(s, "plan", foreign, 2, NULL, STORE_ERR_INPUT,
+		      "account A2 is not of customer C1");
+	t_arr_create(s, "plan", "proposed", "A3,A1", NULL, id);
+	cr_expect_str_eq(id, "PL-1");
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_count("arrangements"), 1);
+	cr_expect_eq(t_count("arrangement_accounts"), 2);
+}
+
+STORE_TEST(arrangement_exclusive_kinds_refuse_a_second_live_one)
+{
+	static const char *const a3a1[] = { "A3", "A1" };
+	struct store *s = t_ready();
+	char id[32];
+
+	t_arr_base(s);
+	t_arr_create(s, "promise", "open", "A1", "promise", id);
+	cr_expect_str_eq(id, "PR-1");
+	t_arr_refused(s, "promise", a3a1, 2, "promise", STORE_ERR_INPUT,
+		      "account A1 already has a live promise PR-1");
+	t_arr_refused(s, "plan", a3a1, 2, "plan promise", STORE_ERR_INPUT,
+		      "account A1 already has a live promise PR-1");
+	cr_expect_eq(t_count("arrangements"), 1);
+	/* Other kinds, or no check: allowed. */
+	t_arr_create(s, "plan", "proposed", "A3,A1", "plan dispute", id);
+	cr_expect_str_eq(id, "PL-2");
+	t_arr_create(s, "promise", "open", "A1", "", id);
+	cr_expect_str_eq(id, "PR-3");
+	/* The first live one in account order, then arrangement order. */
+	t_arr_refused(s, "promise", a3a1, 2, "plan promise", STORE_ERR_INPUT,
+		      "account A1 already has a live promise PR-1");
+	/* A promise kept, another broken: a final state holds nothing. */
+	cr_assert_eq(store_arrangement_update(s, "PR-1", 1, "kept", NULL, 1700000100, "Ana"),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_arrangement_update(s, "PR-3", 1, "broken", NULL, 1700000100, "Ana"),
+		     STORE_OK, "%s", store_errmsg(s));
+	t_arr_refused(s, "promise", a3a1, 2, "plan promise", STORE_ERR_INPUT,
+		      "account A1 already has a live plan PL-2");
+	t_arr_create(s, "promise", "open", "A1,A3", "promise", id);
+	cr_expect_str_eq(id, "PR-4");
+}
+
+STORE_TEST(arrangement_update_checks_the_version)
+{
+	struct store *s = t_ready();
+	struct t_arrs t;
+	char id[32];
+
+	t_arr_base(s);
+	t_arr_create(s, "promise", "open", "A1", NULL, id);
+	cr_assert_eq(store_arrangement_update(s, id, 1, "kept", NULL, 1700000100, "Bea"),
+		     STORE_OK, "%s", store_errmsg(s));
+	t_arr_get(s, id, &t);
+	cr_expect_str_eq(t.state[0], "kept");
+	cr_expect_str_eq(t.terms[0], "{\"amount\":100}");
+	cr_expect_eq(t.version[0], 2);
+	cr_expect_eq(t.created_at[0], 1700000000);
+	cr_expect_str_eq(t.created_by[0], "Ana");
+	cr_expect_eq(t.updated_at[0], 1700000100);
+	cr_expect_str_eq(t.updated_by[0], "Bea");
+
+	/* A second agent who read version 1: told, and nothing of his written. */
+	cr_expect_eq(store_arrangement_update(s, id, 1, "broken", "{\"amount\":5}", 1700000200,
+					      "Cai"), STORE_ERR_CONFLICT);
+	cr_expect(strstr(store_errmsg(s), "arrangement PR-1 was changed by someone else "
+			 "meanwhile (version 1, now 2)") != NULL, "%s", store_errmsg(s));
+	t_arr_get(s, id, &t);
+	cr_expect_str_eq(t.state[0], "kept");
+	cr_expect_str_eq(t.terms[0], "{\"amount\":100}");
+	cr_expect_eq(t.version[0], 2);
+	cr_expect_str_eq(t.updated_by[0], "Bea");
+
+	/* Inside a transaction, a conflict leaves it usable. */
+	cr_assert_eq(store_begin(s), STORE_OK);
+	cr_expect_eq(store_arrangement_update(s, id, 3, "broken", NULL, 1700000200, "Cai"),
+		     STORE_ERR_CONFLICT);
+	cr_assert_eq(store_arrangement_update(s, id, 2, "broken", "{\"amount\":5}", 1700000200,
+					      "Cai"), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	t_arr_get(s, id, &t);
+	cr_expect_str_eq(t.state[0], "broken");
+	cr_expect_str_eq(t.terms[0], "{\"amount\":5}");
+	cr_expect_eq(t.version[0], 3);
+
+	/* Unknown ids, and ids that are none. */
+	cr_expect_eq(store_arrangement_update(s, "PR-9", 1, "kept", NULL, 1, "Ana"),
+		     STORE_ERR_INPUT);
+	cr_expect(strstr(store_errmsg(s), "no arrangement PR-9") != NULL, "%s", store_errmsg(s));
+	cr_expect_eq(store_arrangement_update(s, "PL-1", 3, "kept", NULL, 1, "Ana"),
+		     STORE_ERR_INPUT);
+	cr_expect(strstr(store_errmsg(s), "no arrangement PL-1") != NULL, "%s", store_errmsg(s));
+	cr_expect_eq(store_arrangement_update(s, "promise 1", 3, "kept", NULL, 1, "Ana"),
+		     STORE_ERR_INPUT);
+	cr_expect_eq(store_arrangement_update(s, id, 3, "", NULL, 1, "Ana"), STORE_ERR_INPUT);
+	t_arr_get(s, id, &t);
+	cr_expect_eq(t.version[0], 3);
+}
+
+/* Moves every arrangement it is given to "expired": a callback that writes. */
+static int t_arr_expire(void *ctx, const struct arrangement_view *a)
+{
+	struct store *s = ctx;
+
+	return store_arrangement_update(s, a->arrangement_id, a->version, "expired", NULL,
+					1700000300, "relance");
+}
+
+/* The ids a scan called back for, joined by spaces. */
+static void t_arr_ids(const struct t_arrs *t, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < t->n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "", t->id[i]);
+}
+
+static void t_arr_scan(struct store *s, int64_t account_key, const char *customer_id,
+		       int live_only, const char *want)
+{
+	struct t_arrs t;
+	char got[256];
+
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	if (account_key != 0)
+		cr_assert_eq(store_arrangements_of_account(s, account_key, live_only, t_arr_seen,
+							   &t), STORE_OK, "%s", store_errmsg(s));
+	else
+		cr_assert_eq(store_arrangements_of_customer(s, customer_id, live_only, t_arr_seen,
+							    &t), STORE_OK, "%s", store_errmsg(s));
+	t_arr_ids(&t, got, sizeof(got));
+	cr_expect_str_eq(got, want, "account %lld, customer %s, live %d: %s, expected %s",
+			 (long long)account_key, customer_id ? customer_id : "(all)", live_only,
+			 got, want);
+	cr_expect_eq(t.faults, 0);
+}
+
+STORE_TEST(arrangements_of_account_and_customer_filter_live_ones)
+{
+	struct store *s = t_ready();
+	struct t_arrs t;
+	char id[32];
+
+	t_arr_base(s);
+	t_arr_create(s, "promise", "open", "A1", NULL, id);             /* PR-1 */
+	t_arr_create(s, "plan", "proposed", "A3,A1", NULL, id);         /* PL-2 */
+	t_arr_create(s, "dispute", "resolved", "A4", NULL, id);         /* DS-3 */
+	t_arr_create(s, "handoff", "active", "A2", NULL, id);           /* HO-4 */
+	t_arr_create(s, "postponement", "active", "A4", NULL, id);      /* PP-5 */
+	cr_assert_eq(store_arrangement_update(s, "PR-1", 1, "broken", NULL, 1700000100, "Ana"),
+		     STORE_OK, "%s", store_errmsg(s));
+
+	t_arr_scan(s, t_key(s, "A1"), NULL, 0, "PR-1 PL-2");
+	t_arr_scan(s, t_key(s, "A1"), NULL, 1, "PL-2");
+	t_arr_scan(s, t_key(s, "A4"), NULL, 0, "DS-3 PP-5");
+	t_arr_scan(s, t_key(s, "A4"), NULL, 1, "PP-5");
+	t_arr_scan(s, 9999, NULL, 0, "");
+	/* PL-2 covers two accounts of C1: called back once. */
+	t_arr_scan(s, 0, "C1", 0, "PR-1 PL-2 DS-3 PP-5");
+	t_arr_scan(s, 0, "C1", 1, "PL-2 PP-5");
+	t_arr_scan(s, 0, "C2", 0, "HO-4");
+	t_arr_scan(s, 0, "C404", 0, "");
+	t_arr_scan(s, 0, NULL, 0, "PR-1 PL-2 DS-3 HO-4 PP-5");
+	t_arr_scan(s, 0, NULL, 1, "PL-2 HO-4 PP-5");
+
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.stop_after = 2;
+	cr_expect_eq(store_arrangements_of_customer(s, NULL, 0, t_arr_seen, &t), STORE_STOP);
+	cr_expect_eq(t.n, 2);
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	t.stop_after = 1;
+	cr_expect_eq(store_arrangement_get(s, "PL-2", t_arr_seen, &t), STORE_STOP);
+
+	/* Callbacks may write: every live one of C1 expires during the scan. */
+	cr_assert_eq(store_arrangements_of_customer(s, "C1", 1, t_arr_expire, s), STORE_OK, "%s",
+		     store_errmsg(s));
+	t_arr_scan(s, 0, NULL, 1, "HO-4");
+	t_arr_get(s, "PL-2", &t);
+	cr_expect_str_eq(t.state[0], "expired");
+	cr_expect_eq(t.version[0], 2);
+	cr_expect_str_eq(t.updated_by[0], "relance");
+}
+
+STORE_TEST(arrangements_are_never_deleted)
+{
+	struct store *s = t_ready();
+	char id[32], msg[512];
+
+	t_arr_base(s);
+	t_arr_create(s, "promise", "open", "A1,A3", NULL, id);
+	cr_expect_eq(t_exec("DELETE FROM arrangements", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("DELETE FROM arrangement_accounts", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("UPDATE arrangement_accounts SET account_key = 2", msg, sizeof(msg)),
+		     -1);
+	/* The id is made of the kind and the key: neither may change. */
+	cr_expect_eq(t_exec("UPDATE arrangements SET kind = 'plan'", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("UPDATE arrangements SET arrangement_key = 7", msg, sizeof(msg)), -1);
+	cr_expect_eq(t_count("arrangements"), 1);
+	cr_expect_eq(t_count("arrangement_accounts"), 2);
+	if (t_engine == T_POSTGRES) {
+		cr_expect_eq(t_exec("TRUNCATE arrangements CASCADE", msg, sizeof(msg)), -1);
+		cr_expect_eq(t_count("arrangements"), 1);
+	}
+}
+
+STORE_TEST(arrangement_created_in_a_rolled_back_transaction_leaves_nothing)
+{
+	struct store *s = t_ready();
+	struct t_arrs t;
+	char id[32];
+
+	t_arr_base(s);
+	cr_assert_eq(store_begin(s), STORE_OK);
+	t_arr_create(s, "promise", "open", "A1,A3", "promise", id);
+	cr_assert_eq(store_rollback(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_count("arrangements"), 0);
+	cr_expect_eq(t_count("arrangement_accounts"), 0);
+	memset(&t, 0, sizeof(t));
+	t.s = s;
+	cr_expect_eq(store_arrangement_get(s, id, t_arr_seen, &t), STORE_ERR_INPUT);
+	cr_expect_eq(t.n, 0);
+	/* Nothing of it holds the accounts any more. */
+	t_arr_create(s, "promise", "open", "A1", "promise", id);
+	cr_expect_eq(t_count("arrangements"), 1);
+}
+
+STORE_TEST(concurrent_exclusive_promises_on_one_account_one_wins)
+{
+	enum { KIDS = 4, ROUNDS = 3 };
+	struct store *s = t_ready();
+
+	t_arr_base(s);
+	for (int round = 0; round < ROUNDS; round++) {
+		const char *account = round == 0 ? "A1" : round == 1 ? "A3" : "A4";
+		pid_t kids[KIDS];
+		int gate[2], won = 0, refused = 0;
+
+		cr_assert_eq(pipe(gate), 0);
+		for (int i = 0; i < KIDS; i++) {
+			kids[i] = fork();
+			cr_assert(kids[i] >= 0);
+			if (kids[i] == 0) {
+				const char *ids[2] = { account, "A1" };
+				struct arrangement_new a = { "promise", "open", ids, 1, 1700000000,
+							     "Ana", "{}", "promise plan" };
+				struct store *k = NULL;
+				char err[512], id[32], c;
+				int rc;
+
+				close(gate[1]);
+				if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+					_exit(10);
+				/* Every child connected, then all go at once. */
+				if (read(gate[0], &c, 1) != 0)
+					_exit(12);
+				/* The caller's transaction, held a while after the check:
+				 * without a lock both would pass it. */
+				if (store_begin(k) != STORE_OK)
+					_exit(13);
+				rc = store_arrangement_create(k, &a, id, sizeof(id));
+				if (rc == STORE_OK) {
+					usleep(100000);
+					if (store_commit(k) != STORE_OK) {
+						fprintf(stderr, "%s\n", store_errmsg(k));
+						_exit(11);
+					}
+					_exit(0);
+				}
+				if (rc == STORE_ERR_INPUT &&
+				    strstr(store_errmsg(k), "already has a live promise") != NULL)
+					_exit(3);
+				fprintf(stderr, "%s\n", store_errmsg(k));
+				_exit(11);
+			}
+		}
+		close(gate[0]);
+		usleep(200000);
+		close(gate[1]);
+		for (int i = 0; i < KIDS; i++) {
+			int st = 0;
+
+			cr_assert_eq(waitpid(kids[i], &st, 0), kids[i]);
+			cr_assert(WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3),
+				  "round %d: creator %d failed (%d)", round, i,
+				  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			won += WEXITSTATUS(st) == 0;
+			refused += WEXITSTATUS(st) == 3;
+		}
+		cr_expect_eq(won, 1, "round %d: %d promises created", round, won);
+		cr_expect_eq(refused, KIDS - 1);
+		t_arr_scan(s, t_key(s, account), NULL, 1,
+			   round == 0 ? "PR-1" : round == 1 ? "PR-2" : "PR-3");
+	}
+	cr_expect_eq(t_count("arrangements"), ROUNDS);
+}
+
+STORE_TEST(version_4_database_migrates_to_5_and_takes_arrangements)
+{
+	const char *const *scripts = t_engine == T_SQLITE ? store_sqlite_migrations :
+		store_postgres_migrations;
+	char msg[512], id[32];
+	int from = -1;
+
+	/* A database as version 4 left it, with its rows. */
+	t_store = t_open();
+	for (int v = 0; v < 4; v++)
+		cr_assert_eq(t_exec(scripts[v], msg, sizeof(msg)), 0, "script %d: %s", v + 1, msg);
+	cr_assert_eq(t_exec("UPDATE schema_version SET version = 4", msg, sizeof(msg)), 0, "%s",
+		     msg);
+	t_arr_base(t_store);
+	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
+	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(from, 4);
+	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
+	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect_str_eq(msg, "5");
+	cr_expect_eq(t_count("accounts"), 4);
+	t_arr_create(t_store, "plan", "proposed", "A4,A1", "plan", id);
+	cr_expect_str_eq(id, "PL-1");
+	t_arr_scan(t_store, 0, "C1", 1, "PL-1");
+}
+
 STORE_TEST(imports_are_registered)
 {
 	struct store *s = t_ready();

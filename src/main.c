@@ -44,6 +44,38 @@ static const struct cmd commands[] = {
 	  "SMS, e-mail or call performed to its account before it, if within N days\n"
 	  "(default contacts.attribution_days). Prints per channel, rule and currency the\n"
 	  "messages, accounts, payments and amount attributed, totals, and what was not." },
+	{ "promise add", cmd_promise_add,
+	  "ACCOUNT --amount A --date YYYY-MM-DD --by NAME [--note T] [--json]",
+	  "Records a promise to pay A by the date (the customer's local date). While it\n"
+	  "is open, dunning pauses for that amount; on the date the cycle checks the\n"
+	  "ledger: kept, or broken (counted on the case; the ladder resumes). Refused: a\n"
+	  "date in the past or beyond the policy's promises.max_days, more than the balance." },
+	{ "promise list", cmd_promise_list, "ACCOUNT [--all] [--json]",
+	  "The account's open promises (--all: every promise ever made, with its state)." },
+	{ "plan propose", cmd_plan_propose,
+	  "ACCOUNT[,ACCOUNT...] --instalments N (--day-of-month D | --every-days N) "
+	  "[--first YYYY-MM-DD] [--down A] --by NAME [--role agent|supervisor] [--note T] [--json]",
+	  "Proposes a payment plan over what is overdue on the accounts (of one customer):\n"
+	  "an optional down payment, then N instalments computed exactly (the remainder on\n"
+	  "the last). Refused beyond what the role may offer (policy arrangements.plans)." },
+	{ "plan accept", cmd_plan_accept, "PLAN --by NAME [--json]",
+	  "Accepts a proposed plan before it expires: no dunning while it is kept; its\n"
+	  "first payment restores suspended services; a payment missed past the grace\n"
+	  "days breaks it and collection starts again with a fresh notice." },
+	{ "plan show", cmd_plan_show, "PLAN [--json]",
+	  "A plan's state, schedule and terms." },
+	{ "dispute open", cmd_dispute_open,
+	  "ACCOUNT [--invoice ID] [--amount A] --reason T --by NAME [--json]",
+	  "Disputes an invoice (or an amount of it, or of the balance): only that amount is\n"
+	  "frozen, reported apart and never acted on; the rest is collected as usual." },
+	{ "dispute review", cmd_dispute_review, "DISPUTE --by NAME",
+	  "Puts an open dispute under review." },
+	{ "dispute resolve", cmd_dispute_resolve,
+	  "DISPUTE (--upheld | --rejected) --by NAME [--note T]",
+	  "Upheld: a credit note of the disputed amount is issued through the ledger.\n"
+	  "Rejected: the amount is collectible again." },
+	{ "handoff recall", cmd_handoff_recall, "ACCOUNT --by NAME [--note T]",
+	  "Takes back a case handed off to an agency, a credit bureau or a court." },
 	{ "policy check", cmd_policy_check, "FILE",
 	  "Checks a collection policy (docs/policy.md) without storing it. Every problem\n"
 	  "is reported as FILE:LINE:COLUMN: message (exit 2); a valid policy prints a\n"

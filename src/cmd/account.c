@@ -350,6 +350,29 @@ static int show_pending(struct show_ctx *c, int64_t account_key)
 	return rc;
 }
 
+static int show_arrangement(void *arg, const struct arrangement_view *a)
+{
+	struct show_ctx *c = arg;
+
+	return cmd_arrangement_print(a, c->json, c->found++ == 0);
+}
+
+/* Every arrangement of the account, live or past, with what it holds:
+ * `"arrangements":[...]` or an "Arrangements" section. */
+static int show_arrangements(struct show_ctx *c, int64_t account_key)
+{
+	int rc;
+
+	c->found = 0;
+	fputs(c->json ? ",\"arrangements\":[" : "\nArrangements\n", stdout);
+	rc = store_arrangements_of_account(c->store, account_key, 0, show_arrangement, c);
+	if (c->json)
+		fputc(']', stdout);
+	else if (rc == STORE_OK && c->found == 0)
+		puts("  (none)");
+	return rc;
+}
+
 /* The customer file after the ledger: `"file":[...]` or a "File" section. */
 static int show_file(struct show_ctx *c, const char *customer_id)
 {
@@ -394,7 +417,8 @@ static int show_account(void *arg, const struct account_summary *a)
 			puts("Services   (none)");
 		show_position_text(c, a);
 	}
-	if ((rc = show_pending(c, a->account_key)) != STORE_OK ||
+	if ((rc = show_arrangements(c, a->account_key)) != STORE_OK ||
+	    (rc = show_pending(c, a->account_key)) != STORE_OK ||
 	    (rc = show_file(c, a->customer_id)) != STORE_OK)
 		goto failed;
 	if (c->json)

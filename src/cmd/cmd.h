@@ -81,5 +81,18 @@ int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
+struct arrangement_view;
+/* Prints an arrangement for `account show`: an indented text block, or a
+ * JSON object preceded by a comma unless `first`. Returns a store code. */
+int cmd_arrangement_print(const struct arrangement_view *a, int json, int first);
+int cmd_promise_add(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_promise_list(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_plan_accept(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_plan_show(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_dispute_review(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

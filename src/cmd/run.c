@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "../chan/record.h"
+#include "../core/arrange.h"
 #include "../core/caltime.h"
 #include "../core/casestate.h"
 #include "../core/compliance.h"
@@ -44,6 +45,7 @@
 #include "cmd.h"
 #include "cmdconfig.h"
 #include "dispatch.h"
+#include "holds.h"
 #include "out.h"
 
 #define LEASE_SECONDS 300
@@ -289,6 +291,7 @@ struct facts {
 	struct position pos;
 	struct history history;
 	int exponent;
+	int64_t held_back;      /* disputed and promised: not asked for (holds.h) */
 };
 
 static void amount_text(const struct facts *f, int64_t minor, char *buf, size_t size)
@@ -316,9 +319,15 @@ static int render(struct run *r, const struct facts *f, const struct engine_deci
 			 f->contact.locale);
 		return -1;
 	}
-	/* A campaign speaks of the whole debt, a strategy of what is overdue. */
-	amount_text(f, d->campaign ? f->pos.balance : f->pos.overdue, amount, sizeof(amount));
-	amount_text(f, f->pos.balance, balance, sizeof(balance));
+	/* A campaign speaks of the whole debt, a strategy of what is overdue;
+	 * neither of what is disputed or promised (SPEC.md "Positions" 6). */
+	{
+		int64_t owed = d->campaign ? f->pos.balance : f->pos.overdue;
+
+		amount_text(f, owed > f->held_back ? owed - f->held_back : 0, amount,
+			    sizeof(amount));
+		amount_text(f, f->pos.balance - f->held_back, balance, sizeof(balance));
+	}
 	args.name = f->contact.name;
 	args.amount = amount;
 	args.balance = balance;
@@ -574,6 +583,44 @@ static int64_t next_check(const struct run *r, const struct facts *f, int64_t ne
 	return next;
 }
 
+/* A dispute not answered in time goes on the supervisors' queue, once
+ * (holds.c marks it reported in the same transaction). */
+static int late_dispute_task(struct run *r, const struct facts *f, const struct holds *h,
+			     struct writes *w)
+{
+	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
+
+	snprintf(d.rule, sizeof(d.rule), "arrangement/dispute/late");
+	snprintf(d.key, sizeof(d.key), "%s|dispute-late|%s", f->a->account_id, h->late_dispute);
+	r->n.scheduled[CH_QUEUE]++;
+	if (add_row(w, f, &d, CH_QUEUE, kind_verb(POLICY_ACT_QUEUE), NULL, r->cmd->now,
+		    payload_json(f, NULL, NULL, NULL, NULL, NULL, "supervisors", 1),
+		    r->cmd->now) != 0)
+		return STORE_ERR_NOMEM;
+	/* The row outlives `d`: its rule must not point into it. */
+	w->rows[w->n - 1].rule = "arrangement/dispute/late";
+	return 0;
+}
+
+/* A paid debt's credit bureau listing is removed by its deadline: an
+ * action to the party, due now, with the deadline it must meet. */
+static int removal_task(struct run *r, const struct facts *f, const struct holds *h,
+			struct writes *w)
+{
+	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
+	char deadline[DATE_TEXT_LEN + 1];
+
+	date_format(h->removal_deadline, deadline);
+	snprintf(d.key, sizeof(d.key), "%s|handoff-remove|%s", f->a->account_id, h->removal);
+	r->n.scheduled[CH_HANDOFF]++;
+	if (add_row(w, f, &d, CH_HANDOFF, "remove", NULL, r->cmd->now,
+		    payload_json(f, NULL, deadline, NULL, NULL, NULL, h->removal_party, 0),
+		    r->cmd->now) != 0)
+		return STORE_ERR_NOMEM;
+	w->rows[w->n - 1].rule = "arrangement/handoff/remove";
+	return 0;
+}
+
 static int decide_account(struct run *r, const struct account_summary *a)
 {
 	struct facts f = { 0 };
@@ -586,6 +633,7 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	struct engine_decisions ds = { 0 };
 	struct writes w = { 0 };
 	struct case_row row = { 0 };
+	struct holds holds;
 	char why[160], *state = NULL;
 	int64_t next_action = STORE_NEVER;
 	int rc = 0;
@@ -624,6 +672,13 @@ static int decide_account(struct run *r, const struct account_summary *a)
 		rc = -1;
 		goto out;
 	}
+	/* Arrangements move on first (a promise kept, a plan broken): they may
+	 * change the case read next. */
+	if ((rc = holds_evaluate(r->cmd, r->store, r->policy, a, &f.pos, &holds)) != 0) {
+		r->status = rc;
+		rc = -1;
+		goto out;
+	}
 	if ((rc = store_customer_get(r->store, a->customer_id, keep_contact, &f.contact)) != STORE_OK ||
 	    (rc = store_services_scan(r->store, a->account_key, keep_service, &svcs)) != STORE_OK ||
 	    (rc = store_case_get(r->store, a->account_key, keep_case, &ct)) != STORE_OK ||
@@ -644,6 +699,11 @@ static int decide_account(struct run *r, const struct account_summary *a)
 	acct.services = svcs.v;
 	acct.n_services = svcs.n;
 	acct.position = &f.pos;
+	f.held_back = holds.disputed + holds.promised;
+	acct.disputed = holds.disputed;
+	acct.promised = holds.promised;
+	acct.paused = holds.paused;
+	acct.restore = holds.restore;
 	in.policy = r->policy;
 	in.policy_version = r->version;
 	in.account = &acct;
@@ -698,6 +758,12 @@ static int decide_account(struct run *r, const struct account_summary *a)
 			goto store_failed;
 		}
 	}
+	if (holds.late_dispute[0] && (rc = late_dispute_task(r, &f, &holds, &w)) != 0)
+		goto store_failed;
+	if (holds.removal[0] && (rc = removal_task(r, &f, &holds, &w)) != 0)
+		goto store_failed;
+	if (holds.next_day != POSITION_NO_DATE)
+		next_action = earliest(next_action, midnight(&f, holds.next_day));
 	/* The case is written even when nothing was decided: its next check
 	 * moves on. */
 	if (w.n > 0) {
@@ -913,6 +979,45 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 				due_if_deferred);
 }
 
+/*
+ * Records the hand-off an outbox row performed, in the transaction of its
+ * finish: an arrangement "active" with the party (holds.c says what each
+ * party holds). A listing with a credit bureau and a later hand-off to a
+ * court are two arrangements.
+ */
+static int handoff_taken(struct run *r, const struct outbox_view *o, const char *account_id,
+			 const char *party)
+{
+	struct arrange_terms t = { 0 };
+	const char *ids[1] = { account_id };
+	char id[32], *terms;
+	struct arrangement_new an = { "handoff", "active", ids, 1, r->cmd->now, CMD_AUTHOR, NULL,
+				      NULL };
+	int rc;
+
+	if (account_id == NULL || party == NULL)
+		return STORE_OK;
+	t.party = (char *)party;
+	t.note = (char *)o->rule;
+	t.due_on = t.down_due_on = t.covered_through = t.expires_on = t.answer_by =
+		POSITION_NO_DATE;
+	if ((terms = arrange_terms_encode(&t)) == NULL)
+		return STORE_ERR_NOMEM;
+	an.terms = terms;
+	rc = store_arrangement_create(r->store, &an, id, sizeof(id));
+	free(terms);
+	if (rc == STORE_OK) {
+		struct file_note n = { o->account_key, r->cmd->now, "arrangement", CMD_AUTHOR, NULL };
+		char body[256];
+
+		snprintf(body, sizeof(body), "handoff %s: the case is held by %s (%s)", id, party,
+			 o->rule);
+		n.body = body;
+		rc = store_file_notes(r->store, &n, 1);
+	}
+	return rc;
+}
+
 static int perform_one(void *ctx, const struct outbox_view *o)
 {
 	struct run *r = ctx;
@@ -1008,6 +1113,9 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	if (out.status == CHAN_DONE || out.status == CHAN_ALREADY) {
 		r->n.performed[ch] += out.status == CHAN_DONE;
 		rc = finish(r, o, payload, "done", out.detail, 0);
+		/* Handed off: the party holds the case from now on (holds.h). */
+		if (rc == STORE_OK && ch == CH_HANDOFF && strcmp(o->action, "handoff") == 0)
+			rc = handoff_taken(r, o, a.account_id, a.target);
 	} else {
 		rc = finish(r, o, payload, "failed", out.detail, 0);
 	}

@@ -1,0 +1,1150 @@
+/*
+ * arrange — the arrangement commands (docs/arrangements.md):
+ *
+ *   relance promise add ACCOUNT --amount A --date D --by NAME [--note T] [--json]
+ *   relance promise list ACCOUNT [--all] [--json]
+ *   relance plan propose ACCOUNT[,ACCOUNT...] --instalments N
+ *        (--day-of-month D | --every-days N) [--first D] [--down A]
+ *        --by NAME [--role agent|supervisor] [--note T] [--json]
+ *   relance plan accept PLAN --by NAME [--json]
+ *   relance plan show PLAN [--json]
+ *   relance dispute open ACCOUNT [--invoice ID] [--amount A] --reason T --by NAME [--json]
+ *   relance dispute review DISPUTE --by NAME
+ *   relance dispute resolve DISPUTE (--upheld | --rejected) --by NAME [--note T]
+ *   relance handoff recall ACCOUNT --by NAME [--note T]
+ *
+ * Each checks what the latest policy allows, then writes the arrangement,
+ * its customer file entry and (for an upheld dispute) the credit note in
+ * one transaction, and brings the account's next check forward so that the
+ * next cycle acts on it. Refusals exit 2 with the reason and change nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/arrange.h"
+#include "../core/caltime.h"
+#include "../core/ledger.h"
+#include "../core/money.h"
+#include "../core/policy.h"
+#include "../store/store.h"
+#include "cmd.h"
+#include "holds.h"
+#include "out.h"
+
+#define MAX_PLAN_ACCOUNTS 16
+
+/* ---- arguments ----------------------------------------------------------------------- */
+
+struct args {
+	const char *pos[2];
+	size_t n_pos;
+	const char *amount, *date, *by, *note, *role, *instalments, *dom, *every, *first;
+	const char *down, *invoice, *reason;
+	int json, all, upheld, rejected;
+};
+
+static int parse_args(int argc, char **argv, struct args *a, const char *usage)
+{
+	static const struct { const char *name; size_t off; } opts[] = {
+		{ "--amount", offsetof(struct args, amount) },
+		{ "--date", offsetof(struct args, date) },
+		{ "--by", offsetof(struct args, by) },
+		{ "--note", offsetof(struct args, note) },
+		{ "--role", offsetof(struct args, role) },
+		{ "--instalments", offsetof(struct args, instalments) },
+		{ "--day-of-month", offsetof(struct args, dom) },
+		{ "--every-days", offsetof(struct args, every) },
+		{ "--first", offsetof(struct args, first) },
+		{ "--down", offsetof(struct args, down) },
+		{ "--invoice", offsetof(struct args, invoice) },
+		{ "--reason", offsetof(struct args, reason) },
+	};
+
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		int r = 0;
+
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && r == 0; k++)
+			r = cmd_option(argc, argv, &i, opts[k].name,
+				       (const char **)((char *)a + opts[k].off));
+		if (r < 0)
+			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
+		if (r > 0)
+			continue;
+		if (strcmp(argv[i], "--json") == 0)
+			a->json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			a->all = 1;
+		else if (strcmp(argv[i], "--upheld") == 0)
+			a->upheld = 1;
+		else if (strcmp(argv[i], "--rejected") == 0)
+			a->rejected = 1;
+		else if (argv[i][0] == '-' && argv[i][1] == '-')
+			return cmd_fail(EXIT_USAGE, "unknown option %s; usage: %s", argv[i], usage);
+		else if (a->n_pos < 2)
+			a->pos[a->n_pos++] = argv[i];
+		else
+			return cmd_fail(EXIT_USAGE, "usage: %s", usage);
+	}
+	return 0;
+}
+
+static int need(const char *v, const char *what, const char *usage)
+{
+	return v ? 0 : cmd_fail(EXIT_USAGE, "%s is required; usage: %s", what, usage);
+}
+
+/* ---- shared steps -------------------------------------------------------------------- */
+
+struct session {
+	struct cmd_ctx *cmd;
+	struct store *s;
+	struct policy *policy;
+	int64_t version;
+};
+
+static int keep_policy(void *ctx, const struct stored_policy *p)
+{
+	struct session *x = ctx;
+	struct policy_diags d = { 0 };
+	int rc = policy_parse(p->source, p->body, p->body_len, &x->policy, &d);
+
+	policy_diags_release(&d);
+	x->version = p->version;
+	return rc == 0 ? 0 : STORE_ERR_INPUT;
+}
+
+static int store_status(struct store *s, int rc)
+{
+	return cmd_fail(rc == STORE_ERR_DB || rc == STORE_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE,
+			"%s", store_errmsg(s));
+}
+
+/* Opens the store and reads the policy in force (what agents may agree to). */
+static int session_open(struct cmd_ctx *cmd, struct session *x, int want_policy)
+{
+	int rc, status;
+
+	memset(x, 0, sizeof(*x));
+	x->cmd = cmd;
+	if ((status = cmd_open_store(cmd, &x->s)) != 0)
+		return status;
+	if (!want_policy)
+		return 0;
+	if ((rc = store_policy_get(x->s, 0, keep_policy, x)) != STORE_OK)
+		return store_status(x->s, rc);
+	return 0;
+}
+
+static void session_close(struct session *x)
+{
+	policy_free(x->policy);
+	store_close(x->s);
+}
+
+static int account_of(struct session *x, const char *id, struct account_facts *f)
+{
+	int status = account_facts_get(x->cmd, x->s, id, f);
+
+	if (status == 0 && !f->found)
+		status = cmd_fail(EXIT_USAGE, "no account %s", id);
+	return status;
+}
+
+static int parse_amount(const char *text, const struct account_facts *f, const char *what,
+			int64_t *out)
+{
+	if (money_parse(text, strlen(text), f->exponent, out) != 0 || *out <= 0)
+		return cmd_fail(EXIT_USAGE, "%s '%s' is not a positive amount in %s", what, text,
+				f->currency);
+	return 0;
+}
+
+static int parse_day(const char *text, const char *what, int32_t *out)
+{
+	if (date_parse(text, strlen(text), out) != 0)
+		return cmd_fail(EXIT_USAGE, "%s '%s' is not a date (YYYY-MM-DD)", what, text);
+	return 0;
+}
+
+static void money_text(int64_t minor, const struct account_facts *f, char *buf, size_t size)
+{
+	char num[48];
+
+	if (money_format(minor, f->exponent, num, sizeof(num)) < 0)
+		snprintf(num, sizeof(num), "%lld", (long long)minor);
+	snprintf(buf, size, "%s %s", num, f->currency);
+}
+
+/* Ends the transaction: commit, or roll back and say why. */
+static int finish_tx(struct session *x, int rc)
+{
+	if (rc == STORE_OK && (rc = store_commit(x->s)) == STORE_OK)
+		return 0;
+	{
+		int status = store_status(x->s, rc);
+
+		store_rollback(x->s);
+		return status;
+	}
+}
+
+/* Writes a file entry about each account and brings their next check
+ * forward, so that the next cycle acts on the change. */
+static int on_file(struct session *x, const int64_t *keys, size_t n, const char *by,
+		   const char *body)
+{
+	int rc = STORE_OK;
+
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		struct file_note note = { keys[i], x->cmd->now, "arrangement", by, body };
+
+		rc = store_file_notes(x->s, &note, 1);
+	}
+	if (rc == STORE_OK)
+		rc = store_cases_touch(x->s, keys, n, x->cmd->now);
+	return rc;
+}
+
+/* ---- reading arrangements -------------------------------------------------------------- */
+
+struct got {
+	int found;
+	char id[32], kind[16], state[16], customer_id[128], created_by[128];
+	int64_t version, created_at, updated_at;
+	char *terms;
+	char *accounts[MAX_PLAN_ACCOUNTS];
+	int64_t keys[MAX_PLAN_ACCOUNTS];
+	size_t n_accounts;
+};
+
+static void got_release(struct got *g)
+{
+	free(g->terms);
+	for (size_t i = 0; i < g->n_accounts; i++)
+		free(g->accounts[i]);
+	memset(g, 0, sizeof(*g));
+}
+
+static int keep_got(void *ctx, const struct arrangement_view *a)
+{
+	struct got *g = ctx;
+
+	g->found = 1;
+	snprintf(g->id, sizeof(g->id), "%s", a->arrangement_id);
+	snprintf(g->kind, sizeof(g->kind), "%s", a->kind);
+	snprintf(g->state, sizeof(g->state), "%s", a->state);
+	snprintf(g->customer_id, sizeof(g->customer_id), "%s", a->customer_id);
+	snprintf(g->created_by, sizeof(g->created_by), "%s", a->created_by);
+	g->version = a->version;
+	g->created_at = a->created_at;
+	g->updated_at = a->updated_at;
+	if ((g->terms = strdup(a->terms)) == NULL)
+		return STORE_ERR_NOMEM;
+	for (size_t i = 0; i < a->n_accounts && i < MAX_PLAN_ACCOUNTS; i++) {
+		if ((g->accounts[i] = strdup(a->account_ids[i])) == NULL)
+			return STORE_ERR_NOMEM;
+		g->keys[i] = a->account_keys[i];
+		g->n_accounts++;
+	}
+	return 0;
+}
+
+static int get_arrangement(struct session *x, const char *id, const char *kind, struct got *g)
+{
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if ((rc = store_arrangement_get(x->s, id, keep_got, g)) != STORE_OK)
+		return store_status(x->s, rc);
+	if (strcmp(g->kind, kind) != 0)
+		return cmd_fail(EXIT_USAGE, "%s is a %s, not a %s", id, g->kind, kind);
+	return 0;
+}
+
+/* ---- printing ---------------------------------------------------------------------------- */
+
+static void print_terms_json(const struct arrange_terms *t, int exponent)
+{
+	if (t->amount) {
+		printf(",\"amount\":\"");
+		out_amount(stdout, t->amount, exponent);
+		printf("\"");
+	}
+	if (t->due_on != POSITION_NO_DATE) {
+		printf(",\"due_on\":\"");
+		out_date(stdout, t->due_on);
+		printf("\"");
+	}
+	if (t->total) {
+		printf(",\"total\":\"");
+		out_amount(stdout, t->total, exponent);
+		printf("\"");
+	}
+	if (t->down_payment) {
+		printf(",\"down_payment\":{\"amount\":\"");
+		out_amount(stdout, t->down_payment, exponent);
+		printf("\",\"due_on\":\"");
+		out_date(stdout, t->down_due_on);
+		printf("\"}");
+	}
+	if (t->n_instalments) {
+		printf(",\"instalments\":[");
+		for (size_t i = 0; i < t->n_instalments; i++) {
+			printf("%s{\"due_on\":\"", i ? "," : "");
+			out_date(stdout, t->instalments[i].due_on);
+			printf("\",\"amount\":\"");
+			out_amount(stdout, t->instalments[i].amount, exponent);
+			printf("\"}");
+		}
+		printf("]");
+	}
+	if (t->expires_on != POSITION_NO_DATE) {
+		printf(",\"expires_on\":\"");
+		out_date(stdout, t->expires_on);
+		printf("\"");
+	}
+	if (t->answer_by != POSITION_NO_DATE) {
+		printf(",\"answer_by\":\"");
+		out_date(stdout, t->answer_by);
+		printf("\"");
+	}
+	if (t->invoice_id) {
+		printf(",\"invoice_id\":");
+		out_json(stdout, t->invoice_id);
+	}
+	if (t->reason) {
+		printf(",\"reason\":");
+		out_json(stdout, t->reason);
+	}
+	if (t->party) {
+		printf(",\"party\":");
+		out_json(stdout, t->party);
+	}
+	if (t->note) {
+		printf(",\"note\":");
+		out_json(stdout, t->note);
+	}
+}
+
+/* What a live arrangement holds back, in words ("" when nothing). */
+static const char *holds_text(const struct got *g)
+{
+	static const struct { const char *kind, *state, *text; } t[] = {
+		{ "promise", "open", "dunning paused for the amount promised until its date" },
+		{ "plan", "current", "no dunning while the plan is kept" },
+		{ "dispute", "open", "the amount is frozen: no step acts on it" },
+		{ "dispute", "review", "the amount is frozen: no step acts on it" },
+		{ "handoff", "active", "held by the party it was handed to: no dunning of ours" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(g->kind, t[i].kind) == 0 && strcmp(g->state, t[i].state) == 0)
+			return t[i].text;
+	return "";
+}
+
+/* One arrangement as a JSON object (no newline). */
+static void print_json(const struct got *g, const struct arrange_terms *t, int exponent)
+{
+	printf("{\"id\":");
+	out_json(stdout, g->id);
+	printf(",\"kind\":");
+	out_json(stdout, g->kind);
+	printf(",\"state\":");
+	out_json(stdout, g->state);
+	printf(",\"customer_id\":");
+	out_json(stdout, g->customer_id);
+	printf(",\"accounts\":[");
+	for (size_t i = 0; i < g->n_accounts; i++) {
+		printf("%s", i ? "," : "");
+		out_json(stdout, g->accounts[i]);
+	}
+	printf("],\"currency\":");
+	out_json(stdout, t->currency);
+	printf(",\"version\":%lld,\"created_by\":", (long long)g->version);
+	out_json(stdout, g->created_by);
+	print_terms_json(t, exponent);
+	if (holds_text(g)[0]) {
+		printf(",\"holds\":");
+		out_json(stdout, holds_text(g));
+	}
+	printf("}");
+}
+
+static void print_text(const struct got *g, const struct arrange_terms *t, int exponent,
+		       const char *in)
+{
+	char num[48];
+
+	printf("%s%s %s %s (customer %s, accounts", in, g->id, g->kind, g->state, g->customer_id);
+	for (size_t i = 0; i < g->n_accounts; i++)
+		printf(" %s", g->accounts[i]);
+	printf(")\n");
+	if (t->amount) {
+		money_format(t->amount, exponent, num, sizeof(num));
+		printf("%s  amount %s %s", in, num, t->currency);
+		if (t->due_on != POSITION_NO_DATE) {
+			char d[DATE_TEXT_LEN + 1];
+
+			date_format(t->due_on, d);
+			printf(" by %s", d);
+		}
+		printf("\n");
+	}
+	if (t->total) {
+		money_format(t->total, exponent, num, sizeof(num));
+		printf("%s  total %s %s\n", in, num, t->currency);
+	}
+	if (t->down_payment) {
+		char d[DATE_TEXT_LEN + 1];
+
+		money_format(t->down_payment, exponent, num, sizeof(num));
+		date_format(t->down_due_on, d);
+		printf("%s  down payment %s %s by %s\n", in, num, t->currency, d);
+	}
+	for (size_t i = 0; i < t->n_instalments; i++) {
+		char d[DATE_TEXT_LEN + 1];
+
+		money_format(t->instalments[i].amount, exponent, num, sizeof(num));
+		date_format(t->instalments[i].due_on, d);
+		printf("%s  instalment %zu: %s %s on %s\n", in, i + 1, num, t->currency, d);
+	}
+	if (t->expires_on != POSITION_NO_DATE && strcmp(g->state, "proposed") == 0) {
+		char d[DATE_TEXT_LEN + 1];
+
+		date_format(t->expires_on, d);
+		printf("%s  to accept by %s\n", in, d);
+	}
+	if (t->invoice_id)
+		printf("%s  invoice %s\n", in, t->invoice_id);
+	if (t->reason)
+		printf("%s  reason: %s\n", in, t->reason);
+	if (t->answer_by != POSITION_NO_DATE) {
+		char d[DATE_TEXT_LEN + 1];
+
+		date_format(t->answer_by, d);
+		printf("%s  to answer by %s\n", in, d);
+	}
+	if (t->party)
+		printf("%s  held by %s\n", in, t->party);
+	if (t->note)
+		printf("%s  note: %s\n", in, t->note);
+}
+
+static int show(const struct got *g, int json)
+{
+	struct arrange_terms t;
+	int exponent = 2;
+
+	if (arrange_terms_decode(g->terms, &t) != ARRANGE_OK)
+		return cmd_fail(EXIT_RUNTIME, "arrangement %s: its terms are unreadable", g->id);
+	money_currency_exponent(t.currency, &exponent);
+	if (json) {
+		print_json(g, &t, exponent);
+		printf("\n");
+	} else {
+		print_text(g, &t, exponent, "");
+	}
+	arrange_terms_release(&t);
+	return 0;
+}
+
+int cmd_arrangement_print(const struct arrangement_view *a, int json, int first)
+{
+	struct arrange_terms t;
+	struct got g;
+	int exponent = 2, rc;
+
+	memset(&g, 0, sizeof(g));
+	if ((rc = keep_got(&g, a)) != 0 || arrange_terms_decode(g.terms, &t) != ARRANGE_OK) {
+		got_release(&g);
+		return rc ? rc : STORE_ERR_INPUT;
+	}
+	money_currency_exponent(t.currency, &exponent);
+	if (json) {
+		printf("%s", first ? "" : ",");
+		print_json(&g, &t, exponent);
+	} else {
+		print_text(&g, &t, exponent, "  ");
+		if (holds_text(&g)[0])
+			printf("    holds: %s\n", holds_text(&g));
+	}
+	arrange_terms_release(&t);
+	got_release(&g);
+	return 0;
+}
+
+/* Creates an arrangement with its file entry, then prints it. */
+static int create(struct session *x, const char *kind, const char *state,
+		  const struct account_facts *accts, size_t n, const struct arrange_terms *t,
+		  const char *by, const char *exclusive, const char *what, int json)
+{
+	const char *ids[MAX_PLAN_ACCOUNTS];
+	int64_t keys[MAX_PLAN_ACCOUNTS];
+	char id[32], body[1024], *terms = arrange_terms_encode(t);
+	struct arrangement_new an = { kind, state, ids, n, x->cmd->now, by, terms, exclusive };
+	struct got g;
+	int rc, status;
+
+	if (terms == NULL)
+		return cmd_fail(EXIT_RUNTIME, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = accts[i].account_id;
+		keys[i] = accts[i].account_key;
+	}
+	if ((rc = store_begin(x->s)) == STORE_OK &&
+	    (rc = store_arrangement_create(x->s, &an, id, sizeof(id))) == STORE_OK) {
+		snprintf(body, sizeof(body), "%s %s by %s: %s", kind, id, by, what);
+		rc = on_file(x, keys, n, by, body);
+	}
+	free(terms);
+	if ((status = finish_tx(x, rc)) != 0)
+		return status;
+	if ((status = get_arrangement(x, id, kind, &g)) == 0)
+		status = show(&g, json);
+	got_release(&g);
+	return status;
+}
+
+/* ---- promise ------------------------------------------------------------------------------ */
+
+int cmd_promise_add(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] =
+		"relance promise add ACCOUNT --amount A --date YYYY-MM-DD --by NAME [--note T] [--json]";
+	struct args a;
+	struct session x;
+	struct account_facts f = { 0 };
+	struct arrange_terms t = { 0 };
+	char amt[64], bal[64], what[256];
+	int32_t day;
+	int status;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
+	    (status = need(a.amount, "--amount", usage)) != 0 ||
+	    (status = need(a.date, "--date", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0 ||
+	    (status = parse_day(a.date, "--date", &day)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 1)) != 0)
+		goto out;
+	if ((status = account_of(&x, a.pos[0], &f)) != 0 ||
+	    (status = parse_amount(a.amount, &f, "--amount", &t.amount)) != 0)
+		goto out;
+	money_text(t.amount, &f, amt, sizeof(amt));
+	money_text(f.pos.balance, &f, bal, sizeof(bal));
+	if (day < f.pos.today) {
+		status = cmd_fail(EXIT_USAGE, "--date %s is in the past", a.date);
+	} else if (day > f.pos.today + x.policy->arrangements.promise_max_days) {
+		status = cmd_fail(EXIT_USAGE, "--date %s is more than %d days away: the policy allows "
+				  "promises up to %d days", a.date,
+				  x.policy->arrangements.promise_max_days,
+				  x.policy->arrangements.promise_max_days);
+	} else if (t.amount > f.pos.balance) {
+		status = cmd_fail(EXIT_USAGE, "a promise of %s is more than the balance, %s", amt, bal);
+	}
+	if (status != 0)
+		goto out;
+	memcpy(t.currency, f.currency, 4);
+	t.due_on = day;
+	t.paid_base = f.pos.paid + f.pos.credited;
+	t.down_due_on = t.covered_through = t.expires_on = t.answer_by = POSITION_NO_DATE;
+	t.note = (char *)a.note;
+	snprintf(what, sizeof(what), "promises %s by %s", amt, a.date);
+	status = create(&x, "promise", "open", &f, 1, &t, a.by, "promise plan handoff", what,
+			a.json);
+out:
+	account_facts_release(&f);
+	session_close(&x);
+	return status;
+}
+
+struct list_ctx {
+	int all, json, n;
+};
+
+static int list_one(void *ctx, const struct arrangement_view *a)
+{
+	struct list_ctx *l = ctx;
+	struct got g;
+	int rc;
+
+	if (strcmp(a->kind, "promise") != 0)
+		return 0;
+	memset(&g, 0, sizeof(g));
+	if ((rc = keep_got(&g, a)) == 0) {
+		if (l->json && l->n)
+			printf(",");
+		l->n++;
+		rc = show(&g, l->json) == 0 ? 0 : STORE_ERR_INPUT;
+	}
+	got_release(&g);
+	return rc;
+}
+
+int cmd_promise_list(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance promise list ACCOUNT [--all] [--json]";
+	struct args a;
+	struct session x;
+	struct account_facts f = { 0 };
+	struct list_ctx l;
+	int status, rc;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) != 0 || (status = account_of(&x, a.pos[0], &f)) != 0)
+		goto out;
+	l = (struct list_ctx){ a.all, a.json, 0 };
+	if (a.json)
+		printf("[");
+	rc = store_arrangements_of_account(x.s, f.account_key, !a.all, list_one, &l);
+	if (a.json)
+		printf("]\n");
+	if (rc != STORE_OK)
+		status = store_status(x.s, rc);
+	else if (!a.json && l.n == 0)
+		printf("no %spromise on account %s\n", a.all ? "" : "open ", f.account_id);
+out:
+	account_facts_release(&f);
+	session_close(&x);
+	return status;
+}
+
+/* ---- plan ---------------------------------------------------------------------------------- */
+
+/* The role's authority, or NULL for an unknown role. */
+static const struct policy_plan_authority *authority(const struct policy *p, const char *role)
+{
+	if (role == NULL || strcmp(role, "agent") == 0)
+		return &p->arrangements.agent;
+	if (strcmp(role, "supervisor") == 0)
+		return &p->arrangements.supervisor;
+	return NULL;
+}
+
+/* Whether `auth` allows n instalments after `down` of `total`; why not in `why`. */
+static int allowed(const struct policy_plan_authority *auth, int n, int64_t down, int64_t total,
+		   char *why, size_t size)
+{
+	if (auth->max_instalments == 0) {
+		snprintf(why, size, "may not offer plans");
+		return 0;
+	}
+	if (n > auth->max_instalments) {
+		snprintf(why, size, "may offer at most %d instalments", auth->max_instalments);
+		return 0;
+	}
+	/* down >= total * pct / 100 rounded up, without total * pct (which
+	 * could wrap). */
+	if (auth->min_down_payment_pct > 0 &&
+	    down < total / 100 * auth->min_down_payment_pct +
+		   (total % 100 * auth->min_down_payment_pct + 99) / 100) {
+		snprintf(why, size, "needs a down payment of at least %d %% of the debt",
+			 auth->min_down_payment_pct);
+		return 0;
+	}
+	return 1;
+}
+
+static int parse_count(const char *text, const char *what, int lo, int hi, int *out)
+{
+	char *end = NULL;
+	long v = text ? strtol(text, &end, 10) : 0;
+
+	if (text == NULL || end == text || *end != '\0' || v < lo || v > hi)
+		return cmd_fail(EXIT_USAGE, "%s '%s' is not a whole number from %d to %d", what,
+				text ? text : "", lo, hi);
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] =
+		"relance plan propose ACCOUNT[,ACCOUNT...] --instalments N "
+		"(--day-of-month D | --every-days N) [--first YYYY-MM-DD] [--down A] --by NAME "
+		"[--role agent|supervisor] [--note T] [--json]";
+	struct args a;
+	struct session x;
+	struct account_facts f[MAX_PLAN_ACCOUNTS];
+	struct arrange_instalment sched[ARRANGE_MAX_INSTALMENTS];
+	struct arrange_terms t = { 0 };
+	const struct policy_plan_authority *auth;
+	char list[1024], *save = NULL, *tok, why[160], total_text[64];
+	size_t n = 0;
+	int count = 0, dom = 0, every = 0, status;
+	int32_t today = 0, first = 0;
+	int64_t total = 0, down = 0;
+
+	memset(f, 0, sizeof(f));
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
+	    (status = need(a.instalments, "--instalments", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0 ||
+	    (status = parse_count(a.instalments, "--instalments", 1, ARRANGE_MAX_INSTALMENTS,
+				  &count)) != 0 ||
+	    (a.dom && (status = parse_count(a.dom, "--day-of-month", 1, 31, &dom)) != 0) ||
+	    (a.every && (status = parse_count(a.every, "--every-days", 1, 366, &every)) != 0) ||
+	    (a.first && (status = parse_day(a.first, "--first", &first)) != 0))
+		return status;
+	if ((a.dom == NULL) == (a.every == NULL))
+		return cmd_fail(EXIT_USAGE, "give --day-of-month or --every-days (one of the two)");
+	if ((status = session_open(ctx, &x, 1)) != 0)
+		goto out;
+	if ((auth = authority(x.policy, a.role)) == NULL) {
+		status = cmd_fail(EXIT_USAGE, "--role is agent or supervisor, not '%s'", a.role);
+		goto out;
+	}
+	snprintf(list, sizeof(list), "%s", a.pos[0]);
+	for (tok = strtok_r(list, ",", &save); tok && status == 0; tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_PLAN_ACCOUNTS) {
+			status = cmd_fail(EXIT_USAGE, "a plan covers at most %d accounts",
+					  MAX_PLAN_ACCOUNTS);
+			break;
+		}
+		if ((status = account_of(&x, tok, &f[n])) != 0)
+			break;
+		n++;
+		if (strcmp(f[n - 1].customer_id, f[0].customer_id) != 0) {
+			status = cmd_fail(EXIT_USAGE, "account %s is not of customer %s: a plan "
+					  "covers accounts of one customer", tok, f[0].customer_id);
+		} else if (strcmp(f[n - 1].currency, f[0].currency) != 0) {
+			status = cmd_fail(EXIT_USAGE, "account %s is in %s, not %s: a plan is in one "
+					  "currency", tok, f[n - 1].currency, f[0].currency);
+		}
+	}
+	if (status != 0)
+		goto out;
+	/* The plan covers what is overdue today: the invoices due before the
+	 * customer's local date, as the ledger's allocation leaves them. */
+	today = f[0].pos.today;
+	for (size_t i = 0; i < n; i++)
+		total += arrange_owed_through(&f[i].pos, today - 1);
+	if (a.down && (status = parse_amount(a.down, &f[0], "--down", &down)) != 0)
+		goto out;
+	money_text(total, &f[0], total_text, sizeof(total_text));
+	if (!a.first)
+		first = every ? today + every : 0;
+	if (!a.first && dom) {
+		/* The next such day after today. */
+		int y, m, d;
+
+		date_to_ymd(today, &y, &m, &d);
+		if (date_from_ymd(y, m, dom <= 28 ? dom : 28, &first) != 0 || first <= today) {
+			m = m == 12 ? 1 : m + 1;
+			y += m == 1;
+			date_from_ymd(y, m, dom <= 28 ? dom : 28, &first);
+		}
+	}
+	if (first <= today) {
+		status = cmd_fail(EXIT_USAGE, "--first %s is not after today", a.first);
+		goto out;
+	}
+	if (arrange_plan_schedule(total, down, count, first, dom, every, sched, why,
+				  sizeof(why)) != ARRANGE_OK) {
+		status = cmd_fail(EXIT_USAGE, "%s (debt %s)", why, total_text);
+		goto out;
+	}
+	if (!allowed(auth, count, down, total, why, sizeof(why))) {
+		char sup[160];
+		int supervisor_may = auth == &x.policy->arrangements.agent &&
+			allowed(&x.policy->arrangements.supervisor, count, down, total, sup,
+				sizeof(sup));
+
+		status = cmd_fail(EXIT_USAGE, "refused by policy v%lld: %s %s%s",
+				  (long long)x.version, a.role ? a.role : "an agent", why,
+				  supervisor_may ? "; a supervisor may propose it (--role supervisor)" :
+				  "");
+		goto out;
+	}
+	memcpy(t.currency, f[0].currency, 4);
+	t.total = total;
+	t.down_payment = down;
+	t.down_due_on = down ? today + x.policy->arrangements.plan_grace_days : POSITION_NO_DATE;
+	t.instalments = sched;
+	t.n_instalments = (size_t)count;
+	t.covered_through = today - 1;
+	t.expires_on = today + x.policy->arrangements.plan_proposal_days;
+	t.due_on = t.answer_by = POSITION_NO_DATE;
+	t.note = (char *)a.note;
+	snprintf(why, sizeof(why), "proposes %s in %d instalment%s%s", total_text, count,
+		 count == 1 ? "" : "s", down ? " after a down payment" : "");
+	status = create(&x, "plan", "proposed", f, n, &t, a.by, "promise plan handoff", why,
+			a.json);
+out:
+	for (size_t i = 0; i < n; i++)
+		account_facts_release(&f[i]);
+	session_close(&x);
+	return status;
+}
+
+/* Changes an arrangement's state with a file entry on each of its accounts. */
+static int change(struct session *x, const struct got *g, const char *state, const char *terms,
+		  const char *by, const char *body)
+{
+	int rc;
+
+	if ((rc = store_begin(x->s)) == STORE_OK &&
+	    (rc = store_arrangement_update(x->s, g->id, g->version, state, terms, x->cmd->now,
+					   by)) == STORE_OK)
+		rc = on_file(x, g->keys, g->n_accounts, by, body);
+	return finish_tx(x, rc);
+}
+
+int cmd_plan_accept(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance plan accept PLAN --by NAME [--json]";
+	struct args a;
+	struct session x;
+	struct got g = { 0 };
+	struct arrange_terms t = { 0 };
+	struct account_facts f = { 0 };
+	char body[256], d[DATE_TEXT_LEN + 1];
+	int status;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "PLAN", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) != 0 ||
+	    (status = get_arrangement(&x, a.pos[0], "plan", &g)) != 0)
+		goto out;
+	if (arrange_terms_decode(g.terms, &t) != ARRANGE_OK) {
+		status = cmd_fail(EXIT_RUNTIME, "plan %s: its terms are unreadable", g.id);
+		goto out;
+	}
+	if (strcmp(g.state, "proposed") != 0) {
+		status = cmd_fail(EXIT_USAGE, "plan %s is %s: only a proposed plan can be accepted",
+				  g.id, g.state);
+		goto out;
+	}
+	/* Expiry is the customer's local date, as every date of the plan. */
+	if ((status = account_of(&x, g.accounts[0], &f)) != 0)
+		goto out;
+	date_format(t.expires_on, d);
+	if (f.pos.today > t.expires_on) {
+		status = cmd_fail(EXIT_USAGE, "plan %s expired on %s: propose a new one", g.id, d);
+		goto out;
+	}
+	snprintf(body, sizeof(body), "plan %s accepted by %s: no dunning while it is kept", g.id,
+		 a.by);
+	if ((status = change(&x, &g, "current", NULL, a.by, body)) != 0)
+		goto out;
+	got_release(&g);
+	if ((status = get_arrangement(&x, a.pos[0], "plan", &g)) == 0)
+		status = show(&g, a.json);
+out:
+	account_facts_release(&f);
+	arrange_terms_release(&t);
+	got_release(&g);
+	session_close(&x);
+	return status;
+}
+
+int cmd_plan_show(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance plan show PLAN [--json]";
+	struct args a;
+	struct session x;
+	struct got g = { 0 };
+	int status;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "PLAN", usage)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) == 0 &&
+	    (status = get_arrangement(&x, a.pos[0], "plan", &g)) == 0)
+		status = show(&g, a.json);
+	got_release(&g);
+	session_close(&x);
+	return status;
+}
+
+/* ---- dispute ---------------------------------------------------------------------------- */
+
+struct invoice_find {
+	const char *id;
+	int found;
+	int64_t amount;
+};
+
+static int find_invoice(void *ctx, const struct account_ledger *l)
+{
+	struct invoice_find *v = ctx;
+
+	for (size_t i = 0; i < l->n_invoices; i++)
+		if (strcmp(l->invoices[i].id, v->id) == 0) {
+			v->found = 1;
+			v->amount = l->invoices[i].amount;
+		}
+	return 0;
+}
+
+int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] =
+		"relance dispute open ACCOUNT [--invoice ID] [--amount A] --reason T --by NAME [--json]";
+	struct args a;
+	struct session x;
+	struct account_facts f = { 0 };
+	struct arrange_terms t = { 0 };
+	struct invoice_find inv = { 0 };
+	char amt[64], what[512];
+	int status, rc;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
+	    (status = need(a.reason, "--reason", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0)
+		return status;
+	if (!a.invoice && !a.amount)
+		return cmd_fail(EXIT_USAGE, "give --invoice, --amount or both; usage: %s", usage);
+	if ((status = session_open(ctx, &x, 1)) != 0 || (status = account_of(&x, a.pos[0], &f)) != 0)
+		goto out;
+	if (a.amount && (status = parse_amount(a.amount, &f, "--amount", &t.amount)) != 0)
+		goto out;
+	if (a.invoice) {
+		inv.id = a.invoice;
+		if ((rc = store_ledger_scan(x.s, &f.account_key, 1, find_invoice, &inv)) != STORE_OK) {
+			status = store_status(x.s, rc);
+			goto out;
+		}
+		if (!inv.found) {
+			status = cmd_fail(EXIT_USAGE, "account %s has no invoice %s", f.account_id,
+					  a.invoice);
+			goto out;
+		}
+		if (!a.amount)
+			t.amount = inv.amount;
+		if (t.amount > inv.amount) {
+			char max[64];
+
+			money_text(t.amount, &f, amt, sizeof(amt));
+			money_text(inv.amount, &f, max, sizeof(max));
+			status = cmd_fail(EXIT_USAGE, "a dispute of %s is more than invoice %s, %s",
+					  amt, a.invoice, max);
+			goto out;
+		}
+	} else if (t.amount > f.pos.balance) {
+		char bal[64];
+
+		money_text(t.amount, &f, amt, sizeof(amt));
+		money_text(f.pos.balance, &f, bal, sizeof(bal));
+		status = cmd_fail(EXIT_USAGE, "a dispute of %s is more than the balance, %s", amt, bal);
+		goto out;
+	}
+	money_text(t.amount, &f, amt, sizeof(amt));
+	memcpy(t.currency, f.currency, 4);
+	t.invoice_id = (char *)a.invoice;
+	t.reason = (char *)a.reason;
+	t.answer_by = f.pos.today + x.policy->arrangements.dispute_answer_days;
+	t.due_on = t.down_due_on = t.covered_through = t.expires_on = POSITION_NO_DATE;
+	snprintf(what, sizeof(what), "disputes %s%s%s: %s; frozen until resolved", amt,
+		 a.invoice ? " of invoice " : "", a.invoice ? a.invoice : "", a.reason);
+	status = create(&x, "dispute", "open", &f, 1, &t, a.by, NULL, what, a.json);
+out:
+	account_facts_release(&f);
+	session_close(&x);
+	return status;
+}
+
+int cmd_dispute_review(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance dispute review DISPUTE --by NAME";
+	struct args a;
+	struct session x;
+	struct got g = { 0 };
+	char body[256];
+	int status;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "DISPUTE", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) != 0 ||
+	    (status = get_arrangement(&x, a.pos[0], "dispute", &g)) != 0)
+		goto out;
+	if (strcmp(g.state, "open") != 0) {
+		status = cmd_fail(EXIT_USAGE, "dispute %s is %s: only an open dispute goes under review",
+				  g.id, g.state);
+		goto out;
+	}
+	snprintf(body, sizeof(body), "dispute %s under review by %s", g.id, a.by);
+	if ((status = change(&x, &g, "review", NULL, a.by, body)) == 0)
+		printf("%s review\n", g.id);
+out:
+	got_release(&g);
+	session_close(&x);
+	return status;
+}
+
+/* An upheld dispute's credit note, through the ledger as an import would
+ * bring it, and the account's snapshot computed again. Returns 0 or an
+ * exit status after saying why. */
+struct snap_one {
+	struct position pos;
+	int rc;
+};
+
+static int snap_one(void *ctx, const struct account_ledger *l)
+{
+	struct snap_one *o = ctx;
+
+	o->rc = position_compute(l, POSITION_FOREVER, &o->pos);
+	return o->rc == POSITION_OK ? 0 : STORE_ERR_INPUT;
+}
+
+static int credit_note(struct session *x, const struct got *g, const struct arrange_terms *t,
+		       const struct account_facts *f)
+{
+	char id[64];
+	struct credit_row row = { 0 };
+	struct store_outcome out = { 0 };
+	struct snap_one so = { { 0 }, POSITION_OK };
+	int64_t import_id;
+	int rc;
+
+	snprintf(id, sizeof(id), "%s-credit", g->id);
+	row.line = 1;
+	row.account_key = f->account_key;
+	row.cr.kind = LEDGER_CREDIT_NOTE;
+	row.cr.id = id;
+	row.cr.invoice_id = t->invoice_id;
+	row.cr.issued_on = f->pos.today;
+	row.cr.amount = t->amount;
+	row.reason = g->id;
+	if ((rc = store_import_begin(x->s, "credit_notes", g->id, x->cmd->now, &import_id)) !=
+	    STORE_OK ||
+	    (rc = store_credits_put(x->s, import_id, &row, 1, &out)) != STORE_OK)
+		return store_status(x->s, rc);
+	if (out.put != STORE_PUT_NEW)
+		return cmd_fail(EXIT_USAGE, "credit note %s is already in the ledger", id);
+	if ((rc = store_import_finish(x->s, import_id, 1, 1)) != STORE_OK ||
+	    (rc = store_ledger_scan(x->s, &f->account_key, 1, snap_one, &so)) != STORE_OK ||
+	    (rc = store_snapshots_put(x->s, &f->account_key, &so.pos, 1)) != STORE_OK) {
+		position_release(&so.pos);
+		if (so.rc != POSITION_OK)
+			return cmd_fail(EXIT_RUNTIME, "account %s: position overflows", f->account_id);
+		return store_status(x->s, rc);
+	}
+	position_release(&so.pos);
+	return 0;
+}
+
+int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] =
+		"relance dispute resolve DISPUTE (--upheld | --rejected) --by NAME [--note T]";
+	struct args a;
+	struct session x;
+	struct got g = { 0 };
+	struct arrange_terms t = { 0 };
+	struct account_facts f = { 0 };
+	char body[512], amt[64];
+	int status, rc;
+
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "DISPUTE", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0)
+		return status;
+	if (a.upheld == a.rejected)
+		return cmd_fail(EXIT_USAGE, "give --upheld or --rejected; usage: %s", usage);
+	if ((status = session_open(ctx, &x, 0)) != 0 ||
+	    (status = get_arrangement(&x, a.pos[0], "dispute", &g)) != 0)
+		goto out;
+	if (strcmp(g.state, "open") != 0 && strcmp(g.state, "review") != 0) {
+		status = cmd_fail(EXIT_USAGE, "dispute %s is already %s", g.id, g.state);
+		goto out;
+	}
+	if (arrange_terms_decode(g.terms, &t) != ARRANGE_OK) {
+		status = cmd_fail(EXIT_RUNTIME, "dispute %s: its terms are unreadable", g.id);
+		goto out;
+	}
+	if ((status = account_of(&x, g.accounts[0], &f)) != 0)
+		goto out;
+	money_text(t.amount, &f, amt, sizeof(amt));
+	if (a.upheld)
+		snprintf(body, sizeof(body), "dispute %s upheld by %s: credit note %s-credit of %s%s%s",
+			 g.id, a.by, g.id, amt, a.note ? "; " : "", a.note ? a.note : "");
+	else
+		snprintf(body, sizeof(body), "dispute %s rejected by %s: %s is collectible again%s%s",
+			 g.id, a.by, amt, a.note ? "; " : "", a.note ? a.note : "");
+	if ((rc = store_begin(x.s)) != STORE_OK) {
+		status = store_status(x.s, rc);
+		goto out;
+	}
+	if (a.upheld && (status = credit_note(&x, &g, &t, &f)) != 0) {
+		store_rollback(x.s);
+		goto out;
+	}
+	rc = store_arrangement_update(x.s, g.id, g.version, a.upheld ? "upheld" : "rejected", NULL,
+				      ctx->now, a.by);
+	if (rc == STORE_OK)
+		rc = on_file(&x, g.keys, g.n_accounts, a.by, body);
+	if ((status = finish_tx(&x, rc)) == 0)
+		printf("%s %s\n", g.id, a.upheld ? "upheld" : "rejected");
+out:
+	account_facts_release(&f);
+	arrange_terms_release(&t);
+	got_release(&g);
+	session_close(&x);
+	return status;
+}
+
+/* ---- hand-off ------------------------------------------------------------------------------ */
+
+struct live_handoff {
+	struct got g;
+};
+
+static int keep_handoff(void *ctx, const struct arrangement_view *a)
+{
+	struct live_handoff *h = ctx;
+
+	if (strcmp(a->kind, "handoff") != 0 || h->g.found)
+		return 0;
+	return keep_got(&h->g, a);
+}
+
+int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance handoff recall ACCOUNT --by NAME [--note T]";
+	struct args a;
+	struct session x;
+	struct account_facts f = { 0 };
+	struct live_handoff h;
+	char body[512];
+	int status, rc;
+
+	memset(&h, 0, sizeof(h));
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) != 0 || (status = account_of(&x, a.pos[0], &f)) != 0)
+		goto out;
+	if ((rc = store_arrangements_of_account(x.s, f.account_key, 1, keep_handoff, &h)) !=
+	    STORE_OK) {
+		status = store_status(x.s, rc);
+		goto out;
+	}
+	if (!h.g.found) {
+		status = cmd_fail(EXIT_USAGE, "account %s was never handed off (or was recalled)",
+				  f.account_id);
+		goto out;
+	}
+	snprintf(body, sizeof(body), "hand-off %s recalled by %s: collection is ours again%s%s",
+		 h.g.id, a.by, a.note ? "; " : "", a.note ? a.note : "");
+	if ((status = change(&x, &h.g, "recalled", NULL, a.by, body)) == 0)
+		printf("%s recalled\n", h.g.id);
+out:
+	got_release(&h.g);
+	account_facts_release(&f);
+	session_close(&x);
+	return status;
+}

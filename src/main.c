@@ -74,6 +74,11 @@ static const struct cmd commands[] = {
 	  "DISPUTE (--upheld | --rejected) --by NAME [--note T]",
 	  "Upheld: a credit note of the disputed amount is issued through the ledger.\n"
 	  "Rejected: the amount is collectible again." },
+	{ "invoice postpone", cmd_invoice_postpone,
+	  "INVOICE --to YYYY-MM-DD --by NAME --reason T [--json]",
+	  "Gives an invoice a new due date (the customer's local date), with who agreed\n"
+	  "and why. The ledger keeps the invoice as imported; positions, days past due\n"
+	  "and the collection ladder follow the new date." },
 	{ "handoff recall", cmd_handoff_recall, "ACCOUNT --by NAME [--note T]",
 	  "Takes back a case handed off to an agency, a credit bureau or a court." },
 	{ "policy check", cmd_policy_check, "FILE",

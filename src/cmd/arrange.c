@@ -31,6 +31,7 @@
 #include "cmd.h"
 #include "holds.h"
 #include "out.h"
+#include "postpone.h"
 
 #define MAX_PLAN_ACCOUNTS 16
 
@@ -40,7 +41,7 @@ struct args {
 	const char *pos[2];
 	size_t n_pos;
 	const char *amount, *date, *by, *note, *role, *instalments, *dom, *every, *first;
-	const char *down, *invoice, *reason;
+	const char *down, *invoice, *reason, *to;
 	int json, all, upheld, rejected;
 };
 
@@ -59,6 +60,7 @@ static int parse_args(int argc, char **argv, struct args *a, const char *usage)
 		{ "--down", offsetof(struct args, down) },
 		{ "--invoice", offsetof(struct args, invoice) },
 		{ "--reason", offsetof(struct args, reason) },
+		{ "--to", offsetof(struct args, to) },
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -305,6 +307,11 @@ static void print_terms_json(const struct arrange_terms *t, int exponent)
 		out_date(stdout, t->expires_on);
 		printf("\"");
 	}
+	if (t->was_due_on != POSITION_NO_DATE) {
+		printf(",\"was_due_on\":\"");
+		out_date(stdout, t->was_due_on);
+		printf("\"");
+	}
 	if (t->answer_by != POSITION_NO_DATE) {
 		printf(",\"answer_by\":\"");
 		out_date(stdout, t->answer_by);
@@ -337,6 +344,7 @@ static const char *holds_text(const struct got *g)
 		{ "dispute", "open", "the amount is frozen: no step acts on it" },
 		{ "dispute", "review", "the amount is frozen: no step acts on it" },
 		{ "handoff", "active", "held by the party it was handed to: no dunning of ours" },
+		{ "postponement", "active", "the invoice is due on its new date" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -417,8 +425,15 @@ static void print_text(const struct got *g, const struct arrange_terms *t, int e
 		date_format(t->expires_on, d);
 		printf("%s  to accept by %s\n", in, d);
 	}
-	if (t->invoice_id)
+	if (t->invoice_id && t->was_due_on != POSITION_NO_DATE) {
+		char d[DATE_TEXT_LEN + 1], w[DATE_TEXT_LEN + 1];
+
+		date_format(t->due_on, d);
+		date_format(t->was_due_on, w);
+		printf("%s  invoice %s due on %s (was %s)\n", in, t->invoice_id, d, w);
+	} else if (t->invoice_id) {
 		printf("%s  invoice %s\n", in, t->invoice_id);
+	}
 	if (t->reason)
 		printf("%s  reason: %s\n", in, t->reason);
 	if (t->answer_by != POSITION_NO_DATE) {
@@ -517,11 +532,12 @@ int cmd_promise_add(struct cmd_ctx *ctx, int argc, char **argv)
 	struct args a;
 	struct session x;
 	struct account_facts f = { 0 };
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	char amt[64], bal[64], what[256];
 	int32_t day;
 	int status;
 
+	arrange_terms_init(&t);
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
 	    (status = need(a.amount, "--amount", usage)) != 0 ||
@@ -551,7 +567,6 @@ int cmd_promise_add(struct cmd_ctx *ctx, int argc, char **argv)
 	memcpy(t.currency, f.currency, 4);
 	t.due_on = day;
 	t.paid_base = f.pos.paid + f.pos.credited;
-	t.down_due_on = t.covered_through = t.expires_on = t.answer_by = POSITION_NO_DATE;
 	t.note = (char *)a.note;
 	snprintf(what, sizeof(what), "promises %s by %s", amt, a.date);
 	status = create(&x, "promise", "open", &f, 1, &t, a.by, "promise plan handoff", what,
@@ -673,7 +688,7 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	struct session x;
 	struct account_facts f[MAX_PLAN_ACCOUNTS];
 	struct arrange_instalment sched[ARRANGE_MAX_INSTALMENTS];
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	const struct policy_plan_authority *auth;
 	char list[1024], *save = NULL, *tok, why[160], total_text[64];
 	size_t n = 0;
@@ -681,6 +696,7 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	int32_t today = 0, first = 0;
 	int64_t total = 0, down = 0;
 
+	arrange_terms_init(&t);
 	memset(f, 0, sizeof(f));
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
@@ -770,7 +786,6 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	t.n_instalments = (size_t)count;
 	t.covered_through = today - 1;
 	t.expires_on = today + x.policy->arrangements.plan_proposal_days;
-	t.due_on = t.answer_by = POSITION_NO_DATE;
 	t.note = (char *)a.note;
 	snprintf(why, sizeof(why), "proposes %s in %d instalment%s%s", total_text, count,
 		 count == 1 ? "" : "s", down ? " after a down payment" : "");
@@ -802,11 +817,12 @@ int cmd_plan_accept(struct cmd_ctx *ctx, int argc, char **argv)
 	struct args a;
 	struct session x;
 	struct got g = { 0 };
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	struct account_facts f = { 0 };
 	char body[256], d[DATE_TEXT_LEN + 1];
 	int status;
 
+	arrange_terms_init(&t);
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "PLAN", usage)) != 0 ||
 	    (status = need(a.by, "--by", usage)) != 0)
@@ -892,11 +908,12 @@ int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv)
 	struct args a;
 	struct session x;
 	struct account_facts f = { 0 };
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	struct invoice_find inv = { 0 };
 	char amt[64], what[512];
 	int status, rc;
 
+	arrange_terms_init(&t);
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
 	    (status = need(a.reason, "--reason", usage)) != 0 ||
@@ -943,7 +960,6 @@ int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv)
 	t.invoice_id = (char *)a.invoice;
 	t.reason = (char *)a.reason;
 	t.answer_by = f.pos.today + x.policy->arrangements.dispute_answer_days;
-	t.due_on = t.down_due_on = t.covered_through = t.expires_on = POSITION_NO_DATE;
 	snprintf(what, sizeof(what), "disputes %s%s%s: %s; frozen until resolved", amt,
 		 a.invoice ? " of invoice " : "", a.invoice ? a.invoice : "", a.reason);
 	status = create(&x, "dispute", "open", &f, 1, &t, a.by, NULL, what, a.json);
@@ -995,8 +1011,28 @@ static int snap_one(void *ctx, const struct account_ledger *l)
 {
 	struct snap_one *o = ctx;
 
-	o->rc = position_compute(l, POSITION_FOREVER, &o->pos);
+	o->rc = postpone_position(l, POSITION_FOREVER, &o->pos);
 	return o->rc == POSITION_OK ? 0 : STORE_ERR_INPUT;
+}
+
+/* The account's kept-current snapshot computed again from its ledger (after
+ * a credit note or a postponement), and its next check brought forward. */
+static int refresh_snapshot(struct session *x, const struct account_facts *f)
+{
+	struct snap_one so = { { 0 }, POSITION_OK };
+	int rc;
+
+	if ((rc = postpone_load(x->s)) != STORE_OK ||
+	    (rc = store_ledger_scan(x->s, &f->account_key, 1, snap_one, &so)) != STORE_OK ||
+	    (rc = store_snapshots_put(x->s, &f->account_key, &so.pos, 1)) != STORE_OK ||
+	    (rc = store_cases_touch(x->s, &f->account_key, 1, x->cmd->now)) != STORE_OK) {
+		position_release(&so.pos);
+		if (so.rc != POSITION_OK)
+			return cmd_fail(EXIT_RUNTIME, "account %s: position overflows", f->account_id);
+		return store_status(x->s, rc);
+	}
+	position_release(&so.pos);
+	return 0;
 }
 
 static int credit_note(struct session *x, const struct got *g, const struct arrange_terms *t,
@@ -1005,7 +1041,6 @@ static int credit_note(struct session *x, const struct got *g, const struct arra
 	char id[64];
 	struct credit_row row = { 0 };
 	struct store_outcome out = { 0 };
-	struct snap_one so = { { 0 }, POSITION_OK };
 	int64_t import_id;
 	int rc;
 
@@ -1024,16 +1059,9 @@ static int credit_note(struct session *x, const struct got *g, const struct arra
 		return store_status(x->s, rc);
 	if (out.put != STORE_PUT_NEW)
 		return cmd_fail(EXIT_USAGE, "credit note %s is already in the ledger", id);
-	if ((rc = store_import_finish(x->s, import_id, 1, 1)) != STORE_OK ||
-	    (rc = store_ledger_scan(x->s, &f->account_key, 1, snap_one, &so)) != STORE_OK ||
-	    (rc = store_snapshots_put(x->s, &f->account_key, &so.pos, 1)) != STORE_OK) {
-		position_release(&so.pos);
-		if (so.rc != POSITION_OK)
-			return cmd_fail(EXIT_RUNTIME, "account %s: position overflows", f->account_id);
+	if ((rc = store_import_finish(x->s, import_id, 1, 1)) != STORE_OK)
 		return store_status(x->s, rc);
-	}
-	position_release(&so.pos);
-	return 0;
+	return refresh_snapshot(x, f);
 }
 
 int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
@@ -1043,11 +1071,12 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 	struct args a;
 	struct session x;
 	struct got g = { 0 };
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	struct account_facts f = { 0 };
 	char body[512], amt[64];
 	int status, rc;
 
+	arrange_terms_init(&t);
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "DISPUTE", usage)) != 0 ||
 	    (status = need(a.by, "--by", usage)) != 0)
@@ -1144,6 +1173,129 @@ int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("%s recalled\n", h.g.id);
 out:
 	got_release(&h.g);
+	account_facts_release(&f);
+	session_close(&x);
+	return status;
+}
+
+/* ---- postponement --------------------------------------------------------------------------- */
+
+struct invoice_of {
+	const char *id;
+	int found;
+	int32_t due_on;
+	char account_id[128];
+};
+
+static int keep_invoice_of(void *ctx, const struct account_ledger *l)
+{
+	struct invoice_of *v = ctx;
+
+	for (size_t i = 0; i < l->n_invoices; i++)
+		if (strcmp(l->invoices[i].id, v->id) == 0) {
+			v->found = 1;
+			v->due_on = l->invoices[i].due_on;
+			snprintf(v->account_id, sizeof(v->account_id), "%s", l->account_id);
+		}
+	return 0;
+}
+
+int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] =
+		"relance invoice postpone INVOICE --to YYYY-MM-DD --by NAME --reason T [--json]";
+	const char *ids[1];
+	struct args a;
+	struct session x;
+	struct account_facts f = { 0 };
+	struct arrange_terms t;
+	struct invoice_ref ref = { 0 };
+	struct invoice_of inv = { 0 };
+	char was[DATE_TEXT_LEN + 1], what[512];
+	int32_t to = 0, moved;
+	int status, rc;
+
+	arrange_terms_init(&t);
+	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
+	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "INVOICE", usage)) != 0 ||
+	    (status = need(a.to, "--to", usage)) != 0 ||
+	    (status = need(a.by, "--by", usage)) != 0 ||
+	    (status = need(a.reason, "--reason", usage)) != 0 ||
+	    (status = parse_day(a.to, "--to", &to)) != 0)
+		return status;
+	if ((status = session_open(ctx, &x, 0)) != 0)
+		goto out;
+	ids[0] = a.pos[0];
+	inv.id = a.pos[0];
+	if ((rc = store_invoices_find(x.s, ids, 1, &ref)) != STORE_OK ||
+	    (ref.found && (rc = store_ledger_scan(x.s, &ref.account_key, 1, keep_invoice_of,
+						   &inv)) != STORE_OK)) {
+		status = store_status(x.s, rc);
+		goto out;
+	}
+	if (!inv.found) {
+		status = cmd_fail(EXIT_USAGE, "no invoice %s", a.pos[0]);
+		goto out;
+	}
+	if ((status = account_of(&x, inv.account_id, &f)) != 0 ||
+	    (rc = postpone_load(x.s)) != STORE_OK) {
+		if (status == 0)
+			status = store_status(x.s, rc);
+		goto out;
+	}
+	moved = postpone_due_on(inv.id);
+	date_format(moved != POSITION_NO_DATE ? moved : inv.due_on, was);
+	if (to < f.pos.today) {
+		status = cmd_fail(EXIT_USAGE, "--to %s is in the past", a.to);
+	} else if (to <= (moved != POSITION_NO_DATE ? moved : inv.due_on)) {
+		status = cmd_fail(EXIT_USAGE, "--to %s is not after the invoice's due date, %s", a.to,
+				  was);
+	} else if (to > f.pos.today + 366) {
+		status = cmd_fail(EXIT_USAGE, "--to %s is more than a year away", a.to);
+	}
+	if (status != 0)
+		goto out;
+	memcpy(t.currency, f.currency, 4);
+	t.invoice_id = (char *)inv.id;
+	t.due_on = to;
+	t.was_due_on = moved != POSITION_NO_DATE ? moved : inv.due_on;
+	t.reason = (char *)a.reason;
+	t.note = (char *)a.note;
+	snprintf(what, sizeof(what), "invoice %s due on %s is now due on %s: %s", inv.id, was, a.to,
+		 a.reason);
+	/* The snapshot is computed with the new date inside the transaction
+	 * that stores it: nobody sees one without the other. */
+	{
+		const char *acct[1] = { f.account_id };
+		char *terms = arrange_terms_encode(&t), id[32], body[640];
+		struct arrangement_new an = { "postponement", "active", acct, 1, ctx->now, a.by, terms,
+					      NULL };
+		struct got g;
+
+		if (terms == NULL) {
+			status = cmd_fail(EXIT_RUNTIME, "out of memory");
+			goto out;
+		}
+		if ((rc = store_begin(x.s)) == STORE_OK &&
+		    (rc = store_arrangement_create(x.s, &an, id, sizeof(id))) == STORE_OK) {
+			snprintf(body, sizeof(body), "postponement %s by %s: %s", id, a.by, what);
+			rc = on_file(&x, &f.account_key, 1, a.by, body);
+		}
+		free(terms);
+		if (rc == STORE_OK) {
+			postpone_forget();
+			if ((status = refresh_snapshot(&x, &f)) != 0) {
+				store_rollback(x.s);
+				goto out;
+			}
+		}
+		if ((status = finish_tx(&x, rc)) != 0)
+			goto out;
+		if ((status = get_arrangement(&x, id, "postponement", &g)) == 0)
+			status = show(&g, a.json);
+		got_release(&g);
+	}
+out:
 	account_facts_release(&f);
 	session_close(&x);
 	return status;

@@ -16,6 +16,7 @@
 #include "../store/store.h"
 #include "cmd.h"
 #include "out.h"
+#include "postpone.h"
 
 struct one_ledger {
 	int64_t now;
@@ -27,7 +28,7 @@ static int compute_one(void *ctx, const struct account_ledger *l)
 {
 	struct one_ledger *o = ctx;
 
-	o->rc = position_compute(l, o->now, o->out);
+	o->rc = postpone_position(l, o->now, o->out);
 	return o->rc == POSITION_OK ? 0 : STORE_ERR_INPUT;
 }
 
@@ -38,6 +39,8 @@ int cmd_position_at(struct cmd_ctx *ctx, struct store *store,
 	int32_t today;
 
 	memset(out, 0, sizeof(*out));
+	if (postpone_load(store) != STORE_OK)
+		return cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(store));
 	if (tz_get(a->timezone, &zone) != TZ_OK || tz_local_date(zone, ctx->now, &today) != TZ_OK)
 		return cmd_fail(EXIT_RUNTIME, "account %s: unknown time zone %s",
 				a->account_id, a->timezone);

@@ -32,6 +32,7 @@
 #include "../core/validate.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "postpone.h"
 
 #define BATCH 2048
 
@@ -791,7 +792,7 @@ static int snap_account(void *ctx, const struct account_ledger *l)
 {
 	struct snap_ctx *c = ctx;
 	struct touched key = { .key = l->account_key }, *t;
-	int rc = position_compute(l, POSITION_FOREVER, &c->pos[c->n]);
+	int rc = postpone_position(l, POSITION_FOREVER, &c->pos[c->n]);
 
 	if (rc != POSITION_OK) {
 		snprintf(c->failed, sizeof(c->failed), "%s", l->account_id);
@@ -816,6 +817,8 @@ static int refresh_positions(struct import *im)
 
 	if (im->n_touched == 0)
 		return 0;
+	if (postpone_load(im->store) != STORE_OK)
+		return cmd_fail(EXIT_RUNTIME, "%s: %s", im->file, store_errmsg(im->store));
 	if (dedupe_touched(im) != 0)
 		return cmd_fail(EXIT_USAGE, "%s: the amounts of one account add up past what "
 				"relance can hold", im->file);

@@ -988,7 +988,7 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 static int handoff_taken(struct run *r, const struct outbox_view *o, const char *account_id,
 			 const char *party)
 {
-	struct arrange_terms t = { 0 };
+	struct arrange_terms t;
 	const char *ids[1] = { account_id };
 	char id[32], *terms;
 	struct arrangement_new an = { "handoff", "active", ids, 1, r->cmd->now, CMD_AUTHOR, NULL,
@@ -997,10 +997,9 @@ static int handoff_taken(struct run *r, const struct outbox_view *o, const char 
 
 	if (account_id == NULL || party == NULL)
 		return STORE_OK;
+	arrange_terms_init(&t);
 	t.party = (char *)party;
 	t.note = (char *)o->rule;
-	t.due_on = t.down_due_on = t.covered_through = t.expires_on = t.answer_by =
-		POSITION_NO_DATE;
 	if ((terms = arrange_terms_encode(&t)) == NULL)
 		return STORE_ERR_NOMEM;
 	an.terms = terms;

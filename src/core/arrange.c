@@ -32,6 +32,13 @@ int arrange_kind_parse(const char *name)
 	return -1;
 }
 
+void arrange_terms_init(struct arrange_terms *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->due_on = t->down_due_on = t->covered_through = t->expires_on = t->answer_by =
+		t->was_due_on = POSITION_NO_DATE;
+}
+
 void arrange_terms_release(struct arrange_terms *t)
 {
 	free(t->instalments);
@@ -86,9 +93,7 @@ int arrange_terms_decode(const char *json, struct arrange_terms *t)
 	int64_t flag = 0, late = 0;
 	int rc = ARRANGE_SYNTAX, r;
 
-	memset(t, 0, sizeof(*t));
-	t->due_on = t->down_due_on = t->covered_through = t->expires_on = t->answer_by =
-		POSITION_NO_DATE;
+	arrange_terms_init(t);
 	if ((o = json_loads(json ? json : "{}", 0, &jerr)) == NULL || !json_is_object(o))
 		goto out;
 	if ((v = json_object_get(o, "currency")) != NULL) {
@@ -101,7 +106,8 @@ int arrange_terms_decode(const char *json, struct arrange_terms *t)
 	    get_int(o, "restored", &flag) || get_int(o, "late_reported", &late) ||
 	    get_date(o, "due_on", &t->due_on) || get_date(o, "down_due_on", &t->down_due_on) ||
 	    get_date(o, "covered_through", &t->covered_through) ||
-	    get_date(o, "expires_on", &t->expires_on) || get_date(o, "answer_by", &t->answer_by))
+	    get_date(o, "expires_on", &t->expires_on) || get_date(o, "answer_by", &t->answer_by) ||
+	    get_date(o, "was_due_on", &t->was_due_on))
 		goto out;
 	t->restored = flag != 0;
 	t->late_reported = late != 0;
@@ -177,6 +183,7 @@ char *arrange_terms_encode(const struct arrange_terms *t)
 		       put_date(o, "due_on", t->due_on) | put_date(o, "down_due_on", t->down_due_on) |
 		       put_date(o, "covered_through", t->covered_through) |
 		       put_date(o, "expires_on", t->expires_on) | put_date(o, "answer_by", t->answer_by) |
+		       put_date(o, "was_due_on", t->was_due_on) |
 		       put_str(o, "invoice_id", t->invoice_id) | put_str(o, "reason", t->reason) |
 		       put_str(o, "party", t->party) | put_str(o, "note", t->note);
 	if (!bad && t->n_instalments) {

@@ -48,6 +48,7 @@ struct arrange_instalment {
  *   plan     total, down_payment (+ down_due_on), instalments, covered_through,
  *            expires_on (a proposal), restored (the first payment was met)
  *   dispute  amount, invoice_id (optional), reason, answer_by, late_reported
+ *   postponement  invoice_id, due_on (the new date), was_due_on, reason
  *   handoff  party
  * and every kind a free-text `note` (who agreed, why).
  */
@@ -67,6 +68,7 @@ struct arrange_terms {
 	char *invoice_id;       /* dispute: NULL when on an amount */
 	char *reason;
 	int32_t answer_by;      /* dispute: answer due by this date */
+	int32_t was_due_on;     /* postponement: the invoice's due date before it */
 	int late_reported;      /* dispute: the supervisors were told it is late */
 	char *party;            /* handoff: agency, credit_bureau, notary, court */
 	char *note;
@@ -76,6 +78,8 @@ const char *arrange_kind_name(enum arrange_kind k);
 /* -1 for an unknown name. */
 int arrange_kind_parse(const char *name);
 
+/* Empty terms: no amount, every date POSITION_NO_DATE. */
+void arrange_terms_init(struct arrange_terms *t);
 void arrange_terms_release(struct arrange_terms *t);
 /* Parses stored terms into *t (zeroed first); ARRANGE_SYNTAX when they are
  * not a JSON object of the expected members. */

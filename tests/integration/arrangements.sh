@@ -253,3 +253,30 @@ expect_grep err.txt "expired on 2024-07-05"
 [ "$(arrangements)" = $((n + 1)) ] || fail "a refusal changed the arrangements"
 # Every file still verifies.
 expect_status 0 relance verify
+
+# ---- a postponement: positions and days past due follow the new date -------------------------
+export RELANCE_NOW=2024-06-21T09:00:00Z
+expect_status 2 relance invoice postpone I-FR-1 --to 2024-06-18 --by marc --reason "salary late"
+expect_grep err.txt "is in the past"
+expect_status 2 relance invoice postpone I-NONE --to 2024-07-10 --by marc --reason x
+expect_grep err.txt "no invoice I-NONE"
+expect_status 0 relance invoice postpone I-FR-1 --to 2024-07-10 --by marc --reason "salary late"
+expect_grep out.txt "invoice I-FR-1 due on 2024-07-10 (was 2024-06-15)"
+POSTPONED=$(head -1 out.txt | cut -d' ' -f1)
+expect_status 2 relance invoice postpone I-FR-1 --to 2024-07-01 --by marc --reason x
+expect_grep err.txt "is not after the invoice's due date, 2024-07-10"
+expect_status 0 relance export positions
+expect_grep out.txt "A-FR-1,29.99,0.00,,0,EUR,C-FR-1,"
+expect_grep out.txt "0.00,$FR_PLAN $POSTPONED"
+expect_status 0 relance --now 2024-07-12T09:00:00Z export positions
+expect_grep out.txt "A-FR-1,29.99,29.99,2024-07-10,2,EUR,C-FR-1,"
+# The ledger is as imported; later imports keep the new date.
+cat > fr_more.csv <<'CSV'
+invoice_id,account_id,issued_on,due_on,amount
+I-FR-3,A-FR-1,2024-07-01,2024-07-15,29.99
+CSV
+expect_status 0 relance import invoices fr_more.csv
+expect_status 0 relance --now 2024-07-12T09:00:00Z export positions
+expect_grep out.txt "A-FR-1,59.98,29.99,2024-07-10,2,EUR,C-FR-1,"
+unset RELANCE_NOW
+expect_status 0 relance verify

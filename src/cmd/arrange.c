@@ -443,7 +443,7 @@ static void print_text(const struct got *g, const struct arrange_terms *t, int e
 		printf("%s  to answer by %s\n", in, d);
 	}
 	if (t->party)
-		printf("%s  held by %s\n", in, t->party);
+		printf("%s  party %s\n", in, t->party);
 	if (t->note)
 		printf("%s  note: %s\n", in, t->note);
 }
@@ -1127,17 +1127,26 @@ out:
 
 /* ---- hand-off ------------------------------------------------------------------------------ */
 
+/* The live hand-offs that hold the case (to an agency, a notary, a court:
+ * a credit bureau listing holds nothing and ends when the debt is paid). */
 struct live_handoff {
-	struct got g;
+	struct got g[8];
+	size_t n;
 };
 
 static int keep_handoff(void *ctx, const struct arrangement_view *a)
 {
 	struct live_handoff *h = ctx;
+	struct arrange_terms t;
+	int bureau;
 
-	if (strcmp(a->kind, "handoff") != 0 || h->g.found)
+	if (strcmp(a->kind, "handoff") != 0 || h->n == sizeof(h->g) / sizeof(h->g[0]))
 		return 0;
-	return keep_got(&h->g, a);
+	if (arrange_terms_decode(a->terms, &t) != ARRANGE_OK)
+		return STORE_ERR_INPUT;
+	bureau = t.party && strcmp(t.party, "credit_bureau") == 0;
+	arrange_terms_release(&t);
+	return bureau ? 0 : keep_got(&h->g[h->n++], a);
 }
 
 int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
@@ -1162,17 +1171,20 @@ int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
 		status = store_status(x.s, rc);
 		goto out;
 	}
-	if (!h.g.found) {
-		status = cmd_fail(EXIT_USAGE, "account %s was never handed off (or was recalled)",
-				  f.account_id);
+	if (h.n == 0) {
+		status = cmd_fail(EXIT_USAGE, "account %s is not held by any party: it was never "
+				  "handed off, or was recalled", f.account_id);
 		goto out;
 	}
-	snprintf(body, sizeof(body), "hand-off %s recalled by %s: collection is ours again%s%s",
-		 h.g.id, a.by, a.note ? "; " : "", a.note ? a.note : "");
-	if ((status = change(&x, &h.g, "recalled", NULL, a.by, body)) == 0)
-		printf("%s recalled\n", h.g.id);
+	for (size_t i = 0; i < h.n && status == 0; i++) {
+		snprintf(body, sizeof(body), "hand-off %s recalled by %s: collection is ours again%s%s",
+			 h.g[i].id, a.by, a.note ? "; " : "", a.note ? a.note : "");
+		if ((status = change(&x, &h.g[i], "recalled", NULL, a.by, body)) == 0)
+			printf("%s recalled\n", h.g[i].id);
+	}
 out:
-	got_release(&h.g);
+	for (size_t i = 0; i < h.n; i++)
+		got_release(&h.g[i]);
 	account_facts_release(&f);
 	session_close(&x);
 	return status;

@@ -131,6 +131,7 @@ struct look {
 	const struct position *pos;
 	int exponent;
 	struct holds *out;
+	int peek;               /* holds_peek: change nothing */
 };
 
 static void amount(const struct look *k, int64_t minor, char *buf, size_t size)
@@ -162,7 +163,13 @@ static int note(const struct look *k, int64_t account_key, const char *fmt, ...)
 static int change(const struct look *k, const struct arr *e, const char *state, const char *terms,
 		  int *status)
 {
-	int rc = store_arrangement_update(k->s, e->id, e->version, state, terms, k->cmd->now,
+	int rc;
+
+	/* A peek changes nothing: as if someone else had, the arrangement is
+	 * left as it stands, and what it holds is what it would hold. */
+	if (k->peek)
+		return 1;
+	rc = store_arrangement_update(k->s, e->id, e->version, state, terms, k->cmd->now,
 					  CMD_AUTHOR);
 
 	if (rc == STORE_ERR_CONFLICT)
@@ -495,12 +502,12 @@ static int look_handoff(struct look *k, const struct arr *e, struct arrange_term
 	return 0;
 }
 
-int holds_evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
-		   const struct account_summary *a, const struct position *pos,
-		   struct holds *out)
+static int evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
+		    const struct account_summary *a, const struct position *pos,
+		    struct holds *out, int peek)
 {
 	struct arr_list l = { 0 };
-	struct look k = { cmd, s, p, a, pos, 2, out };
+	struct look k = { cmd, s, p, a, pos, 2, out, peek };
 	int status = 0, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -540,5 +547,27 @@ int holds_evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
 	arr_list_release(&l);
 	if (out->promised < 0)
 		out->promised = 0;
+	return status;
+}
+
+int holds_evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
+		   const struct account_summary *a, const struct position *pos,
+		   struct holds *out)
+{
+	return evaluate(cmd, s, p, a, pos, out, 0);
+}
+
+int holds_peek(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
+	       const struct account_summary *a, const struct position *pos, int *held,
+	       char *why, size_t whysize)
+{
+	struct holds h;
+	int status = evaluate(cmd, s, p, a, pos, &h, 1);
+	int64_t collectible = pos->overdue > h.disputed ? pos->overdue - h.disputed : 0;
+
+	*held = status == 0 && (h.paused || (h.promised > 0 && h.promised >= collectible));
+	if (*held)
+		snprintf(why, whysize, "%s", h.paused ? "a plan or a hand-off holds the case" :
+			 "a promise to pay covers what is owed");
 	return status;
 }

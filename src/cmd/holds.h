@@ -64,4 +64,14 @@ int holds_evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
 		   const struct account_summary *a, const struct position *pos,
 		   struct holds *out);
 
+/*
+ * What holds_evaluate would hold, changing nothing: *held is 1 when no
+ * dunning may go out now (a current plan, a hand-off that holds the case, a
+ * promise covering what is collectible), with the reason in `why`. For an
+ * action decided before the arrangement and performed after it.
+ */
+int holds_peek(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
+	       const struct account_summary *a, const struct position *pos, int *held,
+	       char *why, size_t whysize);
+
 #endif

@@ -608,13 +608,14 @@ static int removal_task(struct run *r, const struct facts *f, const struct holds
 			struct writes *w)
 {
 	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
-	char deadline[DATE_TEXT_LEN + 1];
+	char date[DATE_TEXT_LEN + 1], text[64];
 
-	date_format(h->removal_deadline, deadline);
+	date_format(h->removal_deadline, date);
+	snprintf(text, sizeof(text), "remove the listing by %s", date);
 	snprintf(d.key, sizeof(d.key), "%s|handoff-remove|%s", f->a->account_id, h->removal);
 	r->n.scheduled[CH_HANDOFF]++;
 	if (add_row(w, f, &d, CH_HANDOFF, "remove", NULL, r->cmd->now,
-		    payload_json(f, NULL, deadline, NULL, NULL, NULL, h->removal_party, 0),
+		    payload_json(f, NULL, text, NULL, NULL, NULL, h->removal_party, 0),
 		    r->cmd->now) != 0)
 		return STORE_ERR_NOMEM;
 	w->rows[w->n - 1].rule = "arrangement/handoff/remove";
@@ -894,6 +895,8 @@ struct perform_ctx {
 	int found;
 	int64_t account_key;
 	char jurisdiction[64], timezone[64], segment[64];
+	int held;               /* an arrangement holds the case now */
+	char held_why[96];
 };
 
 static int position_of(void *ctx, const struct account_summary *a)
@@ -905,7 +908,16 @@ static int position_of(void *ctx, const struct account_summary *a)
 	snprintf(p->jurisdiction, sizeof(p->jurisdiction), "%s", a->jurisdiction);
 	snprintf(p->timezone, sizeof(p->timezone), "%s", a->timezone);
 	snprintf(p->segment, sizeof(p->segment), "%s", a->segment);
-	return cmd_position_at(p->r->cmd, p->r->store, a, &p->pos) == 0 ? 0 : -1;
+	if (cmd_position_at(p->r->cmd, p->r->store, a, &p->pos) != 0)
+		return -1;
+	/* Decided before an arrangement that now holds the case (a plan
+	 * accepted, a hand-off to a court): it does not go. Rows decided by
+	 * this very cycle already saw every arrangement. */
+	if (p->o->created_at != p->r->cmd->now && strncmp(p->o->rule, "arrangement/", 12) != 0 &&
+	    (p->r->status = holds_peek(p->r->cmd, p->r->store, p->r->policy, a, &p->pos, &p->held,
+				       p->held_why, sizeof(p->held_why))) != 0)
+		return -1;
+	return 0;
 }
 
 /* The action kind behind a message or call channel. */
@@ -1040,12 +1052,22 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 		return rc;
 	}
 	/* The balance is read again just before the contact: a debtor who paid
-	 * since the decision is not contacted (restorations always go). */
-	if (strcmp(o->action, "restore") != 0) {
+	 * since the decision is not contacted (restorations always go, and so
+	 * does what arrangements decide: a listing's removal after payment, a
+	 * late dispute for the supervisors). */
+	if (strcmp(o->action, "restore") != 0 && strncmp(o->rule, "arrangement/", 12) != 0) {
 		rc = store_accounts_scan(r->store, json_str(payload, "account_id"), position_of, &p);
 		/* Campaigns speak to any debt (Burundi's "small or large"),
 		 * strategies to what is overdue. */
 		int campaign = strncmp(o->rule, "campaign/", 9) == 0;
+
+		/* Not knowing what is owed now, nothing goes: the cycle stops
+		 * (position_of said why) and the row waits for the next. */
+		if (rc != STORE_OK && r->status != 0) {
+			position_release(&p.pos);
+			json_decref(payload);
+			return rc;
+		}
 
 		if (rc == STORE_OK && p.found &&
 		    (p.pos.balance <= 0 || (!campaign && p.pos.overdue <= 0))) {
@@ -1057,6 +1079,11 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 			return rc;
 		}
 		position_release(&p.pos);
+		if (rc == STORE_OK && p.found && p.held) {
+			rc = finish(r, o, payload, "dropped", p.held_why, 0);
+			json_decref(payload);
+			return rc;
+		}
 		/* A row decided by this very cycle was allowed at this instant
 		 * against every contact performed or scheduled: asking again
 		 * would give the same answer. */

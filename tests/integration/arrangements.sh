@@ -239,7 +239,7 @@ expect_grep out.txt "dispute $DISPUTE upheld by marc: credit note $DISPUTE-credi
 # ---- refusals that change nothing ------------------------------------------------------------
 n=$(arrangements)
 expect_status 2 relance handoff recall A-FR-1 --by marc
-expect_grep err.txt "was never handed off"
+expect_grep err.txt "is not held by any party"
 expect_status 2 relance plan accept PL-999 --by marc
 expect_grep err.txt "no arrangement PL-999"
 expect_status 2 relance plan accept "$DISPUTE" --by marc

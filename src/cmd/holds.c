@@ -502,6 +502,59 @@ static int look_handoff(struct look *k, const struct arr *e, struct arrange_term
 	return 0;
 }
 
+/* The accounts with live arrangements when the cycle began (holds_load):
+ * every other account is looked at without a query. */
+static struct {
+	int loaded;
+	int64_t *keys;
+	size_t n, cap;
+} live;
+
+static int keep_live(void *ctx, const struct arrangement_view *a)
+{
+	(void)ctx;
+	for (size_t i = 0; i < a->n_accounts; i++) {
+		if (live.n == live.cap) {
+			size_t cap = live.cap ? live.cap * 2 : 256;
+			int64_t *v = realloc(live.keys, cap * sizeof(*v));
+
+			if (v == NULL)
+				return STORE_ERR_NOMEM;
+			live.keys = v;
+			live.cap = cap;
+		}
+		live.keys[live.n++] = a->account_keys[i];
+	}
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int holds_load(struct store *s)
+{
+	int rc;
+
+	holds_unload();
+	if ((rc = store_arrangements_of_customer(s, NULL, 1, keep_live, NULL)) != STORE_OK) {
+		holds_unload();
+		return rc;
+	}
+	qsort(live.keys, live.n, sizeof(*live.keys), cmp_key);
+	live.loaded = 1;
+	return STORE_OK;
+}
+
+void holds_unload(void)
+{
+	free(live.keys);
+	memset(&live, 0, sizeof(live));
+}
+
 static int evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
 		    const struct account_summary *a, const struct position *pos,
 		    struct holds *out, int peek)
@@ -512,6 +565,9 @@ static int evaluate(struct cmd_ctx *cmd, struct store *s, const struct policy *p
 
 	memset(out, 0, sizeof(*out));
 	out->next_day = POSITION_NO_DATE;
+	if (live.loaded && (live.n == 0 || bsearch(&a->account_key, live.keys, live.n,
+						   sizeof(*live.keys), cmp_key) == NULL))
+		return 0;
 	money_currency_exponent(a->currency, &k.exponent);
 	if ((rc = store_arrangements_of_account(s, a->account_key, 1, keep_arr, &l)) != STORE_OK) {
 		arr_list_release(&l);

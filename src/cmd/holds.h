@@ -57,6 +57,16 @@ int account_facts_get(struct cmd_ctx *cmd, struct store *s, const char *account_
 void account_facts_release(struct account_facts *f);
 
 /*
+ * Reads which accounts have live arrangements, once at the start of a
+ * cycle: holds_evaluate then asks the store only about those (a cycle over
+ * millions of accounts, few of them under an arrangement, pays nothing for
+ * the rest). Arrangements made after it are seen by the next cycle, whose
+ * look their creation brings forward. holds_unload forgets the list.
+ */
+int holds_load(struct store *s);
+void holds_unload(void);
+
+/*
  * `a` is the account, `pos` its position at cmd->now (today = its local
  * date). Returns 0, or an exit status after printing why (a store failure).
  */

@@ -846,8 +846,10 @@ static int decide_all(struct run *r)
 	struct id_list ids = { 0 };
 	int rc;
 
-	if ((rc = store_accounts_due(r->store, r->cmd->now, r->version, keep_id, &ids)) != STORE_OK) {
-		r->status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(r->store));
+	if ((rc = store_accounts_due(r->store, r->cmd->now, r->version, keep_id, &ids)) != STORE_OK ||
+	    (rc = holds_load(r->store)) != STORE_OK) {
+		r->status = cmd_fail(EXIT_RUNTIME, "%s", rc == STORE_ERR_NOMEM ? "out of memory" :
+				     store_errmsg(r->store));
 		goto out;
 	}
 	if (r->dry_run && store_begin(r->store) != STORE_OK) {
@@ -1371,6 +1373,7 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	report(&r);
 out:
+	holds_unload();
 	dispatch_close(r.dispatch);
 	config_release(&r.cfg);
 	record_close(r.rec);

@@ -94,6 +94,7 @@ int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_dispute_review(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

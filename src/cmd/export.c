@@ -132,7 +132,8 @@ static void merge_held(struct export_ctx *e)
 {
 	size_t w = 0;
 
-	qsort(e->held, e->n_held, sizeof(*e->held), cmp_held);
+	if (e->n_held > 1)
+		qsort(e->held, e->n_held, sizeof(*e->held), cmp_held);
 	for (size_t i = 0; i < e->n_held; i++) {
 		if (w > 0 && e->held[w - 1].account_key == e->held[i].account_key) {
 			struct held *h = &e->held[w - 1];

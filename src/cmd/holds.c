@@ -544,7 +544,8 @@ int holds_load(struct store *s)
 		holds_unload();
 		return rc;
 	}
-	qsort(live.keys, live.n, sizeof(*live.keys), cmp_key);
+	if (live.n > 1)
+		qsort(live.keys, live.n, sizeof(*live.keys), cmp_key);
 	live.loaded = 1;
 	return STORE_OK;
 }

@@ -72,7 +72,8 @@ int postpone_load(struct store *s)
 		postpone_forget();
 		return rc;
 	}
-	qsort(P.v, P.n, sizeof(*P.v), cmp_moved);
+	if (P.n > 1)
+		qsort(P.v, P.n, sizeof(*P.v), cmp_moved);
 	P.loaded = 1;
 	return STORE_OK;
 }

@@ -62,9 +62,35 @@ invoice_id,account_id,issued_on,due_on,amount
 I-BR-2,A-BR-1,2024-07-01,2024-07-10,99.90
 CSV
 expect_status 0 relance --now 2024-07-09T17:00:00Z import invoices more.csv
+# Payments keep arriving while the court holds the case: reported to it.
+cat > partial.csv <<'CSV'
+payment_id,account_id,received_at,amount,method
+P-BR-0,A-BR-1,2024-07-15T13:00:00Z,100.00,pix
+CSV
+expect_status 0 relance --now 2024-07-15T14:00:00Z import payments partial.csv
 n=$(wc -l < actions.jsonl)
 run 2024-07-11 2024-07-15 2024-07-22
 [ "$(wc -l < actions.jsonl)" = "$n" ] || { tail -3 actions.jsonl; fail "acted on a case held by the court"; }
+
+# The parties' files: one pair per party, whole, with what each needs.
+expect_status 2 relance handoff export
+expect_status 2 relance handoff export --to /nonexistent/folder
+mkdir -p parties
+expect_status 0 relance --now 2024-07-22T16:00:00Z handoff export --to parties
+expect_line out.txt "parties/handoff-court-2024-07-22.csv: 1 case"
+expect_line out.txt "parties/handoff-credit_bureau-2024-07-22.csv: 1 case"
+expect_line parties/handoff-court-2024-07-22.csv \
+	"handoff_id,handed_off_at,customer_id,name,phone,email,locale,account_id,currency,balance,overdue,oldest_unpaid_due_on,days_past_due,paid_since_handoff,file_entries"
+expect_grep parties/handoff-court-2024-07-22.csv \
+	'HO-2,2024-07-09T15:00:00Z,C-BR-1,"Souza, Ana",+5511987654321,ana@example.com.br,pt-BR,A-BR-1,BRL,1199.90,1199.90,2024-01-10,194,100.00,'
+node -e '
+	const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	if (j.length !== 1 || j[0].handoff_id !== "HO-1" || j[0].party !== "credit_bureau" ||
+	    j[0].customer.name !== "Souza, Ana" || j[0].ledger.length !== 3 || j[0].paid_since_handoff !== "100.00" ||
+	    j[0].ledger[0].amount !== "1200.00" || j[0].file_latest.length !== 5)
+		throw new Error("unexpected: " + JSON.stringify(j));
+' parties/handoff-credit_bureau-2024-07-22.json || fail "the credit bureau's JSON file"
+[ -z "$(ls parties | grep tmp)" ] || fail "a temporary file was left"
 
 # Recalled: ours again (the court's hand-off only; the listing stands).
 expect_status 0 relance --now 2024-07-22T16:00:00Z handoff recall A-BR-1 --by ana --note "agreement"
@@ -77,7 +103,7 @@ expect_grep out.txt ",0.00,HO-1"
 # business days (by Friday 2 August), as an action with that deadline.
 cat > pay.csv <<'CSV'
 payment_id,account_id,received_at,amount,method
-P-BR-1,A-BR-1,2024-07-26T13:00:00Z,1299.90,pix
+P-BR-1,A-BR-1,2024-07-26T13:00:00Z,1199.90,pix
 CSV
 expect_status 0 relance --now 2024-07-26T14:00:00Z import payments pay.csv
 run 2024-07-26
@@ -93,4 +119,8 @@ run 2024-07-29
 expect_status 0 relance --now 2024-07-29T16:00:00Z account show A-BR-1
 expect_grep out.txt "HO-1 handoff removed"
 expect_grep out.txt "paid; the listing with credit_bureau is to be removed by 2024-08-02"
+# Paid: the payment reaches the party's next file.
+expect_status 0 relance --now 2024-07-26T16:00:00Z handoff export --to parties --party court
+expect_line out.txt "no live hand-off to court"
 expect_status 0 relance verify
+

@@ -54,7 +54,8 @@ static const struct cmd commands[] = {
 	  "The account's open promises (--all: every promise ever made, with its state)." },
 	{ "plan propose", cmd_plan_propose,
 	  "ACCOUNT[,ACCOUNT...] --instalments N (--day-of-month D | --every-days N) "
-	  "[--first YYYY-MM-DD] [--down A] --by NAME [--role agent|supervisor] [--note T] [--json]",
+	  "[--first YYYY-MM-DD] [--down A] [--waive A] --by NAME [--role agent|supervisor] "
+	  "[--note T] [--json]",
 	  "Proposes a payment plan over what is overdue on the accounts (of one customer):\n"
 	  "an optional down payment, then N instalments computed exactly (the remainder on\n"
 	  "the last). Refused beyond what the role may offer (policy arrangements.plans)." },

@@ -41,7 +41,7 @@ struct args {
 	const char *pos[2];
 	size_t n_pos;
 	const char *amount, *date, *by, *note, *role, *instalments, *dom, *every, *first;
-	const char *down, *invoice, *reason, *to;
+	const char *down, *invoice, *reason, *to, *waive;
 	int json, all, upheld, rejected;
 };
 
@@ -61,6 +61,7 @@ static int parse_args(int argc, char **argv, struct args *a, const char *usage)
 		{ "--invoice", offsetof(struct args, invoice) },
 		{ "--reason", offsetof(struct args, reason) },
 		{ "--to", offsetof(struct args, to) },
+		{ "--waive", offsetof(struct args, waive) },
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -122,6 +123,9 @@ static int store_status(struct store *s, int rc)
 	return cmd_fail(rc == STORE_ERR_DB || rc == STORE_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE,
 			"%s", store_errmsg(s));
 }
+
+static int credit_note(struct session *x, const char *source, const char *id,
+		       const char *invoice_id, int64_t amount, const struct account_facts *f);
 
 /* Opens the store and reads the policy in force (what agents may agree to). */
 static int session_open(struct cmd_ctx *cmd, struct session *x, int want_policy)
@@ -682,7 +686,8 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] =
 		"relance plan propose ACCOUNT[,ACCOUNT...] --instalments N "
-		"(--day-of-month D | --every-days N) [--first YYYY-MM-DD] [--down A] --by NAME "
+		"(--day-of-month D | --every-days N) [--first YYYY-MM-DD] [--down A] [--waive A] "
+		"--by NAME "
 		"[--role agent|supervisor] [--note T] [--json]";
 	struct args a;
 	struct session x;
@@ -743,19 +748,34 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 		total += arrange_owed_through(&f[i].pos, today - 1);
 	if (a.down && (status = parse_amount(a.down, &f[0], "--down", &down)) != 0)
 		goto out;
+	if (a.waive) {
+		char debt[64];
+
+		if ((status = parse_amount(a.waive, &f[0], "--waive", &t.waived)) != 0)
+			goto out;
+		money_text(total, &f[0], debt, sizeof(debt));
+		if (t.waived >= total) {
+			status = cmd_fail(EXIT_USAGE, "--waive %s is not less than the debt, %s", a.waive,
+					  debt);
+			goto out;
+		}
+		if (t.waived > arrange_owed_through(&f[0].pos, today - 1)) {
+			status = cmd_fail(EXIT_USAGE, "--waive %s is more than what is overdue on %s, "
+					  "the account whose penalties are waived", a.waive,
+					  f[0].account_id);
+			goto out;
+		}
+		/* Waived on acceptance, by a credit note: the plan spreads the rest. */
+		total -= t.waived;
+	}
 	money_text(total, &f[0], total_text, sizeof(total_text));
 	if (!a.first)
 		first = every ? today + every : 0;
 	if (!a.first && dom) {
 		/* The next such day after today. */
-		int y, m, d;
-
-		date_to_ymd(today, &y, &m, &d);
-		if (date_from_ymd(y, m, dom <= 28 ? dom : 28, &first) != 0 || first <= today) {
-			m = m == 12 ? 1 : m + 1;
-			y += m == 1;
-			date_from_ymd(y, m, dom <= 28 ? dom : 28, &first);
-		}
+		first = arrange_month_day(today, 0, dom);
+		if (first <= today)
+			first = arrange_month_day(today, 1, dom);
 	}
 	if (first <= today) {
 		status = cmd_fail(EXIT_USAGE, "--first %s is not after today", a.first);
@@ -787,8 +807,9 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	t.covered_through = today - 1;
 	t.expires_on = today + x.policy->arrangements.plan_proposal_days;
 	t.note = (char *)a.note;
-	snprintf(why, sizeof(why), "proposes %s in %d instalment%s%s", total_text, count,
-		 count == 1 ? "" : "s", down ? " after a down payment" : "");
+	snprintf(why, sizeof(why), "proposes %s in %d instalment%s%s%s", total_text, count,
+		 count == 1 ? "" : "s", down ? " after a down payment" : "",
+		 t.waived ? ", penalties waived" : "");
 	status = create(&x, "plan", "proposed", f, n, &t, a.by, "promise plan handoff", why,
 			a.json);
 out:
@@ -849,8 +870,31 @@ int cmd_plan_accept(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	snprintf(body, sizeof(body), "plan %s accepted by %s: no dunning while it is kept", g.id,
 		 a.by);
-	if ((status = change(&x, &g, "current", NULL, a.by, body)) != 0)
+	if (t.waived > 0) {
+		/* The penalties waived, by a credit note on the plan's first
+		 * account, in the transaction that makes the plan current. */
+		char credit[64], amt[64], more[256];
+		int rc;
+
+		snprintf(credit, sizeof(credit), "%s-waiver", g.id);
+		money_text(t.waived, &f, amt, sizeof(amt));
+		snprintf(more, sizeof(more), "; %s of penalties waived (credit note %s)", amt, credit);
+		strncat(body, more, sizeof(body) - strlen(body) - 1);
+		if ((rc = store_begin(x.s)) != STORE_OK ||
+		    (rc = store_arrangement_update(x.s, g.id, g.version, "current", NULL, ctx->now,
+						   a.by)) != STORE_OK) {
+			status = finish_tx(&x, rc);
+			goto out;
+		}
+		if ((status = credit_note(&x, g.id, credit, NULL, t.waived, &f)) != 0) {
+			store_rollback(x.s);
+			goto out;
+		}
+		if ((status = finish_tx(&x, on_file(&x, g.keys, g.n_accounts, a.by, body))) != 0)
+			goto out;
+	} else if ((status = change(&x, &g, "current", NULL, a.by, body)) != 0) {
 		goto out;
+	}
 	got_release(&g);
 	if ((status = get_arrangement(&x, a.pos[0], "plan", &g)) == 0)
 		status = show(&g, a.json);
@@ -1035,25 +1079,23 @@ static int refresh_snapshot(struct session *x, const struct account_facts *f)
 	return 0;
 }
 
-static int credit_note(struct session *x, const struct got *g, const struct arrange_terms *t,
-		       const struct account_facts *f)
+static int credit_note(struct session *x, const char *source, const char *id,
+		       const char *invoice_id, int64_t amount, const struct account_facts *f)
 {
-	char id[64];
 	struct credit_row row = { 0 };
 	struct store_outcome out = { 0 };
 	int64_t import_id;
 	int rc;
 
-	snprintf(id, sizeof(id), "%s-credit", g->id);
 	row.line = 1;
 	row.account_key = f->account_key;
 	row.cr.kind = LEDGER_CREDIT_NOTE;
 	row.cr.id = id;
-	row.cr.invoice_id = t->invoice_id;
+	row.cr.invoice_id = invoice_id;
 	row.cr.issued_on = f->pos.today;
-	row.cr.amount = t->amount;
-	row.reason = g->id;
-	if ((rc = store_import_begin(x->s, "credit_notes", g->id, x->cmd->now, &import_id)) !=
+	row.cr.amount = amount;
+	row.reason = source;
+	if ((rc = store_import_begin(x->s, "credit_notes", source, x->cmd->now, &import_id)) !=
 	    STORE_OK ||
 	    (rc = store_credits_put(x->s, import_id, &row, 1, &out)) != STORE_OK)
 		return store_status(x->s, rc);
@@ -1073,7 +1115,7 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 	struct got g = { 0 };
 	struct arrange_terms t;
 	struct account_facts f = { 0 };
-	char body[512], amt[64];
+	char body[512], amt[64], credit[64];
 	int status, rc;
 
 	arrange_terms_init(&t);
@@ -1107,7 +1149,8 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 		status = store_status(x.s, rc);
 		goto out;
 	}
-	if (a.upheld && (status = credit_note(&x, &g, &t, &f)) != 0) {
+	snprintf(credit, sizeof(credit), "%s-credit", g.id);
+	if (a.upheld && (status = credit_note(&x, g.id, credit, t.invoice_id, t.amount, &f)) != 0) {
 		store_rollback(x.s);
 		goto out;
 	}

@@ -103,6 +103,7 @@ int arrange_terms_decode(const char *json, struct arrange_terms *t)
 	}
 	if (get_int(o, "amount", &t->amount) || get_int(o, "paid_base", &t->paid_base) ||
 	    get_int(o, "total", &t->total) || get_int(o, "down_payment", &t->down_payment) ||
+	    get_int(o, "waived", &t->waived) ||
 	    get_int(o, "restored", &flag) || get_int(o, "late_reported", &late) ||
 	    get_date(o, "due_on", &t->due_on) || get_date(o, "down_due_on", &t->down_due_on) ||
 	    get_date(o, "covered_through", &t->covered_through) ||
@@ -178,6 +179,7 @@ char *arrange_terms_encode(const struct arrange_terms *t)
 	if (!bad)
 		bad |= put_int(o, "amount", t->amount, 0) | put_int(o, "paid_base", t->paid_base, 0) |
 		       put_int(o, "total", t->total, 0) | put_int(o, "down_payment", t->down_payment, 0) |
+		       put_int(o, "waived", t->waived, 0) |
 		       put_int(o, "restored", t->restored, 0) |
 		       put_int(o, "late_reported", t->late_reported, 0) |
 		       put_date(o, "due_on", t->due_on) | put_date(o, "down_due_on", t->down_due_on) |
@@ -216,9 +218,7 @@ static int days_in_month(int year, int month)
 	return month == 2 && leap ? 29 : d[month - 1];
 }
 
-/* The `dom`-th day (clamped to the month's end) of the month `k` months
- * after the month of `first`. */
-static int32_t month_day(int32_t first, int k, int dom)
+int32_t arrange_month_day(int32_t first, int k, int dom)
 {
 	int y, m, d;
 	int32_t out;
@@ -262,7 +262,7 @@ int arrange_plan_schedule(int64_t total, int64_t down, int n, int32_t first_due,
 	for (int i = 0; i < n; i++) {
 		out[i].amount = i + 1 < n ? each : rest - each * (n - 1);
 		out[i].due_on = every_days ? first_due + (int32_t)i * every_days :
-			i == 0 ? first_due : month_day(first_due, i, day_of_month);
+			i == 0 ? first_due : arrange_month_day(first_due, i, day_of_month);
 		if (out[i].due_on == POSITION_NO_DATE) {
 			snprintf(why, whysize, "the schedule runs past the calendar");
 			return ARRANGE_INPUT;

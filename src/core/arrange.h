@@ -45,7 +45,7 @@ struct arrange_instalment {
 /*
  * The terms of any kind; each kind uses its part (docs/arrangements.md):
  *   promise  amount, due_on, paid_base
- *   plan     total, down_payment (+ down_due_on), instalments, covered_through,
+ *   plan     total, down_payment (+ down_due_on), instalments, covered_through, waived,
  *            expires_on (a proposal), restored (the first payment was met)
  *   dispute  amount, invoice_id (optional), reason, answer_by, late_reported
  *   postponement  invoice_id, due_on (the new date), was_due_on, reason
@@ -59,6 +59,7 @@ struct arrange_terms {
 	int64_t paid_base;      /* promise: paid + credited when it was made */
 	int64_t total;
 	int64_t down_payment;   /* 0: none */
+	int64_t waived;         /* plan: penalties waived by a credit note on acceptance */
 	int32_t down_due_on;
 	struct arrange_instalment *instalments;
 	size_t n_instalments;
@@ -100,6 +101,10 @@ char *arrange_terms_encode(const struct arrange_terms *t);
 int arrange_plan_schedule(int64_t total, int64_t down, int n, int32_t first_due,
 			  int day_of_month, int every_days, struct arrange_instalment *out,
 			  char *why, size_t whysize);
+
+/* Day `dom` (1..31, clamped to the month's last day) of the month `k`
+ * months after the month of `day`; POSITION_NO_DATE past the calendar. */
+int32_t arrange_month_day(int32_t day, int k, int dom);
 
 /* What is still owed on invoices due on or before `through` (open items:
  * what the ledger's allocation leaves on each). */

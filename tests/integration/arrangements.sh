@@ -208,6 +208,26 @@ recorded A-BR-1 > got.txt
 expect_line got.txt "2024-07-30T15:00:00Z escada-isp/suspensao/action#1"
 [ "$(grep -c 'suspensao/action#1$' got.txt)" = 2 ] || { cat got.txt; fail "expected two suspensions"; }
 
+# A new plan on A-BR-2 alone, its penalties waived: 50.00 less 10.00
+# waived, 5.00 down, 35.00 in two. Accepting it issues the credit note.
+export RELANCE_NOW=2024-07-30T16:00:00Z
+expect_status 2 relance plan propose A-BR-2 --instalments 2 --every-days 30 --down 5.00 \
+	--waive 60.00 --by ana
+expect_grep err.txt "is not less than the debt, 50.00 BRL"
+expect_status 0 relance plan propose A-BR-2 --instalments 2 --day-of-month 31 --down 5.00 \
+	--waive 10.00 --by ana
+WAIVED=$(head -1 out.txt | cut -d' ' -f1)
+expect_line out.txt "  total 40.00 BRL"
+expect_line out.txt "  instalment 1: 17.50 BRL on 2024-07-31"
+expect_line out.txt "  instalment 2: 17.50 BRL on 2024-08-31"
+expect_status 0 relance plan accept "$WAIVED" --by ana
+expect_status 0 relance export positions
+expect_grep out.txt "A-BR-2,40.00,40.00,2024-06-01,"
+expect_status 0 relance account show A-BR-2
+expect_grep out.txt "$WAIVED-waiver"
+expect_grep out.txt "10.00 BRL of penalties waived (credit note $WAIVED-waiver)"
+unset RELANCE_NOW
+
 # ---- France: a dispute freezes only its amount -------------------------------------------
 expect_status 0 relance policy load "$TOP/examples/policies/france-isp.yaml"
 export RELANCE_NOW=2024-06-16T08:00:00Z

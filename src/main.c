@@ -53,12 +53,13 @@ static const struct cmd commands[] = {
 	{ "promise list", cmd_promise_list, "ACCOUNT [--all] [--json]",
 	  "The account's open promises (--all: every promise ever made, with its state)." },
 	{ "plan propose", cmd_plan_propose,
-	  "ACCOUNT[,ACCOUNT...] --instalments N (--day-of-month D | --every-days N) "
+	  "ACCOUNT[,ACCOUNT...] (--instalments N | --amounts A,B...) (--day-of-month D | --every-days N) "
 	  "[--first YYYY-MM-DD] [--down A] [--waive A] --by NAME [--role agent|supervisor] "
 	  "[--note T] [--json]",
 	  "Proposes a payment plan over what is overdue on the accounts (of one customer):\n"
 	  "an optional down payment, then N instalments computed exactly (the remainder on\n"
-	  "the last). Refused beyond what the role may offer (policy arrangements.plans)." },
+	  "the last), or the amounts given, which must add up to the debt. Refused beyond\n"
+	  "what the role may offer (policy arrangements.plans)." },
 	{ "plan accept", cmd_plan_accept, "PLAN --by NAME [--json]",
 	  "Accepts a proposed plan before it expires: no dunning while it is kept; its\n"
 	  "first payment restores suspended services; a payment missed past the grace\n"
@@ -69,10 +70,10 @@ static const struct cmd commands[] = {
 	  "ACCOUNT [--invoice ID] [--amount A] --reason T --by NAME [--json]",
 	  "Disputes an invoice (or an amount of it, or of the balance): only that amount is\n"
 	  "frozen, reported apart and never acted on; the rest is collected as usual." },
-	{ "dispute review", cmd_dispute_review, "DISPUTE --by NAME",
+	{ "dispute review", cmd_dispute_review, "DISPUTE --by NAME [--json]",
 	  "Puts an open dispute under review." },
 	{ "dispute resolve", cmd_dispute_resolve,
-	  "DISPUTE (--upheld | --rejected) --by NAME [--note T]",
+	  "DISPUTE (--upheld | --rejected) --by NAME [--note T] [--json]",
 	  "Upheld: a credit note of the disputed amount is issued through the ledger.\n"
 	  "Rejected: the amount is collectible again." },
 	{ "handoff export", cmd_handoff_export, "--to DIR [--party PARTY]",
@@ -85,7 +86,7 @@ static const struct cmd commands[] = {
 	  "Gives an invoice a new due date (the customer's local date), with who agreed\n"
 	  "and why. The ledger keeps the invoice as imported; positions, days past due\n"
 	  "and the collection ladder follow the new date." },
-	{ "handoff recall", cmd_handoff_recall, "ACCOUNT --by NAME [--note T]",
+	{ "handoff recall", cmd_handoff_recall, "ACCOUNT --by NAME [--note T] [--json]",
 	  "Takes back a case handed off to an agency, a credit bureau or a court." },
 	{ "policy check", cmd_policy_check, "FILE",
 	  "Checks a collection policy (docs/policy.md) without storing it. Every problem\n"

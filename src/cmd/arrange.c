@@ -41,7 +41,7 @@ struct args {
 	const char *pos[2];
 	size_t n_pos;
 	const char *amount, *date, *by, *note, *role, *instalments, *dom, *every, *first;
-	const char *down, *invoice, *reason, *to, *waive;
+	const char *down, *invoice, *reason, *to, *waive, *amounts;
 	int json, all, upheld, rejected;
 };
 
@@ -62,6 +62,7 @@ static int parse_args(int argc, char **argv, struct args *a, const char *usage)
 		{ "--reason", offsetof(struct args, reason) },
 		{ "--to", offsetof(struct args, to) },
 		{ "--waive", offsetof(struct args, waive) },
+		{ "--amounts", offsetof(struct args, amounts) },
 	};
 
 	memset(a, 0, sizeof(*a));
@@ -495,6 +496,23 @@ int cmd_arrangement_print(const struct arrangement_view *a, int json, int first)
 	return 0;
 }
 
+/* After a change: "ID STATE", or the arrangement as JSON with --json. */
+static int print_result(struct session *x, const char *id, const char *kind, int json,
+			const char *state)
+{
+	struct got g;
+	int status;
+
+	if (!json) {
+		printf("%s %s\n", id, state);
+		return 0;
+	}
+	if ((status = get_arrangement(x, id, kind, &g)) == 0)
+		status = show(&g, 1);
+	got_release(&g);
+	return status;
+}
+
 /* Creates an arrangement with its file entry, then prints it. */
 static int create(struct session *x, const char *kind, const char *state,
 		  const struct account_facts *accts, size_t n, const struct arrange_terms *t,
@@ -682,10 +700,50 @@ static int parse_count(const char *text, const char *what, int lo, int hi, int *
 	return 0;
 }
 
+/*
+ * Instalment amounts given by the agent ("100.00,100.00,109.80"): each
+ * positive, as many as --instalments says when both are given, adding up to
+ * the debt less the down payment exactly, or the plan is refused.
+ */
+static int own_amounts(const char *list, const struct account_facts *f, int64_t total,
+		       int64_t down, int *count, const char *instalments, int64_t *out)
+{
+	char copy[4096], *save = NULL, *tok, want[64], got[64];
+	int n = 0;
+	int64_t sum = 0;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int status;
+
+		if (n == ARRANGE_MAX_INSTALMENTS)
+			return cmd_fail(EXIT_USAGE, "a plan has at most %d instalments",
+					ARRANGE_MAX_INSTALMENTS);
+		if ((status = parse_amount(tok, f, "--amounts", &out[n])) != 0)
+			return status;
+		if (out[n] > INT64_MAX - sum)
+			return cmd_fail(EXIT_USAGE, "--amounts add up past what relance can hold");
+		sum += out[n++];
+	}
+	if (n == 0)
+		return cmd_fail(EXIT_USAGE, "--amounts names no amount");
+	if (instalments && n != *count)
+		return cmd_fail(EXIT_USAGE, "--amounts names %d instalments, --instalments %d", n,
+				*count);
+	*count = n;
+	if (sum != total - down) {
+		money_text(sum, f, got, sizeof(got));
+		money_text(total - down, f, want, sizeof(want));
+		return cmd_fail(EXIT_USAGE, "the instalments add up to %s, not to the debt less the "
+				"down payment, %s", got, want);
+	}
+	return 0;
+}
+
 int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] =
-		"relance plan propose ACCOUNT[,ACCOUNT...] --instalments N "
+		"relance plan propose ACCOUNT[,ACCOUNT...] (--instalments N | --amounts A,B...) "
 		"(--day-of-month D | --every-days N) [--first YYYY-MM-DD] [--down A] [--waive A] "
 		"--by NAME "
 		"[--role agent|supervisor] [--note T] [--json]";
@@ -693,6 +751,7 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	struct session x;
 	struct account_facts f[MAX_PLAN_ACCOUNTS];
 	struct arrange_instalment sched[ARRANGE_MAX_INSTALMENTS];
+	int64_t given[ARRANGE_MAX_INSTALMENTS];
 	struct arrange_terms t;
 	const struct policy_plan_authority *auth;
 	char list[1024], *save = NULL, *tok, why[160], total_text[64];
@@ -705,10 +764,11 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(f, 0, sizeof(f));
 	if ((status = parse_args(argc, argv, &a, usage)) != 0 ||
 	    (status = need(a.n_pos == 1 ? a.pos[0] : NULL, "ACCOUNT", usage)) != 0 ||
-	    (status = need(a.instalments, "--instalments", usage)) != 0 ||
+	    (status = need(a.instalments || a.amounts ? "" : NULL, "--instalments or --amounts",
+			   usage)) != 0 ||
 	    (status = need(a.by, "--by", usage)) != 0 ||
-	    (status = parse_count(a.instalments, "--instalments", 1, ARRANGE_MAX_INSTALMENTS,
-				  &count)) != 0 ||
+	    (a.instalments && (status = parse_count(a.instalments, "--instalments", 1,
+						    ARRANGE_MAX_INSTALMENTS, &count)) != 0) ||
 	    (a.dom && (status = parse_count(a.dom, "--day-of-month", 1, 31, &dom)) != 0) ||
 	    (a.every && (status = parse_count(a.every, "--every-days", 1, 366, &every)) != 0) ||
 	    (a.first && (status = parse_day(a.first, "--first", &first)) != 0))
@@ -781,11 +841,17 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 		status = cmd_fail(EXIT_USAGE, "--first %s is not after today", a.first);
 		goto out;
 	}
+	if (a.amounts && (status = own_amounts(a.amounts, &f[0], total, down, &count, a.instalments,
+					       given)) != 0)
+		goto out;
 	if (arrange_plan_schedule(total, down, count, first, dom, every, sched, why,
 				  sizeof(why)) != ARRANGE_OK) {
 		status = cmd_fail(EXIT_USAGE, "%s (debt %s)", why, total_text);
 		goto out;
 	}
+	/* Amounts of the agent's choosing, on the schedule's dates. */
+	for (int i = 0; a.amounts && i < count; i++)
+		sched[i].amount = given[i];
 	if (!allowed(auth, count, down, total, why, sizeof(why))) {
 		char sup[160];
 		int supervisor_may = auth == &x.policy->arrangements.agent &&
@@ -1015,7 +1081,7 @@ out:
 
 int cmd_dispute_review(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "relance dispute review DISPUTE --by NAME";
+	static const char usage[] = "relance dispute review DISPUTE --by NAME [--json]";
 	struct args a;
 	struct session x;
 	struct got g = { 0 };
@@ -1036,7 +1102,7 @@ int cmd_dispute_review(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	snprintf(body, sizeof(body), "dispute %s under review by %s", g.id, a.by);
 	if ((status = change(&x, &g, "review", NULL, a.by, body)) == 0)
-		printf("%s review\n", g.id);
+		status = print_result(&x, g.id, "dispute", a.json, "review");
 out:
 	got_release(&g);
 	session_close(&x);
@@ -1109,7 +1175,7 @@ static int credit_note(struct session *x, const char *source, const char *id,
 int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] =
-		"relance dispute resolve DISPUTE (--upheld | --rejected) --by NAME [--note T]";
+		"relance dispute resolve DISPUTE (--upheld | --rejected) --by NAME [--note T] [--json]";
 	struct args a;
 	struct session x;
 	struct got g = { 0 };
@@ -1125,7 +1191,7 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 		return status;
 	if (a.upheld == a.rejected)
 		return cmd_fail(EXIT_USAGE, "give --upheld or --rejected; usage: %s", usage);
-	if ((status = session_open(ctx, &x, 0)) != 0 ||
+	if ((status = session_open(ctx, &x, 1)) != 0 ||
 	    (status = get_arrangement(&x, a.pos[0], "dispute", &g)) != 0)
 		goto out;
 	if (strcmp(g.state, "open") != 0 && strcmp(g.state, "review") != 0) {
@@ -1156,10 +1222,18 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	rc = store_arrangement_update(x.s, g.id, g.version, a.upheld ? "upheld" : "rejected", NULL,
 				      ctx->now, a.by);
+	/* Collectible again: where a notice must precede a suspension, the
+	 * customer is given one for it (holds.h). */
+	if (rc == STORE_OK && a.rejected) {
+		const struct policy_jurisdiction *j = policy_jurisdiction(x.policy, f.jurisdiction);
+
+		if (j != NULL && j->notice_days_before_suspension > 0)
+			rc = holds_case_edit(x.s, ctx->now, f.account_key, HOLDS_FRESH_NOTICE);
+	}
 	if (rc == STORE_OK)
 		rc = on_file(&x, g.keys, g.n_accounts, a.by, body);
 	if ((status = finish_tx(&x, rc)) == 0)
-		printf("%s %s\n", g.id, a.upheld ? "upheld" : "rejected");
+		status = print_result(&x, g.id, "dispute", a.json, a.upheld ? "upheld" : "rejected");
 out:
 	account_facts_release(&f);
 	arrange_terms_release(&t);
@@ -1194,7 +1268,7 @@ static int keep_handoff(void *ctx, const struct arrangement_view *a)
 
 int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "relance handoff recall ACCOUNT --by NAME [--note T]";
+	static const char usage[] = "relance handoff recall ACCOUNT --by NAME [--note T] [--json]";
 	struct args a;
 	struct session x;
 	struct account_facts f = { 0 };
@@ -1223,7 +1297,7 @@ int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
 		snprintf(body, sizeof(body), "hand-off %s recalled by %s: collection is ours again%s%s",
 			 h.g[i].id, a.by, a.note ? "; " : "", a.note ? a.note : "");
 		if ((status = change(&x, &h.g[i], "recalled", NULL, a.by, body)) == 0)
-			printf("%s recalled\n", h.g[i].id);
+			status = print_result(&x, h.g[i].id, "handoff", a.json, "recalled");
 	}
 out:
 	for (size_t i = 0; i < h.n; i++)

@@ -201,21 +201,16 @@ static int keep_case(void *ctx, const struct case_row *c)
 	return e->stage && e->state ? 0 : STORE_ERR_NOMEM;
 }
 
-/*
- * Edits the stored case of `account_key`: a broken promise counted, or the
- * ladder restarted after a broken plan (no stage, fresh action counts, and
- * no notice: the customer is told again before any suspension). A case not
- * yet stored is created with just that.
- */
-static int edit_case(const struct look *k, int64_t account_key, int broken_promise, int restart)
+int holds_case_edit(struct store *s, int64_t now, int64_t account_key, unsigned what)
 {
+	int broken_promise = (what & HOLDS_BROKEN_PROMISE) != 0, restart = (what & HOLDS_RESTART) != 0;
 	struct case_edit e = { broken_promise, restart, 0, { 0 }, NULL, NULL };
 	struct case_state cs;
 	char why[128], *json = NULL;
 	int rc;
 
 	case_state_init(&cs);
-	if ((rc = store_case_get(k->s, account_key, keep_case, &e)) != STORE_OK)
+	if ((rc = store_case_get(s, account_key, keep_case, &e)) != STORE_OK)
 		goto out;
 	if (e.found && case_state_decode(e.state, strlen(e.state), &cs, why, sizeof(why)) != 0) {
 		/* Printed here: the caller's store message would not say it. */
@@ -227,9 +222,14 @@ static int edit_case(const struct look *k, int64_t account_key, int broken_promi
 	if (!e.found) {
 		e.row.account_key = account_key;
 		e.row.stage = "";
-		e.row.next_check_at = k->cmd->now;
 	}
+	e.row.next_check_at = now;
 	cs.broken_promises += broken_promise;
+	/* A notice given before a dispute is not one for the amount it held:
+	 * unless a suspension already stands on the rest of the debt, the
+	 * customer is told again before any suspension. */
+	if ((what & HOLDS_FRESH_NOTICE) && cs.n_suspended == 0)
+		cs.notice_at = ENGINE_NEVER;
 	if (restart) {
 		free(cs.stage);
 		free(cs.strategy);
@@ -241,20 +241,25 @@ static int edit_case(const struct look *k, int64_t account_key, int broken_promi
 		cs.notice_at = ENGINE_NEVER;
 		e.row.stage = "";
 		e.row.stage_since = 0;
-		e.row.next_check_at = k->cmd->now;
 	}
 	if ((json = case_state_encode(&cs)) == NULL) {
 		rc = STORE_ERR_NOMEM;
 		goto out;
 	}
 	e.row.state = json;
-	rc = store_cases_put(k->s, &e.row, 1);
+	rc = store_cases_put(s, &e.row, 1);
 out:
 	free(json);
 	free(e.stage);
 	free(e.state);
 	case_state_release(&cs);
 	return rc;
+}
+
+static int edit_case(const struct look *k, int64_t account_key, int broken_promise, int restart)
+{
+	return holds_case_edit(k->s, k->cmd->now, account_key,
+			       (broken_promise ? HOLDS_BROKEN_PROMISE : 0) | (restart ? HOLDS_RESTART : 0));
 }
 
 static void next_day(struct holds *h, int32_t day)

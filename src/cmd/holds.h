@@ -84,4 +84,16 @@ int holds_peek(struct cmd_ctx *cmd, struct store *s, const struct policy *p,
 	       const struct account_summary *a, const struct position *pos, int *held,
 	       char *why, size_t whysize);
 
+/*
+ * Edits the stored case of `account_key` and makes it due at `now`:
+ *   HOLDS_BROKEN_PROMISE  one more broken promise counted;
+ *   HOLDS_RESTART         the ladder starts again (a broken plan): no stage,
+ *                         fresh action counts, no notice;
+ *   HOLDS_FRESH_NOTICE    the notice forgotten (a rejected dispute) unless a
+ *                         suspension already stands.
+ * A case not yet stored is created with just that. Returns a store code.
+ */
+enum { HOLDS_BROKEN_PROMISE = 1, HOLDS_RESTART = 2, HOLDS_FRESH_NOTICE = 4 };
+int holds_case_edit(struct store *s, int64_t now, int64_t account_key, unsigned what);
+
 #endif

@@ -124,6 +124,12 @@ expect_grep err.txt "needs a down payment of at least 10 %"
 expect_status 2 relance plan propose A-BR-1,A-BR-2 --instalments 3 --every-days 10 \
 	--down 400.00 --by ana
 expect_grep err.txt "the down payment must be less than the debt"
+expect_status 2 relance plan propose A-BR-1,A-BR-2 --amounts 100.00,100.00 --every-days 10 \
+	--down 31.00 --by ana
+expect_grep err.txt "the instalments add up to 200.00 BRL, not to the debt less the down payment, 278.80 BRL"
+expect_status 2 relance plan propose A-BR-1,A-BR-2 --amounts 100.00,178.80 --instalments 3 \
+	--every-days 10 --down 31.00 --by ana
+expect_grep err.txt "--amounts names 2 instalments, --instalments 3"
 [ "$(arrangements)" = 2 ] || fail "a refused plan was stored"
 # 309.80 overdue; 31.00 down by 3 July, then 278.80 in three: 92.93,
 # 92.93 and 92.94 (the remainder on the last).
@@ -201,6 +207,15 @@ expect_grep late.txt '"target":"supervisors"'
 run 2024-07-29
 [ "$(grep -c '"rule":"arrangement/dispute/late"' actions.jsonl)" = 1 ] ||
 	fail "a late dispute went on the queue more than once"
+# Rejected: collectible again, and Brazil wants a notice before any
+# suspension for it: the notice on record is forgotten.
+case_state A-BR-2 > state.txt
+expect_grep state.txt '"notice":'
+expect_status 0 relance --now 2024-07-29T16:00:00Z dispute resolve "$DISPUTE_BR" --rejected \
+	--by ana --json
+expect_grep out.txt '"state":"rejected"'
+case_state A-BR-2 > state.txt
+if grep -q '"notice":' state.txt; then cat state.txt; fail "the notice survived a rejected dispute"; fi
 
 # 15 days after the notice of the 15th: suspended again, by itself.
 run 2024-07-30

@@ -76,11 +76,12 @@ static const struct cmd commands[] = {
 	  "DISPUTE (--upheld | --rejected) --by NAME [--note T] [--json]",
 	  "Upheld: a credit note of the disputed amount is issued through the ledger.\n"
 	  "Rejected: the amount is collectible again." },
-	{ "handoff export", cmd_handoff_export, "--to DIR [--party PARTY]",
+	{ "handoff export", cmd_handoff_export, "[--to DIR] [--party PARTY]",
 	  "Writes, per party holding cases (agency, credit bureau, notary, court), a CSV\n"
-	  "and a JSON file in DIR: each case's customer, what is owed, what was paid\n"
-	  "since the hand-off, the ledger and the latest entries of the customer file.\n"
-	  "Each file appears whole or not at all." },
+	  "and a JSON file: each case's customer, what is owed, what was paid since the\n"
+	  "hand-off, the ledger and the latest entries of the customer file; into DIR, or\n"
+	  "where the operations file sends each party (handoffs.parties: a folder, or a\n"
+	  "webhook the JSON is POSTed to). Each file appears whole or not at all." },
 	{ "invoice postpone", cmd_invoice_postpone,
 	  "INVOICE --to YYYY-MM-DD --by NAME --reason T [--json]",
 	  "Gives an invoice a new due date (the customer's local date), with who agreed\n"

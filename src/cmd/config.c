@@ -142,6 +142,21 @@ static void summary(const struct config *cfg)
 	}
 	printf("contacts: bad after %d permanent failures, payments attributed within %d days\n",
 	       cfg->contacts.bad_after_failures, cfg->contacts.attribution_days);
+	printf("handoffs: %zu part%s\n", cfg->n_parties, cfg->n_parties == 1 ? "y" : "ies");
+	for (size_t i = 0; i < cfg->n_parties; i++) {
+		const struct config_party *p = &cfg->parties[i];
+
+		printf("  %s: ", p->name);
+		if (p->folder != NULL) {
+			printf("folder %s\n", p->folder);
+			continue;
+		}
+		printf("webhook ");
+		print_url(p->webhook);
+		if (p->token != NULL)
+			printf(", token %s", secret(p->token));
+		printf(", timeout %ds\n", p->timeout_s);
+	}
 }
 
 int cmd_config_check(struct cmd_ctx *ctx, int argc, char **argv)

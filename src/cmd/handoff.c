@@ -12,10 +12,20 @@
  * payments that keep arriving are reported to the party. Each file is
  * written under a temporary name and renamed into place: a reader never
  * sees half a file, and a failed export leaves none.
+ *
+ * Without --to, each party's files go where the operations file says
+ * (handoffs.parties.NAME): into its folder, or POSTed to its webhook (the
+ * JSON file as the body, Authorization: Bearer when a token is set, and
+ * Idempotency-Key: handoff-PARTY-DATE so that a repeated delivery of one
+ * day's file is recognised; 5xx, 408, 429 and connection failures are
+ * retried twice). A party with live cases and no destination is refused
+ * before anything is written.
  */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/arrange.h"
@@ -23,6 +33,7 @@
 #include "../core/ledger.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "cmdconfig.h"
 #include "holds.h"
 #include "out.h"
 
@@ -276,6 +287,14 @@ static int export_case(struct export *x, const struct case_out *c)
 
 /* ---- the command ------------------------------------------------------------------------ */
 
+static const struct config_party *party_of(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_parties; i++)
+		if (strcmp(cfg->parties[i].name, name) == 0)
+			return &cfg->parties[i];
+	return NULL;
+}
+
 static int cmp_case(const void *a, const void *b)
 {
 	const struct case_out *x = a, *y = b;
@@ -284,17 +303,18 @@ static int cmp_case(const void *a, const void *b)
 	return c ? c : strcmp(x->account_id, y->account_id);
 }
 
-/* Exports the cases [from, to) of one party; the files appear whole or not at all. */
+/* Exports the n cases of one party into `dir`; the files appear whole or
+ * not at all. The JSON file's name is left in json (size 4096). */
 static int export_party(struct cmd_ctx *cmd, struct store *s, const char *dir,
-			const struct case_out *v, size_t n)
+			const struct case_out *v, size_t n, char *json, int quiet)
 {
-	char day[DATE_TEXT_LEN + 1], csv[4096], json[4096], tcsv[4200], tjson[4200];
+	char day[DATE_TEXT_LEN + 1], csv[4096], tcsv[4200], tjson[4200];
 	struct export x = { cmd, s, NULL, NULL, 0 };
 	int status = 0;
 
 	date_format(instant_utc_day(cmd->now), day);
 	snprintf(csv, sizeof(csv), "%s/handoff-%s-%s.csv", dir, v[0].party, day);
-	snprintf(json, sizeof(json), "%s/handoff-%s-%s.json", dir, v[0].party, day);
+	snprintf(json, 4096, "%s/handoff-%s-%s.json", dir, v[0].party, day);
 	snprintf(tcsv, sizeof(tcsv), "%s.tmp%ld", csv, (long)getpid());
 	snprintf(tjson, sizeof(tjson), "%s.tmp%ld", json, (long)getpid());
 	if ((x.csv = fopen(tcsv, "w")) == NULL || (x.json = fopen(tjson, "w")) == NULL) {
@@ -322,18 +342,123 @@ out:
 		unlink(json);
 		return status;
 	}
-	printf("%s: %zu case%s\n%s\n", csv, n, n == 1 ? "" : "s", json);
+	if (!quiet)
+		printf("%s: %zu case%s\n%s\n", csv, n, n == 1 ? "" : "s", json);
 	return 0;
+}
+
+/* ---- webhooks ------------------------------------------------------------------------------ */
+
+static size_t discard(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	(void)data;
+	(void)ctx;
+	return size * nmemb;
+}
+
+/* POSTs the file at `path` to the party's webhook. Returns 0, or an exit
+ * status after saying why (the token never appears). */
+static int post_file(const struct config_party *p, const char *path, const char *key)
+{
+	FILE *f = fopen(path, "rb");
+	char *body = NULL, auth[1100], idem[160];
+	long size, code = 0;
+	struct curl_slist *hd = NULL;
+	CURL *h = NULL;
+	CURLcode c = CURLE_OK;
+	int status = 0;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (body = malloc((size_t)size + 1)) == NULL ||
+	    fread(body, 1, (size_t)size, f) != (size_t)size) {
+		status = cmd_fail(EXIT_RUNTIME, "%s: cannot read: %m", path);
+		goto out;
+	}
+	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+	hd = curl_slist_append(hd, "Content-Type: application/json");
+	hd = curl_slist_append(hd, idem);
+	if (p->token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", p->token);
+		hd = curl_slist_append(hd, auth);
+	}
+	if (hd == NULL || (h = curl_easy_init()) == NULL) {
+		status = cmd_fail(EXIT_RUNTIME, "out of memory");
+		goto out;
+	}
+#define SET(o, v) do { if (c == CURLE_OK) c = curl_easy_setopt(h, o, v); } while (0)
+	SET(CURLOPT_URL, p->webhook);
+	SET(CURLOPT_HTTPHEADER, hd);
+	SET(CURLOPT_POSTFIELDS, body);
+	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
+	SET(CURLOPT_TIMEOUT, (long)p->timeout_s);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_WRITEFUNCTION, discard);
+#undef SET
+	for (int attempt = 0; c == CURLE_OK && attempt < 3; attempt++) {
+		CURLcode r = curl_easy_perform(h);
+
+		code = 0;
+		if (r == CURLE_OK)
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		if (r == CURLE_OK && code >= 200 && code < 300)
+			goto out;
+		if (r == CURLE_OK && code != 408 && code != 429 && code < 500)
+			break;
+		/* Same key each time: the party sees one delivery. */
+		nanosleep(&(struct timespec){ 0, 200000000L * (attempt + 1) }, NULL);
+	}
+	if (c != CURLE_OK)
+		status = cmd_fail(EXIT_RUNTIME, "party %s: %s", p->name, curl_easy_strerror(c));
+	else
+		status = cmd_fail(EXIT_RUNTIME, "party %s: the webhook %s", p->name,
+				  code ? "refused the file" : "did not answer");
+	if (code)
+		fprintf(stderr, "relance: party %s: HTTP %ld\n", p->name, code);
+out:
+	if (h)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hd);
+	free(body);
+	if (f)
+		fclose(f);
+	return status;
+}
+
+/* One party's files where the operations file says. */
+static int deliver(struct cmd_ctx *cmd, struct store *s, const struct config_party *p,
+		   const struct case_out *v, size_t n)
+{
+	char json[4096], csv[4096], tmp[] = "/tmp/relance-handoff-XXXXXX", key[128];
+	char day[DATE_TEXT_LEN + 1];
+	int status;
+
+	if (p->folder != NULL)
+		return export_party(cmd, s, p->folder, v, n, json, 0);
+	if (mkdtemp(tmp) == NULL)
+		return cmd_fail(EXIT_RUNTIME, "a temporary folder: %m");
+	date_format(instant_utc_day(cmd->now), day);
+	snprintf(key, sizeof(key), "handoff-%s-%s", p->name, day);
+	status = export_party(cmd, s, tmp, v, n, json, 1);
+	if (status == 0 && (status = post_file(p, json, key)) == 0)
+		printf("party %s: %zu case%s posted to the webhook\n", p->name, n, n == 1 ? "" : "s");
+	snprintf(csv, sizeof(csv), "%s/%s.csv", tmp, key);
+	unlink(json);
+	unlink(csv);
+	rmdir(tmp);
+	return status;
 }
 
 int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "relance handoff export --to DIR [--party PARTY]";
+	static const char usage[] = "relance handoff export [--to DIR] [--party PARTY]";
 	const char *dir = NULL, *party = NULL;
 	struct cases c = { NULL, 0, NULL };
 	struct store *s = NULL;
+	struct config cfg;
 	int status, rc;
 
+	config_init(&cfg);
 	for (int i = 0; i < argc; i++) {
 		int r = cmd_option(argc, argv, &i, "--to", &dir);
 
@@ -344,10 +469,10 @@ int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv)
 		if (r == 0)
 			return cmd_fail(EXIT_USAGE, "usage: %s", usage);
 	}
-	if (dir == NULL)
-		return cmd_fail(EXIT_USAGE, "--to is required; usage: %s", usage);
-	if (access(dir, W_OK) != 0)
+	if (dir != NULL && access(dir, W_OK) != 0)
 		return cmd_fail(EXIT_USAGE, "%s: not a folder this process may write in: %m", dir);
+	if (dir == NULL && (status = cmd_config_load(ctx, &cfg)) != 0)
+		return status;
 	if (party && strchr(party, '/'))
 		return cmd_fail(EXIT_USAGE, "--party '%s' is not a party name", party);
 	if ((status = cmd_open_store(ctx, &s)) != 0)
@@ -365,13 +490,23 @@ int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (c.n > 1)
 		qsort(c.v, c.n, sizeof(*c.v), cmp_case);
+	/* Every party must have somewhere to go before anything is written. */
+	for (size_t i = 0; dir == NULL && i < c.n && status == 0; i++)
+		if (party_of(&cfg, c.v[i].party) == NULL)
+			status = cmd_fail(EXIT_USAGE, "party %s holds cases but has no destination: "
+					  "set handoffs.parties.%s in the operations file, or give "
+					  "--to DIR", c.v[i].party, c.v[i].party);
 	for (size_t i = 0, j; i < c.n && status == 0; i = j) {
+		char json[4096];
+
 		for (j = i + 1; j < c.n && strcmp(c.v[j].party, c.v[i].party) == 0; j++)
 			;
-		status = export_party(ctx, s, dir, c.v + i, j - i);
+		status = dir ? export_party(ctx, s, dir, c.v + i, j - i, json, 0) :
+			deliver(ctx, s, party_of(&cfg, c.v[i].party), c.v + i, j - i);
 	}
 out:
 	free(c.v);
 	store_close(s);
+	config_release(&cfg);
 	return status;
 }

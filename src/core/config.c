@@ -734,14 +734,80 @@ static void parse_provisioning(struct ctx *c, const struct ytree_node *n)
 	}
 }
 
+/* ---- hand-off parties ----------------------------------------------- */
+
+static const char *const party_names[] = { "agency", "credit_bureau", "notary", "court" };
+
+static void parse_party(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
+			struct config_party *p)
+{
+	struct ytree_node *folder = NULL, *webhook = NULL, *token = NULL, *tmo = NULL;
+	struct ytree_field f[] = {
+		{ "folder", &folder, 0 }, { "webhook", &webhook, 0 }, { "token", &token, 0 },
+		{ "timeout_s", &tmo, 0 },
+	};
+	char what[64];
+
+	snprintf(what, sizeof(what), "party '%s'", key->str);
+	p->name = key->str;
+	p->timeout_s = 30;
+	if (!ytree_fields(&c->t, n, what, f, COUNT(f)))
+		return;
+	if ((folder == NULL) == (webhook == NULL)) {
+		ytree_diag(&c->t, n, "%s needs 'folder' or 'webhook' (one of the two)", what);
+		return;
+	}
+	if (folder)
+		p->folder = text_of(c, folder, "folder");
+	if (webhook)
+		p->webhook = url_of(c, webhook, "webhook", "http", "https");
+	if (token && webhook == NULL)
+		ytree_diag(&c->t, token, "'token' goes with 'webhook'");
+	TEXT(token, "token", p->token);
+	INT(tmo, "timeout_s", 1, 600, &p->timeout_s);
+}
+
+static void parse_handoffs(struct ctx *c, const struct ytree_node *n)
+{
+	struct config *cfg = c->cfg;
+	struct ytree_node *parties;
+	struct ytree_field f[] = { { "parties", &parties, 0 } };
+
+	if (!ytree_fields(&c->t, n, "handoffs", f, COUNT(f)) || parties == NULL)
+		return;
+	if (!ytree_want(&c->t, parties, YTREE_MAP, "parties"))
+		return;
+	cfg->parties = ytree_alloc(c->t.arena, (parties->n / 2 + 1) * sizeof(*cfg->parties));
+	if (cfg->parties == NULL) {
+		ytree_diag(&c->t, parties, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i + 1 < parties->n; i += 2) {
+		const struct ytree_node *key = parties->kids[i];
+		int k;
+
+		if (!choice_of(c, key, "party", party_names, COUNT(party_names), &k))
+			continue;
+		for (size_t j = 0; j < cfg->n_parties; j++)
+			if (strcmp(cfg->parties[j].name, key->str) == 0) {
+				ytree_diag(&c->t, key, "duplicate party '%s'", key->str);
+				key = NULL;
+				break;
+			}
+		if (key == NULL)
+			continue;
+		parse_party(c, key, parties->kids[i + 1], &cfg->parties[cfg->n_parties++]);
+	}
+}
+
 /* ---- the file ------------------------------------------------------- */
 
 static void parse_root(struct ctx *c, const struct ytree_node *root)
 {
-	struct ytree_node *channels, *contacts, *prov, *sms, *email, *voice, *bad, *attr;
+	struct ytree_node *channels, *contacts, *prov, *handoffs, *sms, *email, *voice, *bad, *attr;
 	struct ytree_field f[] = {
 		{ "channels", &channels, 0 }, { "contacts", &contacts, 0 },
-		{ "provisioning", &prov, 0 },
+		{ "provisioning", &prov, 0 }, { "handoffs", &handoffs, 0 },
 	};
 	struct ytree_field fc[] = { { "sms", &sms, 0 }, { "email", &email, 0 }, { "voice", &voice, 0 } };
 	struct ytree_field fk[] = {
@@ -764,6 +830,8 @@ static void parse_root(struct ctx *c, const struct ytree_node *root)
 	}
 	if (prov)
 		parse_provisioning(c, prov);
+	if (handoffs)
+		parse_handoffs(c, handoffs);
 }
 
 void config_init(struct config *cfg)

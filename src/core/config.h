@@ -104,6 +104,16 @@ struct config_prov {
 	const char *levels[CONFIG_N_LEVELS]; /* genieacs, radius: per suspension level */
 };
 
+/* Where `relance handoff export` delivers one party's files
+ * (handoffs.parties.NAME): a folder, or a webhook that is POSTed each file. */
+struct config_party {
+	const char *name;               /* agency, credit_bureau, notary, court */
+	const char *folder;             /* NULL: webhook */
+	const char *webhook;            /* http:// or https://; NULL: folder */
+	const char *token;              /* secret, optional: Authorization: Bearer */
+	int timeout_s;                  /* default 30 */
+};
+
 struct config {
 	const char *path;               /* the file read; NULL: nothing configured */
 	struct {
@@ -125,6 +135,8 @@ struct config {
 	} contacts;
 	struct config_prov *provisioning;
 	size_t n_provisioning;
+	struct config_party *parties;
+	size_t n_parties;
 	struct ytree_arena *arena;
 };
 

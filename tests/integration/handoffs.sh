@@ -92,6 +92,31 @@ node -e '
 ' parties/handoff-credit_bureau-2024-07-22.json || fail "the credit bureau's JSON file"
 [ -z "$(ls parties | grep tmp)" ] || fail "a temporary file was left"
 
+# Where the operations file sends them: the court's webhook, the bureau's
+# folder. A party with cases and nowhere to go is refused first.
+start_peer gateway node "$TOP/tests/peers/http-gateway.js" --out posted.jsonl
+mkdir -p bureau
+printf 'handoffs:\n  parties:\n    court: {webhook: "http://127.0.0.1:%s/cases", token: "${COURT_TOKEN}"}\n' \
+	"$PEER_PORT" > court-only.conf
+COURT_TOKEN=s3cr3t-court expect_status 2 relance --config court-only.conf \
+	--now 2024-07-22T16:00:00Z handoff export
+expect_grep err.txt "party credit_bureau holds cases but has no destination"
+[ ! -s posted.jsonl ] || fail "something was posted before the refusal"
+{ cat court-only.conf; printf '    credit_bureau: {folder: bureau}\n'; } > parties.conf
+COURT_TOKEN=s3cr3t-court expect_status 0 relance --config parties.conf config check
+expect_grep out.txt "court: webhook http://127.0.0.1:$PEER_PORT/cases, token (set), timeout 30s"
+if grep -q s3cr3t-court out.txt; then fail "the token was printed"; fi
+COURT_TOKEN=s3cr3t-court expect_status 0 relance --config parties.conf \
+	--now 2024-07-22T16:00:00Z handoff export
+expect_line out.txt "party court: 1 case posted to the webhook"
+expect_line out.txt "bureau/handoff-credit_bureau-2024-07-22.csv: 1 case"
+[ "$(wc -l < posted.jsonl)" = 1 ] || fail "expected one POST"
+expect_grep posted.jsonl '"method":"POST"'
+expect_grep posted.jsonl '"idempotency-key":"handoff-court-2024-07-22"'
+expect_grep posted.jsonl '"authorization":"Bearer s3cr3t-court"'
+expect_grep posted.jsonl 'HO-2'
+if grep -q s3cr3t-court out.txt err.txt; then fail "the token was printed"; fi
+
 # Recalled: ours again (the court's hand-off only; the listing stands).
 expect_status 0 relance --now 2024-07-22T16:00:00Z handoff recall A-BR-1 --by ana --note "agreement"
 expect_line out.txt "HO-2 recalled"

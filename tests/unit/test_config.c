@@ -323,3 +323,33 @@ Test(config, yaml_problems)
 	expect_problems("channels:\n  sms: {adapter: record}\n  sms: {adapter: record}\n",
 			"f:3:3: duplicate key 'sms'\n");
 }
+
+Test(config, handoff_parties)
+{
+	struct config cfg;
+
+	setenv("AGENCY_TOKEN", "t0ken", 1);
+	parse_ok("handoffs:\n"
+		 "  parties:\n"
+		 "    court: {folder: /var/lib/relance/court}\n"
+		 "    agency: {webhook: \"https://agency.example.org/cases\", token: \"${AGENCY_TOKEN}\","
+		 " timeout_s: 5}\n", &cfg);
+	cr_assert_eq(cfg.n_parties, 2);
+	cr_assert_str_eq(cfg.parties[0].name, "court");
+	cr_assert_str_eq(cfg.parties[0].folder, "/var/lib/relance/court");
+	cr_assert_null(cfg.parties[0].webhook);
+	cr_assert_eq(cfg.parties[0].timeout_s, 30);
+	cr_assert_str_eq(cfg.parties[1].webhook, "https://agency.example.org/cases");
+	cr_assert_str_eq(cfg.parties[1].token, "t0ken");
+	cr_assert_eq(cfg.parties[1].timeout_s, 5);
+	config_release(&cfg);
+
+	expect_problems("handoffs:\n  parties:\n    cour: {folder: x}\n",
+			"f:3:5: unknown party 'cour' (did you mean 'court'?)\n");
+	expect_problems("handoffs:\n  parties:\n    court: {folder: x, webhook: \"http://h/\"}\n",
+			"f:3:12: party 'court' needs 'folder' or 'webhook' (one of the two)\n");
+	expect_problems("handoffs:\n  parties:\n    court: {folder: x, token: y}\n",
+			"f:3:31: 'token' goes with 'webhook'\n");
+	expect_problems("handoffs:\n  parties:\n    court: {folder: x}\n    court: {folder: y}\n",
+			"f:4:5: duplicate party 'court'\n");
+}

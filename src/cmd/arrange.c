@@ -591,7 +591,7 @@ int cmd_promise_add(struct cmd_ctx *ctx, int argc, char **argv)
 	t.paid_base = f.pos.paid + f.pos.credited;
 	t.note = (char *)a.note;
 	snprintf(what, sizeof(what), "promises %s by %s", amt, a.date);
-	status = create(&x, "promise", "open", &f, 1, &t, a.by, "promise plan handoff", what,
+	status = create(&x, "promise", "open", &f, 1, &t, a.by, "promise plan", what,
 			a.json);
 out:
 	account_facts_release(&f);
@@ -876,7 +876,7 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	snprintf(why, sizeof(why), "proposes %s in %d instalment%s%s%s", total_text, count,
 		 count == 1 ? "" : "s", down ? " after a down payment" : "",
 		 t.waived ? ", penalties waived" : "");
-	status = create(&x, "plan", "proposed", f, n, &t, a.by, "promise plan handoff", why,
+	status = create(&x, "plan", "proposed", f, n, &t, a.by, "promise plan", why,
 			a.json);
 out:
 	for (size_t i = 0; i < n; i++)

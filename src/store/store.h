@@ -657,6 +657,62 @@ int store_arrangements_of_account(struct store *s, int64_t account_key, int live
 int store_arrangements_of_customer(struct store *s, const char *customer_id, int live_only,
 				   store_arrangement_cb cb, void *ctx);
 
+/* ---- users and API tokens --------------------------------------------------------------- */
+
+/*
+ * Who may use `relance serve` (docs/roles.md). Staff users have a role
+ * (agent, supervisor, manager, administrator) and a password hash (argon2id,
+ * src/core/auth.h); portal users are customers (kind "customer", role
+ * "customer", customer_id set) who sign in with one-time codes; API clients
+ * are users of kind "api" (role "api") whose tokens carry scopes. The store
+ * keeps only hashes: never a password, never a token.
+ */
+struct user_view {
+	int64_t user_key;
+	const char *name;               /* unique, case-sensitive */
+	const char *kind;               /* staff, customer, api */
+	const char *role;               /* agent, supervisor, manager, administrator, customer, api */
+	const char *customer_id;        /* "" unless kind customer */
+	const char *password_hash;      /* "" when none (api, customer) */
+	int64_t created_at;
+	int64_t disabled_at;            /* 0: active */
+};
+typedef int (*store_user_cb)(void *ctx, const struct user_view *u);
+
+/* Adds a user. STORE_ERR_INPUT "user NAME exists", or for an unknown
+ * customer_id. */
+int store_user_add(struct store *s, const char *name, const char *kind, const char *role,
+		   const char *customer_id, const char *password_hash, int64_t at);
+/* Calls cb once with the user, or returns STORE_ERR_INPUT "no user NAME". */
+int store_user_get(struct store *s, const char *name, store_user_cb cb, void *ctx);
+/* Replaces the password hash; STORE_ERR_INPUT "no user NAME". */
+int store_user_set_password(struct store *s, const char *name, const char *password_hash);
+/* Disables the user (and so every token of theirs) at `at`; STORE_ERR_INPUT
+ * "no user NAME". Disabling twice keeps the first instant. */
+int store_user_disable(struct store *s, const char *name, int64_t at);
+
+/* An API token as stored: its hash, its owner and scopes. */
+struct token_view {
+	int64_t token_key;
+	const char *user_name;
+	const char *role;               /* the owner's */
+	const char *scopes;             /* space-separated, e.g. "ledger:write positions:read" */
+	int64_t created_at;
+	int64_t revoked_at;             /* 0: valid */
+	int64_t user_disabled_at;       /* 0: the owner is active */
+};
+typedef int (*store_token_cb)(void *ctx, const struct token_view *t);
+
+/* Stores a token's 32-byte hash for user `user_name`; *key receives its
+ * key. STORE_ERR_INPUT "no user NAME", or a hash already stored. */
+int store_token_add(struct store *s, const char *user_name, const unsigned char hash[32],
+		    const char *scopes, int64_t at, int64_t *key);
+/* Calls cb once with the token whose hash is `hash`, or not at all when
+ * none is stored (STORE_OK either way). */
+int store_token_find(struct store *s, const unsigned char hash[32], store_token_cb cb, void *ctx);
+/* Revokes token `key` at `at`; STORE_ERR_INPUT "no token KEY". */
+int store_token_revoke(struct store *s, int64_t key, int64_t at);
+
 /* ---- reports -------------------------------------------------------------- */
 
 /*

@@ -66,6 +66,21 @@ struct position;
 int cmd_position_at(struct cmd_ctx *ctx, struct store *store,
 		    const struct account_summary *a, struct position *out);
 
+/* What an import did (import_stream). */
+struct import_result {
+	int64_t total, inserted, same, updated, errors;
+	int64_t *touched;        /* account keys given new ledger entries; malloc'ed */
+	size_t n_touched;
+};
+/*
+ * Imports the CSV text on `fd` as `relance import KIND` does (all or
+ * nothing, one transaction on `store`), naming it `file` in messages; each
+ * bad row's "FILE:LINE: what" line and the summary line go to `errout`
+ * (NULL: stderr). Returns an exit status; res->touched is the caller's.
+ */
+int import_stream(struct cmd_ctx *ctx, struct store *store, const char *kind, const char *file,
+		  int fd, FILE *errout, struct import_result *res);
+
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);

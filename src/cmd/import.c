@@ -87,6 +87,8 @@ struct import {
 	size_t n_seen, cap_seen;
 	size_t n_touched, cap_touched;
 
+	FILE *errout;        /* where row errors go: stderr, or a caller's buffer */
+
 	/* progress on a terminal */
 	int progress;
 	off_t size;
@@ -102,11 +104,11 @@ static void row_error(struct import *im, int64_t line, const char *fmt, ...)
 
 	if (im->progress)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s:%lld: ", im->file, (long long)line);
+	fprintf(im->errout, "%s:%lld: ", im->file, (long long)line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(im->errout, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', im->errout);
 	im->errors++;
 }
 
@@ -929,44 +931,29 @@ out:
 	return status;
 }
 
-int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
+int import_stream(struct cmd_ctx *ctx, struct store *store, const char *kind_name,
+		  const char *file, int fd, FILE *errout, struct import_result *res)
 {
 	static struct import im;
-	struct store *store = NULL;
 	enum kind kind;
-	int fd = -1, status, rc;
+	int status, rc;
 	struct stat st;
 	double phase[3];
 	const char *env;
 
-	if (argc != 2)
-		return cmd_fail(EXIT_USAGE, "usage: relance import KIND FILE");
-	if (parse_kind(argv[0], &kind) != 0)
+	memset(res, 0, sizeof(*res));
+	if (parse_kind(kind_name, &kind) != 0)
 		return cmd_fail(EXIT_USAGE, "unknown import kind '%s' (customers, accounts, "
-				"services, invoices, payments, credit-notes)", argv[0]);
+				"services, invoices, payments, credit-notes)", kind_name);
 	memset(&im, 0, sizeof(im));
 	im.kind = kind;
 	im.now = ctx->now;
-	if (strcmp(argv[1], "-") == 0) {
-		im.file = "stdin";
-		fd = 0;
-	} else {
-		im.file = argv[1];
-		fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return cmd_fail(EXIT_USAGE, "%s: %s", argv[1], strerror(errno));
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			close(fd);
-			return cmd_fail(EXIT_USAGE, "%s: is a directory", argv[1]);
-		}
-	}
+	im.file = file;
+	im.errout = errout ? errout : stderr;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		im.size = st.st_size;
-	im.progress = isatty(2);
+	im.progress = errout == NULL && isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &im.started);
-
-	if ((status = cmd_open_store(ctx, &store)) != 0)
-		goto out;
 	im.store = store;
 	im.arena_cap = 2 * CSVIN_MAX_RECORD;
 	if ((im.arena = malloc(im.arena_cap)) == NULL) {
@@ -1001,24 +988,69 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 	if (status != EXIT_OK) {
 		store_rollback(store);
 		if (im.errors > 0)
-			fprintf(stderr, "%s: %lld error%s: nothing imported\n", im.file,
+			fprintf(im.errout, "%s: %lld error%s: nothing imported\n", im.file,
 				(long long)im.errors, im.errors == 1 ? "" : "s");
 		else
-			fprintf(stderr, "%s: nothing imported\n", im.file);
+			fprintf(im.errout, "%s: nothing imported\n", im.file);
 	} else {
-		fprintf(stderr, "%s: %lld %s rows: %lld new, %lld unchanged, %lld updated\n",
+		fprintf(im.errout, "%s: %lld %s rows: %lld new, %lld unchanged, %lld updated\n",
 			im.file, (long long)im.total, kinds[kind].name, (long long)im.inserted,
 			(long long)im.same, (long long)im.updated);
 	}
+	res->total = im.total;
+	res->inserted = im.inserted;
+	res->same = im.same;
+	res->updated = im.updated;
+	res->errors = im.errors;
+	if (im.n_touched > 0 && status == EXIT_OK) {
+		res->touched = malloc(im.n_touched * sizeof(*res->touched));
+		for (size_t i = 0; res->touched && i < im.n_touched; i++)
+			res->touched[i] = im.touched[i].key;
+		res->n_touched = res->touched ? im.n_touched : 0;
+	}
 out:
-	if (fd > 0)
-		close(fd);
-	store_close(store);
 	free(im.arena);
 	free(im.touched);
 	free(im.seen);
 	im.seen = NULL;
 	im.arena = NULL;
 	im.touched = NULL;
+	return status;
+}
+
+int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct store *store = NULL;
+	struct import_result res;
+	enum kind kind;
+	const char *file;
+	int fd, status;
+	struct stat st;
+
+	if (argc != 2)
+		return cmd_fail(EXIT_USAGE, "usage: relance import KIND FILE");
+	if (parse_kind(argv[0], &kind) != 0)
+		return cmd_fail(EXIT_USAGE, "unknown import kind '%s' (customers, accounts, "
+				"services, invoices, payments, credit-notes)", argv[0]);
+	if (strcmp(argv[1], "-") == 0) {
+		file = "stdin";
+		fd = 0;
+	} else {
+		file = argv[1];
+		fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cmd_fail(EXIT_USAGE, "%s: %s", argv[1], strerror(errno));
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(fd);
+			return cmd_fail(EXIT_USAGE, "%s: is a directory", argv[1]);
+		}
+	}
+	if ((status = cmd_open_store(ctx, &store)) == 0) {
+		status = import_stream(ctx, store, argv[0], file, fd, NULL, &res);
+		free(res.touched);
+	}
+	if (fd > 0)
+		close(fd);
+	store_close(store);
 	return status;
 }

@@ -3257,6 +3257,191 @@ out:
 
 /* ---- opening ------------------------------------------------------------------ */
 
+/* ---- users and API tokens -------------------------------------------------------- */
+
+static int pg_user_add(struct store *s, const char *name, const char *kind, const char *role,
+		       const char *customer_id, const char *password_hash, int64_t at)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[6] = { name, kind, role, NULL, password_hash, when };
+	PGresult *r = NULL;
+	int rc;
+
+	/* Looked up first rather than left to the foreign key: the caller is
+	 * told which customer is unknown, and a transaction it has open stays
+	 * usable. */
+	if (customer_id != NULL) {
+		rc = pg_query(q, "SELECT customer_key FROM customers WHERE customer_id = $1", 1,
+			      NULL, &customer_id, &r, "adding a user");
+		if (rc != STORE_OK)
+			goto out;
+		if (PQntuples(r) == 0) {
+			rc = store_set_error(s, STORE_ERR_INPUT, "user %s: no customer %s", name,
+					     customer_id);
+			goto out;
+		}
+		params[3] = PQgetvalue(r, 0, 0);
+	}
+	pg_fmt_i64(when, sizeof(when), at);
+	{
+		PGresult *ins = NULL;
+
+		rc = pg_query(q, "INSERT INTO users (name, kind, role, customer_key, password_hash, "
+			      "created_at) VALUES ($1, $2, $3, $4::bigint, $5, $6::bigint) "
+			      "ON CONFLICT (name) DO NOTHING RETURNING user_key", 6, NULL, params,
+			      &ins, "adding a user");
+		if (rc == STORE_OK && PQntuples(ins) == 0)
+			rc = store_set_error(s, STORE_ERR_INPUT, "user %s exists", name);
+		PQclear(ins);
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* The strings stay in the result, which the callback's own queries leave
+ * alone. */
+static int pg_user_get(struct store *s, const char *name, store_user_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT " STORE_USER_COLUMNS STORE_USER_FROM "WHERE u.name = $1", 1,
+		      NULL, &name, &r, "reading a user");
+	if (rc != STORE_OK)
+		goto out;
+	if (PQntuples(r) == 0) {
+		rc = store_set_error(s, STORE_ERR_INPUT, "no user %s", name);
+		goto out;
+	}
+	{
+		struct user_view u = {
+			.user_key = pg_i64(r, 0, 0),
+			.name = PQgetvalue(r, 0, 1),
+			.kind = PQgetvalue(r, 0, 2),
+			.role = PQgetvalue(r, 0, 3),
+			.customer_id = PQgetvalue(r, 0, 4),
+			.password_hash = PQgetvalue(r, 0, 5),
+			.created_at = pg_i64(r, 0, 6),
+			.disabled_at = pg_i64(r, 0, 7),
+		};
+
+		rc = cb(ctx, &u);
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Runs an UPDATE of the user named by its first parameter. */
+static int pg_user_update(struct pg_store *q, const char *sql, const char *const *params,
+			  const char *what)
+{
+	PGresult *r = NULL;
+	int rc = pg_query(q, sql, 2, NULL, params, &r, what);
+
+	if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(&q->base, STORE_ERR_INPUT, "no user %s", params[0]);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_user_set_password(struct store *s, const char *name, const char *password_hash)
+{
+	const char *params[2] = { name, password_hash };
+
+	return pg_user_update(pg(s), "UPDATE users SET password_hash = $2 WHERE name = $1",
+			      params, "changing a password");
+}
+
+static int pg_user_disable(struct store *s, const char *name, int64_t at)
+{
+	char when[24];
+	const char *params[2] = { name, when };
+
+	pg_fmt_i64(when, sizeof(when), at);
+	return pg_user_update(pg(s), "UPDATE users SET disabled_at = "
+			      "coalesce(disabled_at, $2::bigint) WHERE name = $1", params,
+			      "disabling a user");
+}
+
+static int pg_token_add(struct store *s, const char *user_name, const unsigned char hash[32],
+			const char *scopes, int64_t at, int64_t *key)
+{
+	struct pg_store *q = pg(s);
+	char hex[2 + 64 + 1], when[24];
+	const char *params[4] = { user_name, hex, scopes, when };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_hex(hash, 32, hex);
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
+		      "SELECT user_key, $2::bytea, $3, $4::bigint FROM users WHERE name = $1 "
+		      "ON CONFLICT (hash) DO NOTHING RETURNING token_key", 4, NULL, params, &r,
+		      "adding a token");
+	if (rc != STORE_OK)
+		goto out;
+	/* store.c found the user: only the hash can have stopped the row. */
+	if (PQntuples(r) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "user %s: this token's hash is already "
+				     "stored", user_name);
+	else
+		*key = pg_i64(r, 0, 0);
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_token_find(struct store *s, const unsigned char hash[32], store_token_cb cb,
+			 void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char hex[2 + 64 + 1];
+	const char *param = hex;
+	PGresult *r = NULL;
+	int rc;
+
+	pg_hex(hash, 32, hex);
+	rc = pg_query(q, "SELECT " STORE_TOKEN_COLUMNS STORE_TOKEN_FROM "WHERE t.hash = $1::bytea",
+		      1, NULL, &param, &r, "finding a token");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		struct token_view t = {
+			.token_key = pg_i64(r, 0, 0),
+			.user_name = PQgetvalue(r, 0, 1),
+			.role = PQgetvalue(r, 0, 2),
+			.scopes = PQgetvalue(r, 0, 3),
+			.created_at = pg_i64(r, 0, 4),
+			.revoked_at = pg_i64(r, 0, 5),
+			.user_disabled_at = pg_i64(r, 0, 6),
+		};
+
+		rc = cb(ctx, &t);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_token_revoke(struct store *s, int64_t key, int64_t at)
+{
+	struct pg_store *q = pg(s);
+	char k[24], when[24];
+	const char *params[2] = { k, when };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(k, sizeof(k), key);
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $2::bigint) "
+		      "WHERE token_key = $1::bigint", 2, NULL, params, &r, "revoking a token");
+	if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no token %lld", (long long)key);
+	PQclear(r);
+	return rc;
+}
+
 static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx);
 
@@ -3306,6 +3491,13 @@ static const struct store_ops pg_ops = {
 	.arrangement_create = pg_arrangement_create,
 	.arrangement_update = pg_arrangement_update,
 	.arrangements_read = pg_arrangements_read,
+	.user_add = pg_user_add,
+	.user_get = pg_user_get,
+	.user_set_password = pg_user_set_password,
+	.user_disable = pg_user_disable,
+	.token_add = pg_token_add,
+	.token_find = pg_token_find,
+	.token_revoke = pg_token_revoke,
 };
 
 static char *pg_strndup(const char *s, size_t n)

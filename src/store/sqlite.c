@@ -72,6 +72,13 @@ enum stmt_id {
 	S_ARR_UPDATE,
 	S_ARR_VERSION,
 	S_ARR_ACCOUNTS_OF,
+	S_USER_INSERT,
+	S_USER_GET,
+	S_USER_PASSWORD,
+	S_USER_DISABLE,
+	S_TOKEN_INSERT,
+	S_TOKEN_FIND,
+	S_TOKEN_REVOKE,
 	S_COUNT
 };
 
@@ -273,6 +280,22 @@ static const char *const stmt_sql[S_COUNT] = {
 		"SELECT x.account_key, a.account_id FROM arrangement_accounts x "
 		"JOIN accounts a ON a.account_key = x.account_key "
 		"WHERE x.arrangement_key = ?1 ORDER BY x.account_key",
+	/* A name taken changes nothing: the caller is told "exists". */
+	[S_USER_INSERT] =
+		"INSERT INTO users (name, kind, role, customer_key, password_hash, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO NOTHING",
+	[S_USER_GET] = "SELECT " STORE_USER_COLUMNS STORE_USER_FROM "WHERE u.name = ?1",
+	[S_USER_PASSWORD] = "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+	[S_USER_DISABLE] =
+		"UPDATE users SET disabled_at = coalesce(disabled_at, ?2) WHERE name = ?1",
+	/* No row back: no such user, or the hash is stored already. */
+	[S_TOKEN_INSERT] =
+		"INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
+		"SELECT user_key, ?2, ?3, ?4 FROM users WHERE name = ?1 "
+		"ON CONFLICT (hash) DO NOTHING RETURNING token_key",
+	[S_TOKEN_FIND] = "SELECT " STORE_TOKEN_COLUMNS STORE_TOKEN_FROM "WHERE t.hash = ?1",
+	[S_TOKEN_REVOKE] =
+		"UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE token_key = ?1",
 };
 
 /*
@@ -2873,6 +2896,219 @@ out:
 	return rc;
 }
 
+/* ---- users and API tokens -------------------------------------------------------- */
+
+static int sq_user_add(struct store *s, const char *name, const char *kind, const char *role,
+		       const char *customer_id, const char *password_hash, int64_t at)
+{
+	struct sqlite_store *q = sq(s);
+	int64_t customer_key = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Foreign keys are not enforced (see the top of this file): the
+	 * customer is looked up here, and never deleted afterwards. */
+	if (customer_id != NULL) {
+		if ((st = stmt(q, S_CUSTOMER_KEY)) == NULL)
+			return STORE_ERR_DB;
+		bind_text(st, 1, customer_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			return idle(q, store_set_error(s, STORE_ERR_INPUT, "user %s: no customer %s",
+						       name, customer_id));
+		if (rc != SQLITE_ROW)
+			return db_error(q, "adding a user");
+		customer_key = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);   /* no read snapshot held into the write */
+	}
+	if ((st = stmt(q, S_USER_INSERT)) == NULL)
+		return idle(q, STORE_ERR_DB);
+	bind_text(st, 1, name);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, role);
+	if (customer_id != NULL)
+		sqlite3_bind_int64(st, 4, customer_key);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_text(st, 5, password_hash);
+	sqlite3_bind_int64(st, 6, at);
+	if ((rc = step_done(q, st, "adding a user")) != STORE_OK)
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "user %s exists", name);
+	return idle(q, rc);
+}
+
+/*
+ * Copies the text columns [first, first + n) of the current row into one
+ * allocation (*block, to be freed) and points out[] at them: a callback may
+ * use the store, which resets the cached statement under its strings.
+ */
+static int sq_copy_texts(sqlite3_stmt *st, int first, int n, const char **out, char **block)
+{
+	size_t total = 0, off = 0;
+
+	for (int i = 0; i < n; i++)
+		total += (size_t)sqlite3_column_bytes(st, first + i) + 1;
+	if ((*block = malloc(total)) == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const char *t = col_text(st, first + i);
+		size_t len = (size_t)sqlite3_column_bytes(st, first + i);
+
+		memcpy(*block + off, t, len);
+		(*block)[off + len] = '\0';
+		out[i] = *block + off;
+		off += len + 1;
+	}
+	return 0;
+}
+
+static int sq_user_get(struct store *s, const char *name, store_user_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_USER_GET);
+	struct user_view u = { 0 };
+	const char *t[5];
+	char *block = NULL;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no user %s", name));
+	if (rc != SQLITE_ROW)
+		return db_error(q, "reading a user");
+	if (sq_copy_texts(st, 1, 5, t, &block) != 0)
+		return idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+	u.user_key = sqlite3_column_int64(st, 0);
+	u.name = t[0];
+	u.kind = t[1];
+	u.role = t[2];
+	u.customer_id = t[3];
+	u.password_hash = t[4];
+	u.created_at = sqlite3_column_int64(st, 6);
+	u.disabled_at = sqlite3_column_int64(st, 7);
+	idle(q, STORE_OK);
+	rc = cb(ctx, &u);
+	free(block);
+	return rc;
+}
+
+/* Runs an UPDATE of the user `name` (?1), its ?2 bound by the caller. */
+static int sq_user_update(struct sqlite_store *q, sqlite3_stmt *st, const char *name,
+			  const char *what)
+{
+	int rc;
+
+	bind_text(st, 1, name);
+	if ((rc = step_done(q, st, what)) != STORE_OK)
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		rc = store_set_error(&q->base, STORE_ERR_INPUT, "no user %s", name);
+	return idle(q, rc);
+}
+
+static int sq_user_set_password(struct store *s, const char *name, const char *password_hash)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_USER_PASSWORD);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 2, password_hash);
+	return sq_user_update(q, st, name, "changing a password");
+}
+
+static int sq_user_disable(struct store *s, const char *name, int64_t at)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_USER_DISABLE);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 2, at);
+	return sq_user_update(q, st, name, "disabling a user");
+}
+
+static int sq_token_add(struct store *s, const char *user_name, const unsigned char hash[32],
+			const char *scopes, int64_t at, int64_t *key)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_TOKEN_INSERT);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, user_name);
+	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+	bind_text(st, 3, scopes);
+	sqlite3_bind_int64(st, 4, at);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*key = sqlite3_column_int64(st, 0);
+		return step_done(q, st, "adding a token") == STORE_OK ? idle(q, STORE_OK) :
+		       STORE_ERR_DB;
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(q, "adding a token");
+	/* store.c found the user: only the hash can have stopped the row. */
+	return idle(q, store_set_error(s, STORE_ERR_INPUT, "user %s: this token's hash is "
+				       "already stored", user_name));
+}
+
+static int sq_token_find(struct store *s, const unsigned char hash[32], store_token_cb cb,
+			 void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_TOKEN_FIND);
+	struct token_view t = { 0 };
+	const char *txt[3];
+	char *block = NULL;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, STORE_OK);
+	if (rc != SQLITE_ROW)
+		return db_error(q, "finding a token");
+	if (sq_copy_texts(st, 1, 3, txt, &block) != 0)
+		return idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+	t.token_key = sqlite3_column_int64(st, 0);
+	t.user_name = txt[0];
+	t.role = txt[1];
+	t.scopes = txt[2];
+	t.created_at = sqlite3_column_int64(st, 4);
+	t.revoked_at = sqlite3_column_int64(st, 5);
+	t.user_disabled_at = sqlite3_column_int64(st, 6);
+	idle(q, STORE_OK);
+	rc = cb(ctx, &t);
+	free(block);
+	return rc;
+}
+
+static int sq_token_revoke(struct store *s, int64_t key, int64_t at)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_TOKEN_REVOKE);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_int64(st, 2, at);
+	if ((rc = step_done(q, st, "revoking a token")) != STORE_OK)
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no token %lld", (long long)key);
+	return idle(q, rc);
+}
+
 static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx);
 
@@ -2922,6 +3158,13 @@ static const struct store_ops sqlite_ops = {
 	.arrangement_create = sq_arrangement_create,
 	.arrangement_update = sq_arrangement_update,
 	.arrangements_read = sq_arrangements_read,
+	.user_add = sq_user_add,
+	.user_get = sq_user_get,
+	.user_set_password = sq_user_set_password,
+	.user_disable = sq_user_disable,
+	.token_add = sq_token_add,
+	.token_find = sq_token_find,
+	.token_revoke = sq_token_revoke,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)

@@ -529,3 +529,158 @@ int store_arrangements_of_customer(struct store *s, const char *customer_id, int
 
 	return s->ops->arrangements_read(s, &sel, cb, ctx);
 }
+
+/* ---- users and API tokens -------------------------------------------------------- */
+
+/* Which roles each kind of user may have (store.h, docs/roles.md). */
+static const struct {
+	const char *kind;
+	const char *roles;    /* space-separated */
+} user_kinds[] = {
+	{ "staff", "agent supervisor manager administrator" },
+	{ "customer", "customer" },
+	{ "api", "api" },
+};
+#define N_USER_KINDS (sizeof(user_kinds) / sizeof(user_kinds[0]))
+
+static int is_none(const char *v) { return v == NULL || v[0] == '\0'; }
+
+/* "a staff user", "a customer user", "an API user", for messages. */
+static const char *user_kind_phrase(const char *kind)
+{
+	if (strcmp(kind, "staff") == 0)
+		return "a staff user";
+	if (strcmp(kind, "customer") == 0)
+		return "a customer user";
+	return "an API user";
+}
+
+/* Names are typed on command lines and shown in logs and on the customer
+ * file: one word of printable text, so that nobody can pass for another
+ * with a trailing space or a control character. */
+static int user_name_check(struct store *s, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a user needs a name");
+	if (len > STORE_USER_NAME_MAX)
+		return store_set_error(s, STORE_ERR_INPUT, "a user name is at most %d bytes",
+				       STORE_USER_NAME_MAX);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+			return store_set_error(s, STORE_ERR_INPUT, "user name '%s': no spaces or "
+					       "control characters", name);
+	return STORE_OK;
+}
+
+int store_user_add(struct store *s, const char *name, const char *kind, const char *role,
+		   const char *customer_id, const char *password_hash, int64_t at)
+{
+	size_t k;
+	int rc;
+
+	if ((rc = user_name_check(s, name)) != STORE_OK)
+		return rc;
+	for (k = 0; k < N_USER_KINDS; k++)
+		if (kind != NULL && strcmp(kind, user_kinds[k].kind) == 0)
+			break;
+	if (k == N_USER_KINDS)
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: unknown kind %s (staff, "
+				       "customer or api)", name, kind ? kind : "(none)");
+	if (is_none(role) || !store_kind_listed(user_kinds[k].roles, role))
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: %s has the role %s, "
+				       "not %s", name, user_kind_phrase(kind),
+				       k == 0 ? "agent, supervisor, manager or administrator" :
+				       user_kinds[k].roles, is_none(role) ? "none" : role);
+	if (strcmp(kind, "customer") == 0 && is_none(customer_id))
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: a customer user needs "
+				       "a customer id", name);
+	if (strcmp(kind, "customer") != 0 && !is_none(customer_id))
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: only a customer user has "
+				       "a customer id", name);
+	/* Portal users sign in with one-time codes, API clients with tokens. */
+	if (strcmp(kind, "staff") != 0 && !is_none(password_hash))
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: %s has no password",
+				       name, user_kind_phrase(kind));
+	return s->ops->user_add(s, name, user_kinds[k].kind, role,
+				is_none(customer_id) ? NULL : customer_id,
+				password_hash ? password_hash : "", at);
+}
+
+int store_user_get(struct store *s, const char *name, store_user_cb cb, void *ctx)
+{
+	if (is_none(name))
+		return store_set_error(s, STORE_ERR_INPUT, "no user (empty name)");
+	return s->ops->user_get(s, name, cb, ctx);
+}
+
+/* What store.c needs of a user to check a change: copied, as the view is
+ * only valid during the callback. */
+struct user_facts {
+	char kind[16];
+	int64_t disabled_at;
+};
+
+static int keep_user_facts(void *ctx, const struct user_view *u)
+{
+	struct user_facts *f = ctx;
+
+	snprintf(f->kind, sizeof(f->kind), "%s", u->kind);
+	f->disabled_at = u->disabled_at;
+	return STORE_OK;
+}
+
+int store_user_set_password(struct store *s, const char *name, const char *password_hash)
+{
+	struct user_facts f = { "", 0 };
+	int rc;
+
+	if (is_none(password_hash))
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: an empty password hash",
+				       name ? name : "(none)");
+	if ((rc = store_user_get(s, name, keep_user_facts, &f)) != STORE_OK)
+		return rc;
+	if (strcmp(f.kind, "staff") != 0)
+		return store_set_error(s, STORE_ERR_INPUT, "user %s: %s has no password",
+				       name, user_kind_phrase(f.kind));
+	return s->ops->user_set_password(s, name, password_hash);
+}
+
+int store_user_disable(struct store *s, const char *name, int64_t at)
+{
+	if (is_none(name))
+		return store_set_error(s, STORE_ERR_INPUT, "no user (empty name)");
+	return s->ops->user_disable(s, name, at);
+}
+
+int store_token_add(struct store *s, const char *user_name, const unsigned char hash[32],
+		    const char *scopes, int64_t at, int64_t *key)
+{
+	struct user_facts f = { "", 0 };
+	int rc;
+
+	assert(hash != NULL && key != NULL);
+	*key = 0;
+	if ((rc = store_user_get(s, user_name, keep_user_facts, &f)) != STORE_OK)
+		return rc;
+	if (strcmp(f.kind, "customer") == 0)
+		return store_set_error(s, STORE_ERR_INPUT, "user %s is a customer: API tokens "
+				       "are for staff and API clients", user_name);
+	if (f.disabled_at != 0)
+		return store_set_error(s, STORE_ERR_INPUT, "user %s is disabled", user_name);
+	return s->ops->token_add(s, user_name, hash, scopes ? scopes : "", at, key);
+}
+
+int store_token_find(struct store *s, const unsigned char hash[32], store_token_cb cb, void *ctx)
+{
+	assert(hash != NULL);
+	return s->ops->token_find(s, hash, cb, ctx);
+}
+
+int store_token_revoke(struct store *s, int64_t key, int64_t at)
+{
+	if (key <= 0)
+		return store_set_error(s, STORE_ERR_INPUT, "no token %lld", (long long)key);
+	return s->ops->token_revoke(s, key, at);
+}

@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -680,12 +680,19 @@ struct user_view {
 typedef int (*store_user_cb)(void *ctx, const struct user_view *u);
 
 /* Adds a user. STORE_ERR_INPUT "user NAME exists", or for an unknown
- * customer_id. */
+ * customer_id, a kind and role that do not go together (staff: agent,
+ * supervisor, manager or administrator; customer: customer, with a
+ * customer_id; api: api), a password hash for a user who has none (customer,
+ * api), or a name that is empty, longer than STORE_USER_NAME_MAX bytes or
+ * holds a space or a control character. customer_id and password_hash may
+ * be NULL (none). */
+#define STORE_USER_NAME_MAX 128
 int store_user_add(struct store *s, const char *name, const char *kind, const char *role,
 		   const char *customer_id, const char *password_hash, int64_t at);
 /* Calls cb once with the user, or returns STORE_ERR_INPUT "no user NAME". */
 int store_user_get(struct store *s, const char *name, store_user_cb cb, void *ctx);
-/* Replaces the password hash; STORE_ERR_INPUT "no user NAME". */
+/* Replaces the password hash; STORE_ERR_INPUT "no user NAME", or for a
+ * user who is not staff (they have no password) or an empty hash. */
 int store_user_set_password(struct store *s, const char *name, const char *password_hash);
 /* Disables the user (and so every token of theirs) at `at`; STORE_ERR_INPUT
  * "no user NAME". Disabling twice keeps the first instant. */
@@ -704,13 +711,16 @@ struct token_view {
 typedef int (*store_token_cb)(void *ctx, const struct token_view *t);
 
 /* Stores a token's 32-byte hash for user `user_name`; *key receives its
- * key. STORE_ERR_INPUT "no user NAME", or a hash already stored. */
+ * key. STORE_ERR_INPUT "no user NAME", a disabled user, a portal user (kind
+ * customer: they have no tokens), or a hash already stored. scopes NULL is
+ * "" (the caller checks them: auth_scopes_check). */
 int store_token_add(struct store *s, const char *user_name, const unsigned char hash[32],
 		    const char *scopes, int64_t at, int64_t *key);
 /* Calls cb once with the token whose hash is `hash`, or not at all when
  * none is stored (STORE_OK either way). */
 int store_token_find(struct store *s, const unsigned char hash[32], store_token_cb cb, void *ctx);
-/* Revokes token `key` at `at`; STORE_ERR_INPUT "no token KEY". */
+/* Revokes token `key` at `at`; STORE_ERR_INPUT "no token KEY". Revoking
+ * twice keeps the first instant. */
 int store_token_revoke(struct store *s, int64_t key, int64_t at);
 
 /* ---- reports -------------------------------------------------------------- */

@@ -111,7 +111,37 @@ struct store_ops {
 				  const char *terms, int64_t at, const char *by);
 	int (*arrangements_read)(struct store *s, const struct store_arrangement_sel *sel,
 				 store_arrangement_cb cb, void *ctx);
+	/* Users and tokens. store.c has checked the name, the kind and role
+	 * (customer_id is NULL unless kind customer, password_hash never
+	 * NULL), that a token's owner may have one and that a new password
+	 * goes to staff; the engines look up what they reference and report
+	 * "no user NAME", "user NAME exists", "no customer ID", "no token
+	 * KEY" and a token hash already stored (STORE_ERR_INPUT). */
+	int (*user_add)(struct store *s, const char *name, const char *kind, const char *role,
+			const char *customer_id, const char *password_hash, int64_t at);
+	int (*user_get)(struct store *s, const char *name, store_user_cb cb, void *ctx);
+	int (*user_set_password)(struct store *s, const char *name, const char *password_hash);
+	int (*user_disable)(struct store *s, const char *name, int64_t at);
+	int (*token_add)(struct store *s, const char *user_name, const unsigned char hash[32],
+			 const char *scopes, int64_t at, int64_t *key);
+	int (*token_find)(struct store *s, const unsigned char hash[32], store_token_cb cb,
+			  void *ctx);
+	int (*token_revoke)(struct store *s, int64_t key, int64_t at);
 };
+
+/* The user columns every reader selects, in struct user_view order, the
+ * user's row as u and the customer's (LEFT JOINed) as c. */
+#define STORE_USER_COLUMNS \
+	"u.user_key, u.name, u.kind, u.role, coalesce(c.customer_id, ''), u.password_hash, " \
+	"u.created_at, coalesce(u.disabled_at, 0)"
+#define STORE_USER_FROM \
+	" FROM users u LEFT JOIN customers c ON c.customer_key = u.customer_key "
+/* The same for tokens (struct token_view order): token t, owner u. */
+#define STORE_TOKEN_COLUMNS \
+	"t.token_key, u.name, u.role, t.scopes, t.created_at, coalesce(t.revoked_at, 0), " \
+	"coalesce(u.disabled_at, 0)"
+#define STORE_TOKEN_FROM " FROM api_tokens t JOIN users u ON u.user_key = t.user_key "
+
 
 /*
  * The outbox columns every reader selects, in struct outbox_view order, with

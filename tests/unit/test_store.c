@@ -2767,7 +2767,7 @@ STORE_TEST(concurrent_exclusive_promises_on_one_account_one_wins)
 	cr_expect_eq(t_count("arrangements"), ROUNDS);
 }
 
-STORE_TEST(version_4_database_migrates_to_5_and_takes_arrangements)
+STORE_TEST(version_4_database_migrates_to_the_latest_and_takes_arrangements)
 {
 	const char *const *scripts = t_engine == T_SQLITE ? store_sqlite_migrations :
 		store_postgres_migrations;
@@ -2786,7 +2786,7 @@ STORE_TEST(version_4_database_migrates_to_5_and_takes_arrangements)
 	cr_expect_eq(from, 4);
 	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
 	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
-	cr_expect_str_eq(msg, "5");
+	cr_expect_eq(strtol(msg, NULL, 10), STORE_SCHEMA_VERSION, "version %s", msg);
 	cr_expect_eq(t_count("accounts"), 4);
 	t_arr_create(t_store, "plan", "proposed", "A4,A1", "plan", id);
 	cr_expect_str_eq(id, "PL-1");
@@ -2852,6 +2852,346 @@ STORE_TEST(close_rolls_back_and_failed_transactions_do_not_commit)
 	cr_assert_eq(t_exec("SELECT count(*) FROM customers WHERE customer_id = 'CX'", msg,
 			    sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "1");
+}
+
+/* ---- users and API tokens ----------------------------------------------------------- */
+
+/* A user as read back, its strings copied. */
+struct t_user {
+	int calls;
+	int64_t user_key, created_at, disabled_at;
+	char name[64], kind[16], role[16], customer_id[16], password_hash[128];
+};
+
+static int t_user_seen(void *ctx, const struct user_view *u)
+{
+	struct t_user *t = ctx;
+
+	t->calls++;
+	t->user_key = u->user_key;
+	t->created_at = u->created_at;
+	t->disabled_at = u->disabled_at;
+	snprintf(t->name, sizeof(t->name), "%s", u->name);
+	snprintf(t->kind, sizeof(t->kind), "%s", u->kind);
+	snprintf(t->role, sizeof(t->role), "%s", u->role);
+	snprintf(t->customer_id, sizeof(t->customer_id), "%s", u->customer_id);
+	snprintf(t->password_hash, sizeof(t->password_hash), "%s", u->password_hash);
+	return STORE_OK;
+}
+
+static struct t_user t_user(struct store *s, const char *name)
+{
+	struct t_user t = { 0 };
+
+	cr_assert_eq(store_user_get(s, name, t_user_seen, &t), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(t.calls, 1);
+	return t;
+}
+
+/* The store's message after a refusal contains `part`. */
+static void t_refused(struct store *s, int rc, int want, const char *part)
+{
+	cr_expect_eq(rc, want, "rc %d, expected %d: %s", rc, want, store_errmsg(s));
+	cr_expect(strstr(store_errmsg(s), part) != NULL, "'%s' not in '%s'", part,
+		  store_errmsg(s));
+}
+
+STORE_TEST(users_added_and_read_back)
+{
+	struct store *s = t_ready();
+	struct t_user u;
+
+	t_base(s);
+	cr_assert_eq(store_user_add(s, "ana", "staff", "agent", NULL, "$argon2id$fake", 1700000100),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_user_add(s, "alice", "customer", "customer", "C1", NULL, 1700000200),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_user_add(s, "crm", "api", "api", "", "", 1700000300), STORE_OK, "%s",
+		     store_errmsg(s));
+	u = t_user(s, "ana");
+	cr_expect_str_eq(u.name, "ana");
+	cr_expect_str_eq(u.kind, "staff");
+	cr_expect_str_eq(u.role, "agent");
+	cr_expect_str_eq(u.customer_id, "");
+	cr_expect_str_eq(u.password_hash, "$argon2id$fake");
+	cr_expect_eq(u.created_at, 1700000100);
+	cr_expect_eq(u.disabled_at, 0);
+	cr_expect_gt(u.user_key, 0);
+	u = t_user(s, "alice");
+	cr_expect_str_eq(u.kind, "customer");
+	cr_expect_str_eq(u.role, "customer");
+	cr_expect_str_eq(u.customer_id, "C1");
+	cr_expect_str_eq(u.password_hash, "");
+	u = t_user(s, "crm");
+	cr_expect_str_eq(u.kind, "api");
+	cr_expect_str_eq(u.role, "api");
+	cr_expect_eq(t_count("users"), 3);
+	/* Names are case-sensitive: Ana is someone else, and unknown. */
+	t_refused(s, store_user_get(s, "Ana", t_user_seen, &u), STORE_ERR_INPUT, "no user Ana");
+}
+
+STORE_TEST(users_refused_change_nothing)
+{
+	struct store *s = t_ready();
+	char long_name[STORE_USER_NAME_MAX + 2];
+
+	t_base(s);
+	cr_assert_eq(store_user_add(s, "ana", "staff", "agent", NULL, "h", 1), STORE_OK, "%s",
+		     store_errmsg(s));
+	t_refused(s, store_user_add(s, "ana", "staff", "manager", NULL, "h2", 2), STORE_ERR_INPUT,
+		  "user ana exists");
+	t_refused(s, store_user_add(s, "ana", "api", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "user ana exists");
+	t_refused(s, store_user_add(s, "bob", "customer", "customer", "NOPE", NULL, 2),
+		  STORE_ERR_INPUT, "no customer NOPE");
+	t_refused(s, store_user_add(s, "bob", "customer", "customer", NULL, NULL, 2),
+		  STORE_ERR_INPUT, "needs a customer id");
+	t_refused(s, store_user_add(s, "bob", "staff", "boss", NULL, "h", 2), STORE_ERR_INPUT,
+		  "a staff user has the role agent, supervisor, manager or administrator, not boss");
+	t_refused(s, store_user_add(s, "bob", "staff", "customer", NULL, "h", 2), STORE_ERR_INPUT,
+		  "not customer");
+	t_refused(s, store_user_add(s, "bob", "staff", NULL, NULL, "h", 2), STORE_ERR_INPUT,
+		  "not none");
+	t_refused(s, store_user_add(s, "bob", "customer", "agent", "C1", NULL, 2),
+		  STORE_ERR_INPUT, "a customer user has the role customer, not agent");
+	t_refused(s, store_user_add(s, "bob", "api", "administrator", NULL, NULL, 2),
+		  STORE_ERR_INPUT, "an API user has the role api");
+	t_refused(s, store_user_add(s, "bob", "robot", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "unknown kind robot");
+	t_refused(s, store_user_add(s, "bob", "api", "api", "C1", NULL, 2), STORE_ERR_INPUT,
+		  "only a customer user has a customer id");
+	t_refused(s, store_user_add(s, "bob", "api", "api", NULL, "h", 2), STORE_ERR_INPUT,
+		  "an API user has no password");
+	t_refused(s, store_user_add(s, "bob", "customer", "customer", "C1", "h", 2),
+		  STORE_ERR_INPUT, "a customer user has no password");
+	t_refused(s, store_user_add(s, "", "api", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "needs a name");
+	t_refused(s, store_user_add(s, "bob smith", "api", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "no spaces or control characters");
+	t_refused(s, store_user_add(s, "bob\n", "api", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "no spaces or control characters");
+	memset(long_name, 'b', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	t_refused(s, store_user_add(s, long_name, "api", "api", NULL, NULL, 2), STORE_ERR_INPUT,
+		  "at most 128 bytes");
+	cr_expect_eq(t_count("users"), 1);
+	/* Each role of staff is accepted. */
+	cr_expect_eq(store_user_add(s, "sup", "staff", "supervisor", NULL, "h", 3), STORE_OK);
+	cr_expect_eq(store_user_add(s, "man", "staff", "manager", NULL, "h", 3), STORE_OK);
+	cr_expect_eq(store_user_add(s, "adm", "staff", "administrator", NULL, "", 3), STORE_OK);
+	cr_expect_eq(t_count("users"), 4);
+	/* A refusal inside a transaction leaves it usable. */
+	cr_assert_eq(store_begin(s), STORE_OK);
+	t_refused(s, store_user_add(s, "ana", "staff", "agent", NULL, "h", 4), STORE_ERR_INPUT,
+		  "exists");
+	t_refused(s, store_user_add(s, "zed", "customer", "customer", "NOPE", NULL, 4),
+		  STORE_ERR_INPUT, "no customer NOPE");
+	cr_expect_eq(store_user_add(s, "zed", "api", "api", NULL, NULL, 4), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_count("users"), 5);
+}
+
+STORE_TEST(users_password_and_disable)
+{
+	struct store *s = t_ready();
+	struct t_user u;
+
+	t_base(s);
+	cr_assert_eq(store_user_add(s, "ana", "staff", "agent", NULL, "old", 1), STORE_OK);
+	cr_assert_eq(store_user_add(s, "crm", "api", "api", NULL, NULL, 1), STORE_OK);
+	cr_assert_eq(store_user_set_password(s, "ana", "new"), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_str_eq(t_user(s, "ana").password_hash, "new");
+	t_refused(s, store_user_set_password(s, "nobody", "x"), STORE_ERR_INPUT, "no user nobody");
+	t_refused(s, store_user_set_password(s, "crm", "x"), STORE_ERR_INPUT,
+		  "an API user has no password");
+	t_refused(s, store_user_set_password(s, "ana", ""), STORE_ERR_INPUT, "empty password hash");
+	cr_expect_str_eq(t_user(s, "ana").password_hash, "new");
+
+	cr_assert_eq(store_user_disable(s, "ana", 1700000500), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_user(s, "ana").disabled_at, 1700000500);
+	/* Twice: the first instant stays. */
+	cr_assert_eq(store_user_disable(s, "ana", 1700000900), STORE_OK, "%s", store_errmsg(s));
+	u = t_user(s, "ana");
+	cr_expect_eq(u.disabled_at, 1700000500);
+	cr_expect_eq(t_user(s, "crm").disabled_at, 0);
+	t_refused(s, store_user_disable(s, "nobody", 1), STORE_ERR_INPUT, "no user nobody");
+}
+
+STORE_TEST(users_are_never_deleted)
+{
+	struct store *s = t_ready();
+	char msg[512];
+
+	t_base(s);
+	cr_assert_eq(store_user_add(s, "ana", "staff", "agent", NULL, "h", 1), STORE_OK);
+	cr_assert_eq(store_user_add(s, "alice", "customer", "customer", "C1", NULL, 1), STORE_OK);
+	cr_expect_eq(t_exec("DELETE FROM users", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("UPDATE users SET kind = 'api', role = 'api', password_hash = '' "
+			    "WHERE name = 'ana'", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("UPDATE users SET customer_key = NULL", msg, sizeof(msg)), -1);
+	/* The schema checks the kind and role too, whoever writes. */
+	cr_expect_eq(t_exec("INSERT INTO users (name, kind, role, created_at) "
+			    "VALUES ('x', 'staff', 'api', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(t_exec("INSERT INTO users (name, kind, role, created_at) "
+			    "VALUES ('x', 'customer', 'customer', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(t_count("users"), 2);
+	if (t_engine == T_POSTGRES) {
+		cr_expect_eq(t_exec("TRUNCATE users CASCADE", msg, sizeof(msg)), -1);
+		cr_expect_eq(t_count("users"), 2);
+	}
+}
+
+/* A token as read back, its strings copied. */
+struct t_token {
+	int calls;
+	int64_t token_key, created_at, revoked_at, user_disabled_at;
+	char user_name[64], role[16], scopes[256];
+};
+
+static int t_token_seen(void *ctx, const struct token_view *v)
+{
+	struct t_token *t = ctx;
+
+	t->calls++;
+	t->token_key = v->token_key;
+	t->created_at = v->created_at;
+	t->revoked_at = v->revoked_at;
+	t->user_disabled_at = v->user_disabled_at;
+	snprintf(t->user_name, sizeof(t->user_name), "%s", v->user_name);
+	snprintf(t->role, sizeof(t->role), "%s", v->role);
+	snprintf(t->scopes, sizeof(t->scopes), "%s", v->scopes);
+	return STORE_OK;
+}
+
+static struct t_token t_token(struct store *s, const unsigned char hash[32])
+{
+	struct t_token t = { 0 };
+
+	cr_assert_eq(store_token_find(s, hash, t_token_seen, &t), STORE_OK, "%s",
+		     store_errmsg(s));
+	return t;
+}
+
+STORE_TEST(tokens_added_found_revoked)
+{
+	struct store *s = t_ready();
+	unsigned char h1[32], h2[32], h3[32], none[32];
+	int64_t k1 = 0, k2 = 0, k3 = 0;
+	struct t_token t;
+
+	/* Bytes that text columns would mangle: NULs, high bytes. */
+	for (int i = 0; i < 32; i++) {
+		h1[i] = (unsigned char)(i * 8);
+		h2[i] = (unsigned char)(255 - i);
+		h3[i] = (unsigned char)(i % 2 ? 0 : 0x80);
+		none[i] = 7;
+	}
+	t_base(s);
+	cr_assert_eq(store_user_add(s, "crm", "api", "api", NULL, NULL, 1), STORE_OK);
+	cr_assert_eq(store_user_add(s, "ana", "staff", "manager", NULL, "h", 1), STORE_OK);
+	cr_assert_eq(store_user_add(s, "alice", "customer", "customer", "C1", NULL, 1), STORE_OK);
+	cr_assert_eq(store_token_add(s, "crm", h1, "positions:read ledger:write", 1700000000,
+				     &k1), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_token_add(s, "ana", h2, "admin", 1700000001, &k2), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_expect_gt(k1, 0);
+	cr_expect_neq(k1, k2);
+
+	t = t_token(s, h1);
+	cr_expect_eq(t.calls, 1);
+	cr_expect_eq(t.token_key, k1);
+	cr_expect_str_eq(t.user_name, "crm");
+	cr_expect_str_eq(t.role, "api");
+	cr_expect_str_eq(t.scopes, "positions:read ledger:write");
+	cr_expect_eq(t.created_at, 1700000000);
+	cr_expect_eq(t.revoked_at, 0);
+	cr_expect_eq(t.user_disabled_at, 0);
+	t = t_token(s, h2);
+	cr_expect_str_eq(t.role, "manager");
+	cr_expect_eq(t_token(s, none).calls, 0);
+
+	/* Refusals: unknown, customer and disabled owners, a hash stored. */
+	t_refused(s, store_token_add(s, "nobody", h3, "admin", 1, &k3), STORE_ERR_INPUT,
+		  "no user nobody");
+	t_refused(s, store_token_add(s, "alice", h3, "admin", 1, &k3), STORE_ERR_INPUT,
+		  "is a customer");
+	t_refused(s, store_token_add(s, "ana", h1, "admin", 1, &k3), STORE_ERR_INPUT,
+		  "already stored");
+	cr_expect_eq(t_count("api_tokens"), 2);
+	cr_expect_str_eq(t_token(s, h1).user_name, "crm");
+
+	/* Revoked: still found, with the instant; the first one stays. */
+	cr_assert_eq(store_token_revoke(s, k1, 1700000500), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_token_revoke(s, k1, 1700000900), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(t_token(s, h1).revoked_at, 1700000500);
+	cr_expect_eq(t_token(s, h2).revoked_at, 0);
+	t_refused(s, store_token_revoke(s, k2 + 100, 1), STORE_ERR_INPUT, "no token");
+	t_refused(s, store_token_revoke(s, 0, 1), STORE_ERR_INPUT, "no token 0");
+
+	/* A disabled owner shows on every token of theirs, and gets no more. */
+	cr_assert_eq(store_user_disable(s, "ana", 1700000700), STORE_OK);
+	cr_expect_eq(t_token(s, h2).user_disabled_at, 1700000700);
+	t_refused(s, store_token_add(s, "ana", h3, "admin", 1, &k3), STORE_ERR_INPUT,
+		  "user ana is disabled");
+	cr_expect_eq(t_count("api_tokens"), 2);
+}
+
+STORE_TEST(version_5_database_migrates_to_6_and_takes_users)
+{
+	const char *const *scripts = t_engine == T_SQLITE ? store_sqlite_migrations :
+		store_postgres_migrations;
+	char msg[512];
+	int from = -1;
+
+	/* A database as version 5 left it, with its rows. */
+	t_store = t_open();
+	for (int v = 0; v < 5; v++)
+		cr_assert_eq(t_exec(scripts[v], msg, sizeof(msg)), 0, "script %d: %s", v + 1, msg);
+	cr_assert_eq(t_exec("UPDATE schema_version SET version = 5", msg, sizeof(msg)), 0, "%s",
+		     msg);
+	t_base(t_store);
+	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
+	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(from, 5);
+	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
+	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect_str_eq(msg, "6");
+	cr_expect_eq(t_count("customers"), 2);
+	cr_expect_eq(t_count("users"), 0);
+	cr_assert_eq(store_user_add(t_store, "alice", "customer", "customer", "C1", NULL, 1),
+		     STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_str_eq(t_user(t_store, "alice").customer_id, "C1");
+}
+
+STORE_TEST(tokens_are_never_deleted_nor_changed)
+{
+	struct store *s = t_ready();
+	unsigned char h[32];
+	int64_t k = 0;
+	char msg[512];
+
+	memset(h, 0xab, sizeof(h));
+	cr_assert_eq(store_user_add(s, "crm", "api", "api", NULL, NULL, 1), STORE_OK);
+	cr_assert_eq(store_token_add(s, "crm", h, "admin", 1, &k), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_expect_eq(t_exec("DELETE FROM api_tokens", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
+	cr_expect_eq(t_exec("UPDATE api_tokens SET scopes = 'x'", msg, sizeof(msg)), -1);
+	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
+	/* The hash column holds 32 bytes, once. */
+	cr_expect_eq(t_exec(t_engine == T_SQLITE ?
+			    "INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
+			    "VALUES (1, x'00', 'admin', 1)" :
+			    "INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
+			    "VALUES (1, '\\x00', 'admin', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(t_count("api_tokens"), 1);
+	if (t_engine == T_POSTGRES) {
+		cr_expect_eq(t_exec("TRUNCATE api_tokens", msg, sizeof(msg)), -1);
+		cr_expect_eq(t_count("api_tokens"), 1);
+	}
 }
 
 /* ---- opening errors ---------------------------------------------------------------- */

@@ -120,6 +120,24 @@ static const struct cmd commands[] = {
 	{ "note correct", cmd_note_correct, "ACCOUNT SEQ --author NAME --text TEXT|-",
 	  "Appends a correction of entry SEQ of the customer's file (\"corrects entry\n"
 	  "SEQ: TEXT\"); the entry corrected stays as it was." },
+	{ "user add", cmd_user_add,
+	  "NAME (--role agent|supervisor|manager|administrator --password-stdin | "
+	  "--customer CUSTOMER_ID | --api)",
+	  "Adds a user of `relance serve` (docs/roles.md): staff with a role, whose\n"
+	  "password is read from standard input (one line, 10 to 1024 bytes; never on\n"
+	  "the command line) and stored only as an argon2id hash; a customer's portal\n"
+	  "user; or an API client, which uses tokens. Users are never removed." },
+	{ "user passwd", cmd_user_passwd, "NAME --password-stdin",
+	  "Replaces a staff user's password with the line read from standard input." },
+	{ "user disable", cmd_user_disable, "NAME",
+	  "Disables a user at --now, and with them every token of theirs." },
+	{ "token add", cmd_token_add, "USER --scopes \"SCOPE ...\"",
+	  "Creates an API token for a staff or API user and prints it once on standard\n"
+	  "output; only its hash is stored. Scopes: positions:read file:read file:write\n"
+	  "ledger:write arrangements:read arrangements:write queues:read policies:read\n"
+	  "policies:write admin (everything). The token's number goes to standard error." },
+	{ "token revoke", cmd_token_revoke, "KEY",
+	  "Revokes token number KEY at --now: it is refused from then on." },
 	{ "verify", cmd_verify, "",
 	  "Checks the hash chain of every customer file and names, for each broken one,\n"
 	  "the first entry altered, missing or out of chain (exit 1)." },

@@ -111,5 +111,10 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_user_add(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_user_disable(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_token_add(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_token_revoke(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -111,6 +111,7 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_handoff_export(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_disable(struct cmd_ctx *ctx, int argc, char **argv);

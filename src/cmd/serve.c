@@ -1,0 +1,602 @@
+/*
+ * serve — `relance serve [--listen ADDR:PORT]`: the HTTP API
+ * (docs/api.md, docs/openapi.yaml) over one store connection, until
+ * SIGTERM or SIGINT, which let the request in hand finish.
+ *
+ * Who is asking: every /api/v1 route needs a bearer token (`relance token
+ * add`) whose scopes include the route's permission (or "admin"); its
+ * owner must not be disabled nor the token revoked. /healthz, /readyz and
+ * /metrics answer anyone: they say nothing about customers.
+ *
+ * The instant: --now when given (tests), else the clock at each request.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/auth.h"
+#include "../core/caltime.h"
+#include "../core/dynbuf.h"
+#include "../core/money.h"
+#include "../core/position.h"
+#include "../http/server.h"
+#include "../store/store.h"
+#include "cmd.h"
+#include "holds.h"
+#include "out.h"
+
+struct principal {
+	char user[128];
+	char role[32];
+	char scopes[512];
+};
+
+struct app {
+	struct cmd_ctx *cmd;
+	struct store *store;
+	struct http_server *http;
+	struct principal who;     /* of the request in hand (one at a time) */
+};
+
+/* ---- who is asking -------------------------------------------------------------------- */
+
+struct token_found {
+	int found;
+	struct principal p;
+	int64_t revoked_at, disabled_at;
+};
+
+static int keep_token(void *ctx, const struct token_view *t)
+{
+	struct token_found *f = ctx;
+
+	f->found = 1;
+	snprintf(f->p.user, sizeof(f->p.user), "%s", t->user_name);
+	snprintf(f->p.role, sizeof(f->p.role), "%s", t->role);
+	snprintf(f->p.scopes, sizeof(f->p.scopes), "%s", t->scopes);
+	f->revoked_at = t->revoked_at;
+	f->disabled_at = t->user_disabled_at;
+	return 0;
+}
+
+static int authorize(void *ctx, struct http_request *r, const char *permission,
+		     struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct token_found f = { 0 };
+	unsigned char hash[32];
+	int rc;
+
+	memset(&app->who, 0, sizeof(app->who));
+	r->principal = &app->who;
+	if (permission == NULL)
+		return 0;
+	if (r->authorization == NULL || strncmp(r->authorization, "Bearer ", 7) != 0 ||
+	    r->authorization[7] == '\0') {
+		http_answer_problem(a, 401, "Unauthorized", "this resource needs a bearer token");
+		return 401;
+	}
+	if (auth_token_hash(r->authorization + 7, hash) != 0) {
+		http_answer_problem(a, 401, "Unauthorized", "the token is unknown, revoked, or its "
+				    "user disabled");
+		return 401;
+	}
+	if ((rc = store_token_find(app->store, hash, keep_token, &f)) != STORE_OK) {
+		http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
+		return 503;
+	}
+	if (!f.found || f.revoked_at != 0 || f.disabled_at != 0) {
+		http_answer_problem(a, 401, "Unauthorized", "the token is unknown, revoked, or its "
+				    "user disabled");
+		return 401;
+	}
+	if (!auth_scopes_allow(f.p.scopes, permission)) {
+		http_answer_problem(a, 403, "Forbidden", "this token may not %s", permission);
+		return 403;
+	}
+	app->who = f.p;
+	return 0;
+}
+
+/* ---- handlers --------------------------------------------------------------------------- */
+
+static int64_t now_of(const struct app *app)
+{
+	return app->cmd->now_given ? app->cmd->now : (int64_t)time(NULL);
+}
+
+static int healthz(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	(void)ctx;
+	(void)r;
+	http_answer_json(a, 200, strdup("{\"status\":\"ok\"}"));
+	return 0;
+}
+
+static int readyz(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+
+	(void)r;
+	if (store_check_schema(app->store) != STORE_OK)
+		http_answer_problem(a, 503, "Service Unavailable", "the database is not ready: %s",
+				    store_errmsg(app->store));
+	else
+		http_answer_json(a, 200, strdup("{\"status\":\"ready\"}"));
+	return 0;
+}
+
+static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct http_stats st;
+	struct dynbuf b = { .max = 1u << 16 };
+	char line[160];
+
+	(void)r;
+	http_server_stats(app->http, &st);
+	dynbuf_str(&b, "# HELP relance_http_requests_total HTTP requests answered, by status class.\n"
+		   "# TYPE relance_http_requests_total counter\n");
+	for (int k = 1; k <= 5; k++) {
+		snprintf(line, sizeof(line), "relance_http_requests_total{class=\"%dxx\"} %llu\n", k,
+			 (unsigned long long)st.by_class[k]);
+		dynbuf_str(&b, line);
+	}
+	snprintf(line, sizeof(line), "# HELP relance_http_request_seconds_sum Time spent answering.\n"
+		 "# TYPE relance_http_request_seconds_sum counter\n"
+		 "relance_http_request_seconds_sum %.6f\n", (double)st.latency_us_sum / 1e6);
+	dynbuf_str(&b, line);
+	if (b.failed) {
+		free(b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, b.p);
+	a->content_type = "text/plain; version=0.0.4";
+	return 0;
+}
+
+/* The account named by the route, with its position at the request's
+ * instant; 404 when unknown. Returns 0 when *f is filled. */
+static int account_of(struct app *app, struct http_request *r, struct account_facts *f,
+		      struct http_answer *a)
+{
+	app->cmd->now = now_of(app);
+	if (account_facts_get(app->cmd, app->store, r->params[0], f) != 0) {
+		http_answer_problem(a, 500, "Internal Server Error", "the position could not be read");
+		return -1;
+	}
+	if (!f->found) {
+		account_facts_release(f);
+		http_answer_problem(a, 404, "Not Found", "no account %s", r->params[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static void json_amount(struct dynbuf *b, const char *name, int64_t minor, int exponent)
+{
+	char num[48];
+
+	money_format(minor, exponent, num, sizeof(num));
+	dynbuf_str(b, ",\"");
+	dynbuf_str(b, name);
+	dynbuf_str(b, "\":\"");
+	dynbuf_str(b, num);
+	dynbuf_str(b, "\"");
+}
+
+static int position(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct account_facts f;
+	struct dynbuf b = { .max = 1u << 16 };
+	char date[DATE_TEXT_LEN + 1], num[32];
+
+	if (account_of(app, r, &f, a) != 0)
+		return 0;
+	dynbuf_str(&b, "{\"account_id\":");
+	dynbuf_json_str(&b, f.account_id);
+	dynbuf_str(&b, ",\"customer_id\":");
+	dynbuf_json_str(&b, f.customer_id);
+	dynbuf_str(&b, ",\"currency\":");
+	dynbuf_json_str(&b, f.currency);
+	json_amount(&b, "balance", f.pos.balance, f.exponent);
+	json_amount(&b, "overdue", f.pos.overdue, f.exponent);
+	dynbuf_str(&b, ",\"oldest_unpaid_due_on\":");
+	if (f.pos.oldest_unpaid_due_on == POSITION_NO_DATE) {
+		dynbuf_str(&b, "null");
+	} else {
+		date_format(f.pos.oldest_unpaid_due_on, date);
+		dynbuf_json_str(&b, date);
+	}
+	snprintf(num, sizeof(num), ",\"days_past_due\":%d}", f.pos.days_past_due);
+	dynbuf_str(&b, num);
+	account_facts_release(&f);
+	if (b.failed) {
+		free(b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, b.p);
+	return 0;
+}
+
+struct file_page {
+	struct dynbuf b;
+	int64_t after, limit, n, last;
+	int more;
+};
+
+static int keep_entry(void *ctx, const struct file_entry_view *e)
+{
+	struct file_page *p = ctx;
+	char when[INSTANT_TEXT_LEN + 1], num[48];
+
+	if (e->seq <= p->after)
+		return 0;
+	if (p->n == p->limit) {
+		p->more = 1;
+		return STORE_STOP;
+	}
+	instant_format(e->at, when);
+	snprintf(num, sizeof(num), "%s{\"seq\":%lld,\"at\":", p->n ? "," : "", (long long)e->seq);
+	dynbuf_str(&p->b, num);
+	dynbuf_json_str(&p->b, when);
+	dynbuf_str(&p->b, ",\"account_id\":");
+	dynbuf_json_str(&p->b, e->account_id);
+	dynbuf_str(&p->b, ",\"kind\":");
+	dynbuf_json_str(&p->b, e->kind);
+	dynbuf_str(&p->b, ",\"author\":");
+	dynbuf_json_str(&p->b, e->author);
+	dynbuf_str(&p->b, ",\"body\":");
+	dynbuf_json_str(&p->b, e->body);
+	dynbuf_str(&p->b, "}");
+	p->n++;
+	p->last = e->seq;
+	return 0;
+}
+
+/* Reads a whole-number query parameter within [lo, hi]; def when absent. */
+static int query_int(struct http_request *r, const char *name, int64_t lo, int64_t hi,
+		     int64_t def, int64_t *out, struct http_answer *a)
+{
+	const char *v = r->query ? r->query(r, name) : NULL;
+	char *end = NULL;
+	long long n;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		http_answer_problem(a, 400, "Bad Request", "%s must be a whole number from %lld to %lld",
+				    name, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* The customer file of the account's customer, a page at a time: ?after=SEQ
+ * (the cursor: the last seq of the previous page) and ?limit=N (1-1000). */
+static int file(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct account_facts f;
+	struct file_page p = { .b = { .max = 64u << 20 } };
+	char num[64];
+	int rc;
+
+	if (query_int(r, "after", 0, INT64_MAX, 0, &p.after, a) != 0 ||
+	    query_int(r, "limit", 1, 1000, 100, &p.limit, a) != 0)
+		return 0;
+	if (account_of(app, r, &f, a) != 0)
+		return 0;
+	dynbuf_str(&p.b, "{\"customer_id\":");
+	dynbuf_json_str(&p.b, f.customer_id);
+	dynbuf_str(&p.b, ",\"entries\":[");
+	rc = store_file_scan(app->store, f.customer_id, keep_entry, &p);
+	account_facts_release(&f);
+	if (rc != STORE_OK && rc != STORE_STOP) {
+		free(p.b.p);
+		http_answer_problem(a, 500, "Internal Server Error", "the file could not be read");
+		return 0;
+	}
+	if (p.more)
+		snprintf(num, sizeof(num), "],\"next\":%lld}", (long long)p.last);
+	else
+		snprintf(num, sizeof(num), "],\"next\":null}");
+	dynbuf_str(&p.b, num);
+	if (p.b.failed) {
+		free(p.b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, p.b.p);
+	return 0;
+}
+
+/* POST a note on the customer file: {"text": "..."}; its author is the
+ * token's user, never a name the body gives. */
+static int add_note(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct principal *who = r->principal;
+	struct account_facts f;
+	json_error_t jerr;
+	json_t *o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr), *text;
+	const char *key;
+	json_t *v;
+	int64_t seq = 0;
+	int rc;
+	char out[128];
+
+	if (o == NULL) {
+		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
+		return 0;
+	}
+	if (!json_is_object(o)) {
+		http_answer_problem(a, 400, "Bad Request", "the body must be a JSON object");
+		json_decref(o);
+		return 0;
+	}
+	json_object_foreach(o, key, v) {
+		if (strcmp(key, "text") != 0) {
+			http_answer_problem(a, 400, "Bad Request", "unknown field '%s' (a note has "
+					    "\"text\" only)", key);
+			json_decref(o);
+			return 0;
+		}
+	}
+	text = json_object_get(o, "text");
+	if (!json_is_string(text) || json_string_length(text) == 0 ||
+	    json_string_length(text) > 8000) {
+		http_answer_problem(a, 400, "Bad Request", "\"text\" must be a string of 1 to 8000 "
+				    "bytes");
+		json_decref(o);
+		return 0;
+	}
+	if (account_of(app, r, &f, a) != 0) {
+		json_decref(o);
+		return 0;
+	}
+	rc = store_begin(app->store);
+	if (rc == STORE_OK)
+		rc = store_file_append(app->store, f.customer_id, f.account_id, now_of(app), "note",
+				       who->user, json_string_value(text), &seq);
+	if (rc == STORE_OK)
+		rc = store_commit(app->store);
+	if (rc != STORE_OK)
+		store_rollback(app->store);
+	json_decref(o);
+	if (rc != STORE_OK) {
+		account_facts_release(&f);
+		http_answer_problem(a, rc == STORE_ERR_INPUT ? 400 : 503, rc == STORE_ERR_INPUT ?
+				    "Bad Request" : "Service Unavailable", "the note was not written");
+		return 0;
+	}
+	snprintf(a->location, sizeof(a->location), "/api/v1/accounts/%s/file?after=%lld",
+		 f.account_id, (long long)(seq - 1));
+	snprintf(out, sizeof(out), "{\"seq\":%lld}", (long long)seq);
+	account_facts_release(&f);
+	http_answer_json(a, 201, strdup(out));
+	return 0;
+}
+
+/* ---- ledger entries ------------------------------------------------------------------------ */
+
+/* Writes one CSV field, quoted (RFC 4180). */
+static void csv_field(FILE *f, const char *v, int last)
+{
+	fputc('"', f);
+	for (const char *p = v; *p; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+	fputc(last ? '\n' : ',', f);
+}
+
+/*
+ * The problem detail for an import refused: its "request:LINE: what" lines
+ * renamed after the items they are about ("payments[0]: what": line 2 is
+ * the first item, after the header).
+ */
+static void import_problem(struct http_answer *a, const char *what, const char *errors)
+{
+	struct dynbuf b = { .max = 1u << 16 };
+
+	for (const char *line = errors; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		long long n;
+		int used = 0;
+		char head[64];
+
+		if (sscanf(line, "request:%lld: %n", &n, &used) == 1 && used > 0) {
+			snprintf(head, sizeof(head), "%s%s[%lld]: ", b.len ? "; " : "", what, n - 2);
+			dynbuf_str(&b, head);
+			dynbuf_add(&b, line + used, len - (size_t)used);
+		}
+		line += len + (nl != NULL);
+	}
+	http_answer_problem(a, 400, "Bad Request", "%s", b.p && !b.failed ? b.p :
+			    "the entries were refused");
+	free(b.p);
+}
+
+/*
+ * POST /api/v1/payments: one payment or an array of them, with the CSV
+ * import's columns as fields (payment_id, account_id, received_at, amount,
+ * method, invoice_id), applied by the import itself: the same validation,
+ * all or nothing, and a payment_id already in the ledger with the same
+ * content is "unchanged", so a repeated request changes nothing. Amounts are
+ * decimal strings: a JSON number is refused (no float on a money path).
+ */
+static int post_payments(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const fields[] = {
+		"payment_id", "account_id", "received_at", "amount", "method", "invoice_id",
+	};
+	struct app *app = ctx;
+	json_error_t jerr;
+	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr), *items;
+	struct import_result res = { 0 };
+	char *errors = NULL, out[160];
+	size_t errlen = 0;
+	FILE *csv = NULL, *err = NULL;
+	int fd = -1, status;
+
+	if (doc == NULL) {
+		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
+		return 0;
+	}
+	items = json_is_array(doc) ? doc : NULL;
+	if (!json_is_object(doc) && items == NULL) {
+		http_answer_problem(a, 400, "Bad Request", "the body is a payment or an array of them");
+		goto out;
+	}
+	if (items && (json_array_size(items) == 0 || json_array_size(items) > 10000)) {
+		http_answer_problem(a, 400, "Bad Request", "an array of 1 to 10000 payments");
+		goto out;
+	}
+	if ((fd = memfd_create("payments", MFD_CLOEXEC)) < 0 || (csv = fdopen(dup(fd), "w")) == NULL) {
+		http_answer_problem(a, 500, "Internal Server Error", "no room for the request");
+		goto out;
+	}
+	fputs("payment_id,account_id,received_at,amount,method,invoice_id\n", csv);
+	for (size_t i = 0; i < (items ? json_array_size(items) : 1); i++) {
+		json_t *o = items ? json_array_get(items, i) : doc, *v;
+		const char *key;
+
+		if (!json_is_object(o)) {
+			http_answer_problem(a, 400, "Bad Request", "payments[%zu]: not an object", i);
+			goto out;
+		}
+		json_object_foreach(o, key, v) {
+			size_t k = 0;
+
+			while (k < 6 && strcmp(key, fields[k]) != 0)
+				k++;
+			if (k == 6 || !json_is_string(v)) {
+				http_answer_problem(a, 400, "Bad Request", k == 6 ?
+						    "payments[%zu]: unknown field '%s'" :
+						    "payments[%zu]: '%s' must be a string (amounts "
+						    "are decimal text)", i, key);
+				goto out;
+			}
+		}
+		for (size_t k = 0; k < 6; k++) {
+			json_t *f = json_object_get(o, fields[k]);
+
+			csv_field(csv, f ? json_string_value(f) : "", k == 5);
+		}
+	}
+	if (fclose(csv) != 0) {
+		csv = NULL;
+		http_answer_problem(a, 500, "Internal Server Error", "no room for the request");
+		goto out;
+	}
+	csv = NULL;
+	lseek(fd, 0, SEEK_SET);
+	if ((err = open_memstream(&errors, &errlen)) == NULL) {
+		http_answer_problem(a, 500, "Internal Server Error", "out of memory");
+		goto out;
+	}
+	app->cmd->now = now_of(app);
+	status = import_stream(app->cmd, app->store, "payments", "request", fd, err, &res);
+	fclose(err);
+	err = NULL;
+	if (status == EXIT_USAGE) {
+		import_problem(a, "payments", errors ? errors : "");
+	} else if (status != 0) {
+		http_answer_problem(a, 503, "Service Unavailable", "the payments were not stored");
+	} else {
+		snprintf(out, sizeof(out), "{\"payments\":%lld,\"new\":%lld,\"unchanged\":%lld}",
+			 (long long)res.total, (long long)res.inserted, (long long)res.same);
+		http_answer_json(a, res.inserted > 0 ? 201 : 200, strdup(out));
+	}
+out:
+	if (csv)
+		fclose(csv);
+	if (err)
+		fclose(err);
+	if (fd >= 0)
+		close(fd);
+	free(errors);
+	free(res.touched);
+	json_decref(doc);
+	return 0;
+}
+
+static const struct http_route routes[] = {
+	{ "GET", "/healthz", NULL, healthz },
+	{ "GET", "/readyz", NULL, readyz },
+	{ "GET", "/metrics", NULL, metrics },
+	{ "GET", "/api/v1/accounts/{id}/position", "positions:read", position },
+	{ "GET", "/api/v1/accounts/{id}/file", "file:read", file },
+	{ "POST", "/api/v1/accounts/{id}/notes", "file:write", add_note },
+	{ "POST", "/api/v1/payments", "ledger:write", post_payments },
+};
+
+/* ---- the command --------------------------------------------------------------------------- */
+
+int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const char usage[] = "relance serve [--listen ADDR:PORT]";
+	const char *listen = "127.0.0.1:8080";
+	struct app app = { ctx, NULL, NULL, { "", "", "" } };
+	char addr[64], err[256];
+	int port = 0, bound = 0, status, sig;
+	sigset_t set;
+
+	for (int i = 0; i < argc; i++) {
+		int r = cmd_option(argc, argv, &i, "--listen", &listen);
+
+		if (r < 0)
+			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
+		if (r == 0)
+			return cmd_fail(EXIT_USAGE, "usage: %s", usage);
+	}
+	{
+		const char *colon = strrchr(listen, ':');
+		char *end = NULL;
+		long p = colon ? strtol(colon + 1, &end, 10) : -1;
+
+		if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(addr) ||
+		    end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
+			return cmd_fail(EXIT_USAGE, "--listen '%s' is not ADDR:PORT", listen);
+		snprintf(addr, sizeof(addr), "%.*s", (int)(colon - listen), listen);
+		port = (int)p;
+	}
+	auth_init();
+	if ((status = cmd_open_store(ctx, &app.store)) != 0)
+		return status;
+	/* Signals are waited for here, not handled: block them before the
+	 * server's thread starts so that it inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (http_server_start(addr, port, routes, sizeof(routes) / sizeof(routes[0]), authorize, &app,
+			      &app.http, &bound, err, sizeof(err)) != 0) {
+		store_close(app.store);
+		return cmd_fail(EXIT_RUNTIME, "%s", err);
+	}
+	printf("relance serve: listening on http://%s:%d\n", addr, bound);
+	fflush(stdout);
+	sigwait(&set, &sig);
+	http_server_stop(app.http);
+	store_close(app.store);
+	fprintf(stderr, "relance serve: stopped (%s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	return 0;
+}

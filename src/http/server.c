@@ -1,0 +1,287 @@
+/*
+ * server — routes, bodies and answers over libmicrohttpd (server.h).
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/dynbuf.h"
+#include "server.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	const struct http_route *routes;
+	size_t n_routes;
+	http_authorize authorize;
+	void *app;
+	struct http_stats stats;
+};
+
+/* One request between libmicrohttpd's calls. */
+struct pending {
+	struct dynbuf body;
+	int too_large;
+	struct timespec started;
+};
+
+static uint64_t since_us(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t->tv_sec) * 1000000u + (uint64_t)(now.tv_nsec - t->tv_nsec) / 1000;
+}
+
+void http_answer_json(struct http_answer *a, int status, char *json)
+{
+	free(a->body);
+	a->status = status;
+	a->content_type = "application/json";
+	a->body = json;
+	a->len = json ? strlen(json) : 0;
+}
+
+void http_answer_problem(struct http_answer *a, int status, const char *title, const char *fmt, ...)
+{
+	struct dynbuf b = { .max = 1u << 16 };
+	char detail[1024], num[16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(num, sizeof(num), "%d", status);
+	dynbuf_str(&b, "{\"type\":\"about:blank\",\"title\":");
+	dynbuf_json_str(&b, title);
+	dynbuf_str(&b, ",\"status\":");
+	dynbuf_str(&b, num);
+	dynbuf_str(&b, ",\"detail\":");
+	dynbuf_json_str(&b, detail);
+	dynbuf_str(&b, "}");
+	free(a->body);
+	a->status = status;
+	a->content_type = "application/problem+json";
+	a->body = b.failed ? NULL : b.p;
+	a->len = b.failed ? 0 : b.len;
+	if (b.failed)
+		free(b.p);
+}
+
+/* Whether `path` matches `pattern`; captures {name} segments into r. */
+static int match(const char *pattern, const char *path, struct http_request *r, char *scratch,
+		 size_t size)
+{
+	size_t used = 0;
+
+	r->n_params = 0;
+	while (*pattern && *path) {
+		if (*pattern != '/' || *path != '/')
+			return 0;
+		pattern++;
+		path++;
+		if (*pattern == '{') {
+			const char *end = strchr(pattern, '}');
+			size_t len = strcspn(path, "/");
+
+			if (end == NULL || len == 0 || r->n_params == HTTP_MAX_PARAMS ||
+			    used + len + 1 > size)
+				return 0;
+			memcpy(scratch + used, path, len);
+			scratch[used + len] = '\0';
+			r->params[r->n_params++] = scratch + used;
+			used += len + 1;
+			pattern = end + 1;
+			path += len;
+		} else {
+			size_t len = strcspn(pattern, "/"), plen = strcspn(path, "/");
+
+			if (len != plen || memcmp(pattern, path, len) != 0)
+				return 0;
+			pattern += len;
+			path += len;
+		}
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static const char *query_of(const struct http_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Finds the route and runs it, with the authorization first. */
+static void dispatch(struct http_server *s, struct http_request *r, struct http_answer *a)
+{
+	char scratch[2048], allow[128] = "";
+	int path_known = 0;
+
+	for (size_t i = 0; i < s->n_routes; i++) {
+		const struct http_route *rt = &s->routes[i];
+
+		if (!match(rt->pattern, r->path, r, scratch, sizeof(scratch)))
+			continue;
+		if (strcmp(rt->method, r->method) != 0) {
+			size_t len = strlen(allow);
+
+			path_known = 1;
+			snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "", rt->method);
+			continue;
+		}
+		/* Every route asks: the public ones say so by a NULL permission. */
+		if (s->authorize(s->app, r, rt->permission, a) != 0)
+			return;
+		if (rt->handler(s->app, r, a) != 0 && a->status == 0)
+			http_answer_problem(a, 500, "Internal Server Error", "the request failed");
+		return;
+	}
+	if (path_known)
+		http_answer_problem(a, 405, "Method Not Allowed", "%s is not allowed here; allowed: %s",
+				    r->method, allow);
+	else
+		http_answer_problem(a, 404, "Not Found", "no such resource");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct http_server *s = cls;
+	struct pending *p = *state;
+	struct http_request r;
+	struct http_answer a = { 0 };
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (p == NULL) {
+		/* The first call only sets up: answering now would lose the
+		 * body and keep-alive. */
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return MHD_NO;
+		p->body.max = HTTP_MAX_BODY;
+		clock_gettime(CLOCK_MONOTONIC, &p->started);
+		*state = p;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!p->too_large) {
+			dynbuf_add(&p->body, upload, *upload_size);
+			p->too_large = p->body.failed;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.path = url;
+	r.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	r.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+	r.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	r.body = p->body.p ? p->body.p : "";
+	r.body_len = p->body.len;
+	r.query = query_of;
+	r.conn = c;
+	if (p->too_large) {
+		http_answer_problem(&a, 413, "Content Too Large", "a request body is at most %u bytes",
+				    HTTP_MAX_BODY);
+	} else {
+		dynbuf_add(&p->body, "", 1);   /* NUL-terminated for parsers */
+		r.body = p->body.p ? p->body.p : "";
+		dispatch(s, &r, &a);
+	}
+	if (a.status == 0)
+		http_answer_problem(&a, 500, "Internal Server Error", "no answer");
+	resp = MHD_create_response_from_buffer(a.len, a.body ? a.body : (char *)"",
+					       a.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		free(a.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				a.content_type ? a.content_type : "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (a.location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, a.location);
+	ret = MHD_queue_response(c, (unsigned)a.status, resp);
+	MHD_destroy_response(resp);
+	s->stats.requests++;
+	if (a.status >= 100 && a.status < 600)
+		s->stats.by_class[a.status / 100]++;
+	s->stats.latency_us_sum += since_us(&p->started);
+	return ret;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **state,
+		    enum MHD_RequestTerminationCode why)
+{
+	struct pending *p = *state;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (p != NULL) {
+		free(p->body.p);
+		free(p);
+		*state = NULL;
+	}
+}
+
+int http_server_start(const char *addr, int port, const struct http_route *routes, size_t n,
+		      http_authorize authorize, void *app, struct http_server **out,
+		      int *bound_port, char *err, size_t errsize)
+{
+	struct sockaddr_in sa = { 0 };
+	struct http_server *s;
+	const union MHD_DaemonInfo *info;
+
+	*out = NULL;
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (port < 0 || port > 65535 || inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+		snprintf(err, errsize, "%s:%d is not an IPv4 address and port", addr, port);
+		return -1;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	s->routes = routes;
+	s->n_routes = n;
+	s->authorize = authorize;
+	s->app = app;
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+				MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+				MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errsize, "cannot listen on %s:%d (in use, or not allowed)", addr, port);
+		free(s);
+		return -1;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	*bound_port = info ? info->port : port;
+	*out = s;
+	return 0;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}
+
+void http_server_stats(const struct http_server *s, struct http_stats *out)
+{
+	*out = s->stats;
+}

@@ -1,0 +1,134 @@
+# `relance serve`: the API answers only bearer tokens whose scopes allow
+# the route, with problem documents for every refusal, over SQLite and
+# PostgreSQL (docs/api.md). Health and metrics answer anyone.
+. "$TOP/tests/lib/integration.sh"
+. "$TOP/tests/lib/fixtures.sh"
+
+write_fixtures
+expect_status 0 relance init
+import_fixtures
+export RELANCE_PWHASH_FAST=1
+expect_status 0 relance user add billing --api
+expect_status 0 relance token add billing --scopes "positions:read file:read"
+READER=$(cat out.txt)
+expect_status 0 relance token add billing --scopes "file:write"
+WRITER=$(cat out.txt)
+expect_status 0 relance token add billing --scopes "ledger:write"
+LEDGER=$(cat out.txt)
+db_count payments > payments_before.txt
+expect_status 0 relance token add billing --scopes "positions:read"
+REVOKED=$(cat out.txt)
+REVOKED_KEY=$(db_exec "SELECT max(token_key) FROM api_tokens")
+expect_status 0 relance token revoke "$REVOKED_KEY"
+
+"$RELANCE_BIN" --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 >serve.out 2>serve.err &
+SERVE=$!
+PEER_PIDS="$PEER_PIDS $SERVE"
+wait_for 10 grep -q "listening on" serve.out
+URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+
+# call METHOD PATH [TOKEN] [BODY]: the status in status.txt, the body in body.txt.
+call() {
+	set -- "$1" "$2" "${3:-}" "${4:-}"
+	if [ -n "$3" ]; then auth="Authorization: Bearer $3"; else auth="X-None: 1"; fi
+	if [ -n "$4" ]; then
+		curl -s -o body.txt -w '%{http_code}' -X "$1" -H "$auth" \
+			-H 'Content-Type: application/json' --data-binary "$4" "$URL$2" > status.txt
+	else
+		curl -s -o body.txt -w '%{http_code}' -X "$1" -H "$auth" "$URL$2" > status.txt
+	fi
+}
+expect_http() {
+	[ "$(cat status.txt)" = "$1" ] || { cat body.txt; fail "HTTP $(cat status.txt), expected $1"; }
+}
+
+call GET /healthz
+expect_http 200
+expect_grep body.txt '"status":"ok"'
+call GET /readyz
+expect_http 200
+
+# Nobody, a wrong token, a revoked one, a token without the scope.
+call GET /api/v1/accounts/A-BR-1/position
+expect_http 401
+expect_grep body.txt '"title":"Unauthorized"'
+call GET /api/v1/accounts/A-BR-1/position rl_notatoken
+expect_http 401
+call GET /api/v1/accounts/A-BR-1/position "$REVOKED"
+expect_http 401
+call GET /api/v1/accounts/A-BR-1/position "$WRITER"
+expect_http 403
+expect_grep body.txt 'this token may not positions:read'
+
+# The position at --now, as `export positions` gives it.
+call GET /api/v1/accounts/A-BR-1/position "$READER"
+expect_http 200
+expect_grep body.txt '"account_id":"A-BR-1","customer_id":"C-BR-1","currency":"BRL","balance":"129.90","overdue":"129.90","oldest_unpaid_due_on":"2024-06-10","days_past_due":45'
+call GET /api/v1/accounts/NOPE/position "$READER"
+expect_http 404
+expect_grep body.txt 'no account NOPE'
+
+# A note: its author is the token's user; bad bodies are refused whole.
+call POST /api/v1/accounts/A-BR-1/notes "$WRITER" '{"text":"<script>alert(1)</script> rang, will pay Friday"}'
+expect_http 201
+expect_grep body.txt '"seq":'
+call POST /api/v1/accounts/A-BR-1/notes "$WRITER" '{"text":'
+expect_http 400
+expect_grep body.txt '"status":400'
+call POST /api/v1/accounts/A-BR-1/notes "$WRITER" '{"text":"x","author":"someone else"}'
+expect_http 400
+expect_grep body.txt "unknown field 'author'"
+call POST /api/v1/accounts/A-BR-1/notes "$WRITER" '["x"]'
+expect_http 400
+call POST /api/v1/accounts/A-BR-1/notes "$READER" '{"text":"x"}'
+expect_http 403
+call GET /api/v1/accounts/A-BR-1/notes "$WRITER"
+expect_http 405
+
+# The file, a page at a time: the note is there as text, by billing.
+call GET "/api/v1/accounts/A-BR-1/file?limit=1" "$READER"
+expect_http 200
+expect_grep body.txt '"next":1'
+call GET "/api/v1/accounts/A-BR-1/file?after=1&limit=1000" "$READER"
+expect_http 200
+expect_grep body.txt '"kind":"note","author":"billing","body":"<script>alert(1)</script> rang, will pay Friday"'
+expect_grep body.txt '"next":null'
+call GET "/api/v1/accounts/A-BR-1/file?limit=0" "$READER"
+expect_http 400
+call GET /api/v1/nothing "$READER"
+expect_http 404
+
+# Payments: the import's own validation, all or nothing, idempotent by id.
+call POST /api/v1/payments "$LEDGER" '{"payment_id":"P-API-1","account_id":"A-BR-1","received_at":"2024-07-25T09:00:00Z","amount":"29.90","method":"pix"}'
+expect_http 201
+expect_grep body.txt '{"payments":1,"new":1,"unchanged":0}'
+call POST /api/v1/payments "$LEDGER" '{"payment_id":"P-API-1","account_id":"A-BR-1","received_at":"2024-07-25T09:00:00Z","amount":"29.90","method":"pix"}'
+expect_http 200
+expect_grep body.txt '{"payments":1,"new":0,"unchanged":1}'
+call GET /api/v1/accounts/A-BR-1/position "$READER"
+expect_grep body.txt '"balance":"100.00"'
+call POST /api/v1/payments "$LEDGER" '[{"payment_id":"P-API-2","account_id":"A-BR-1","received_at":"2024-07-25T09:00:00Z","amount":"1.00"},{"payment_id":"P-API-3","account_id":"NOPE","received_at":"2024-07-25T09:00:00Z","amount":"1.00"},{"payment_id":"P-API-4","account_id":"A-BR-1","received_at":"yesterday","amount":"1.00"}]'
+expect_http 400
+expect_grep body.txt "payments[1]: unknown account_id 'NOPE'"
+expect_grep body.txt "payments[2]: received_at 'yesterday' is not an RFC 3339 instant"
+call GET /api/v1/accounts/A-BR-1/position "$READER"
+expect_grep body.txt '"balance":"100.00"'
+call POST /api/v1/payments "$LEDGER" '{"payment_id":"P-API-5","account_id":"A-BR-1","received_at":"2024-07-25T09:00:00Z","amount":1.5}'
+expect_http 400
+expect_grep body.txt "'amount' must be a string"
+call POST /api/v1/payments "$LEDGER" '{"payment_id":"P-API-5","account_id":"A-BR-1","amount":"1.00","note":"x"}'
+expect_http 400
+expect_grep body.txt "unknown field 'note'"
+call POST /api/v1/payments "$READER" '{"payment_id":"P-API-6"}'
+expect_http 403
+[ "$(db_count payments)" = "$(($(cat payments_before.txt) + 1))" ] || fail "a refused payment was stored"
+
+# Metrics count what was answered, by class.
+call GET /metrics
+expect_http 200
+expect_grep body.txt 'relance_http_requests_total{class="4xx"}'
+
+# SIGTERM: the server stops cleanly.
+kill -TERM "$SERVE"
+wait "$SERVE" || fail "serve exited $? after SIGTERM"
+expect_grep serve.err "stopped (SIGTERM)"

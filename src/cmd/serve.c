@@ -9,15 +9,27 @@
  * /metrics answer anyone: they say nothing about customers.
  *
  * The instant: --now when given (tests), else the clock at each request.
+ *
+ * Cycles. A scheduler thread runs `relance run` (this very program, as a
+ * child process with the same --db, --config and --now, and --record when
+ * serve has one) every --cycle-every seconds, and within a second of new
+ * payments arriving through the API, so that a payment restores a
+ * suspended service in seconds, not at the next nightly cycle: the cycle
+ * looks only at the accounts due, and a payment makes its account due. A
+ * child process keeps the cycle's state and its database connection apart
+ * from the server's. SIGTERM lets the running cycle finish (it drains:
+ * nothing is left half-performed) before serve exits.
  */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +55,13 @@ struct app {
 	struct store *store;
 	struct http_server *http;
 	struct principal who;     /* of the request in hand (one at a time) */
+	/* the scheduler (see the top of the file) */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int cycle_soon, stopping;
+	int cycle_every;          /* seconds; 0: only on demand */
+	const char *record;       /* --record FILE for the cycles, or NULL */
+	uint64_t cycles, cycles_failed;
 };
 
 /* ---- who is asking -------------------------------------------------------------------- */
@@ -152,6 +171,13 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 	snprintf(line, sizeof(line), "# HELP relance_http_request_seconds_sum Time spent answering.\n"
 		 "# TYPE relance_http_request_seconds_sum counter\n"
 		 "relance_http_request_seconds_sum %.6f\n", (double)st.latency_us_sum / 1e6);
+	dynbuf_str(&b, line);
+	pthread_mutex_lock(&app->lock);
+	snprintf(line, sizeof(line), "# HELP relance_cycles_total Collection cycles run by serve.\n"
+		 "# TYPE relance_cycles_total counter\n"
+		 "relance_cycles_total %llu\nrelance_cycles_failed_total %llu\n",
+		 (unsigned long long)app->cycles, (unsigned long long)app->cycles_failed);
+	pthread_mutex_unlock(&app->lock);
 	dynbuf_str(&b, line);
 	if (b.failed) {
 		free(b.p);
@@ -390,6 +416,100 @@ static int add_note(void *ctx, struct http_request *r, struct http_answer *a)
 	return 0;
 }
 
+/* ---- cycles ------------------------------------------------------------------------------------ */
+
+static void cycle_soon(struct app *app)
+{
+	pthread_mutex_lock(&app->lock);
+	app->cycle_soon = 1;
+	pthread_cond_signal(&app->wake);
+	pthread_mutex_unlock(&app->lock);
+}
+
+/* Runs one `relance run` as a child and waits for it. */
+static void run_cycle(struct app *app)
+{
+	extern char **environ;
+	char now[INSTANT_TEXT_LEN + 1];
+	const char *argv[16];
+	size_t n = 0;
+	pid_t pid;
+	int st = 0;
+
+	argv[n++] = app->cmd->prog;
+	argv[n++] = "--db";
+	argv[n++] = app->cmd->db_url;
+	if (app->cmd->config) {
+		argv[n++] = "--config";
+		argv[n++] = app->cmd->config;
+	}
+	if (app->cmd->now_given) {
+		instant_format(app->cmd->now, now);   /* fixed: --now */
+		argv[n++] = "--now";
+		argv[n++] = now;
+	}
+	argv[n++] = "run";
+	argv[n++] = "--json";
+	if (app->record) {
+		argv[n++] = "--record";
+		argv[n++] = app->record;
+	}
+	argv[n] = NULL;
+	/* The report goes to serve's standard error, the log. */
+	posix_spawn_file_actions_t fa;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, (char **)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		fprintf(stderr, "relance serve: a cycle could not start: %s\n", strerror(rc));
+		app->cycles_failed++;
+		return;
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	app->cycles++;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		app->cycles_failed++;
+		fprintf(stderr, "relance serve: a cycle failed (status %d)\n",
+			WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+}
+
+static void *scheduler(void *arg)
+{
+	struct app *app = arg;
+
+	pthread_mutex_lock(&app->lock);
+	while (!app->stopping) {
+		struct timespec until;
+		int rc = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += app->cycle_every > 0 ? app->cycle_every : 3600;
+		while (!app->cycle_soon && !app->stopping && rc == 0)
+			rc = pthread_cond_timedwait(&app->wake, &app->lock, &until);
+		if (app->stopping)
+			break;
+		if (!app->cycle_soon && app->cycle_every == 0)
+			continue;
+		if (app->cycle_soon) {
+			/* Payments often come in bursts: gather them for a second. */
+			pthread_mutex_unlock(&app->lock);
+			nanosleep(&(struct timespec){ 1, 0 }, NULL);
+			pthread_mutex_lock(&app->lock);
+		}
+		app->cycle_soon = 0;
+		pthread_mutex_unlock(&app->lock);
+		run_cycle(app);
+		pthread_mutex_lock(&app->lock);
+	}
+	pthread_mutex_unlock(&app->lock);
+	return NULL;
+}
+
 /* ---- ledger entries ------------------------------------------------------------------------ */
 
 /* Writes one CSV field, quoted (RFC 4180). */
@@ -524,6 +644,9 @@ static int post_payments(void *ctx, struct http_request *r, struct http_answer *
 		snprintf(out, sizeof(out), "{\"payments\":%lld,\"new\":%lld,\"unchanged\":%lld}",
 			 (long long)res.total, (long long)res.inserted, (long long)res.same);
 		http_answer_json(a, res.inserted > 0 ? 201 : 200, strdup(out));
+		/* A payment may settle a case: the next cycle, now, restores. */
+		if (res.inserted > 0)
+			cycle_soon(app);
 	}
 out:
 	if (csv)
@@ -552,28 +675,41 @@ static const struct http_route routes[] = {
 
 int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const char usage[] = "relance serve [--listen ADDR:PORT]";
-	const char *listen = "127.0.0.1:8080";
-	struct app app = { ctx, NULL, NULL, { "", "", "" } };
-	char addr[64], err[256];
+	static const char usage[] =
+		"relance serve [--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE]";
+	const char *listen = "127.0.0.1:8080", *every = "300";
+	static struct app app;
+	char addr[64], err[256], *end = NULL;
 	int port = 0, bound = 0, status, sig;
+	long every_s;
+	pthread_t sched;
 	sigset_t set;
 
+	memset(&app, 0, sizeof(app));
+	app.cmd = ctx;
 	for (int i = 0; i < argc; i++) {
 		int r = cmd_option(argc, argv, &i, "--listen", &listen);
 
+		if (r == 0)
+			r = cmd_option(argc, argv, &i, "--cycle-every", &every);
+		if (r == 0)
+			r = cmd_option(argc, argv, &i, "--record", &app.record);
 		if (r < 0)
 			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
 		if (r == 0)
 			return cmd_fail(EXIT_USAGE, "usage: %s", usage);
 	}
+	every_s = strtol(every, &end, 10);
+	if (end == every || *end != '\0' || every_s < 0 || every_s > 86400)
+		return cmd_fail(EXIT_USAGE, "--cycle-every '%s' is not 0 to 86400 seconds", every);
+	app.cycle_every = (int)every_s;
 	{
 		const char *colon = strrchr(listen, ':');
-		char *end = NULL;
-		long p = colon ? strtol(colon + 1, &end, 10) : -1;
+		char *pend = NULL;
+		long p = colon ? strtol(colon + 1, &pend, 10) : -1;
 
 		if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(addr) ||
-		    end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
+		    pend == colon + 1 || *pend != '\0' || p < 0 || p > 65535)
 			return cmd_fail(EXIT_USAGE, "--listen '%s' is not ADDR:PORT", listen);
 		snprintf(addr, sizeof(addr), "%.*s", (int)(colon - listen), listen);
 		port = (int)p;
@@ -592,10 +728,22 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 		store_close(app.store);
 		return cmd_fail(EXIT_RUNTIME, "%s", err);
 	}
+	pthread_mutex_init(&app.lock, NULL);
+	pthread_cond_init(&app.wake, NULL);
+	if (pthread_create(&sched, NULL, scheduler, &app) != 0) {
+		http_server_stop(app.http);
+		store_close(app.store);
+		return cmd_fail(EXIT_RUNTIME, "the scheduler could not start");
+	}
 	printf("relance serve: listening on http://%s:%d\n", addr, bound);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	http_server_stop(app.http);
+	pthread_mutex_lock(&app.lock);
+	app.stopping = 1;
+	pthread_cond_signal(&app.wake);
+	pthread_mutex_unlock(&app.lock);
+	pthread_join(sched, NULL);   /* a cycle under way finishes first */
 	store_close(app.store);
 	fprintf(stderr, "relance serve: stopped (%s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	return 0;

@@ -661,6 +661,65 @@ out:
 	return 0;
 }
 
+/* ---- arrangements ------------------------------------------------------------------------ */
+
+struct arr_page {
+	struct dynbuf b;
+	int n;
+};
+
+static int keep_arrangement(void *ctx, const struct arrangement_view *v)
+{
+	struct arr_page *p = ctx;
+	char num[64];
+
+	snprintf(num, sizeof(num), "%s{\"id\":", p->n++ ? "," : "");
+	dynbuf_str(&p->b, num);
+	dynbuf_json_str(&p->b, v->arrangement_id);
+	dynbuf_str(&p->b, ",\"kind\":");
+	dynbuf_json_str(&p->b, v->kind);
+	dynbuf_str(&p->b, ",\"state\":");
+	dynbuf_json_str(&p->b, v->state);
+	snprintf(num, sizeof(num), ",\"version\":%lld,\"terms\":", (long long)v->version);
+	dynbuf_str(&p->b, num);
+	/* Terms are the JSON object the store keeps (arrange.h), as they are. */
+	dynbuf_str(&p->b, v->terms);
+	dynbuf_str(&p->b, ",\"accounts\":[");
+	for (size_t i = 0; i < v->n_accounts; i++) {
+		if (i)
+			dynbuf_str(&p->b, ",");
+		dynbuf_json_str(&p->b, v->account_ids[i]);
+	}
+	dynbuf_str(&p->b, "]}");
+	return 0;
+}
+
+/* Every arrangement of the account (?live=1: only live ones). */
+static int arrangements(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct account_facts f;
+	struct arr_page p = { .b = { .max = 16u << 20 } };
+	int64_t live;
+	int rc;
+
+	if (query_int(r, "live", 0, 1, 0, &live, a) != 0 || account_of(app, r, &f, a) != 0)
+		return 0;
+	dynbuf_str(&p.b, "{\"account_id\":");
+	dynbuf_json_str(&p.b, f.account_id);
+	dynbuf_str(&p.b, ",\"arrangements\":[");
+	rc = store_arrangements_of_account(app->store, f.account_key, (int)live, keep_arrangement, &p);
+	account_facts_release(&f);
+	dynbuf_str(&p.b, "]}");
+	if (rc != STORE_OK || p.b.failed) {
+		free(p.b.p);
+		http_answer_problem(a, 500, "Internal Server Error", "the arrangements could not be read");
+		return 0;
+	}
+	http_answer_json(a, 200, p.b.p);
+	return 0;
+}
+
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", NULL, healthz },
 	{ "GET", "/readyz", NULL, readyz },
@@ -669,6 +728,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/api/v1/accounts/{id}/file", "file:read", file },
 	{ "POST", "/api/v1/accounts/{id}/notes", "file:write", add_note },
 	{ "POST", "/api/v1/payments", "ledger:write", post_payments },
+	{ "GET", "/api/v1/accounts/{id}/arrangements", "arrangements:read", arrangements },
 };
 
 /* ---- the command --------------------------------------------------------------------------- */
@@ -687,6 +747,13 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 
 	memset(&app, 0, sizeof(app));
 	app.cmd = ctx;
+	/* The route table as it is, for the test that holds docs/api.md to it. */
+	if (argc == 1 && strcmp(argv[0], "--routes") == 0) {
+		for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+			printf("%s %s %s\n", routes[i].method, routes[i].pattern,
+			       routes[i].permission ? routes[i].permission : "-");
+		return 0;
+	}
 	for (int i = 0; i < argc; i++) {
 		int r = cmd_option(argc, argv, &i, "--listen", &listen);
 

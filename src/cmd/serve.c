@@ -121,6 +121,7 @@ static int authorize(void *ctx, struct http_request *r, const char *permission,
 		return 403;
 	}
 	app->who = f.p;
+	r->principal_name = app->who.user;
 	return 0;
 }
 

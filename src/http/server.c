@@ -20,7 +20,23 @@ struct http_server {
 	http_authorize authorize;
 	void *app;
 	struct http_stats stats;
+	FILE *log;              /* request lines, or NULL */
 };
+
+/* A JSON string for the log: control characters and quotes escaped. */
+static void log_str(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)v; p && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
 
 /* One request between libmicrohttpd's calls. */
 struct pending {
@@ -210,10 +226,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, a.location);
 	ret = MHD_queue_response(c, (unsigned)a.status, resp);
 	MHD_destroy_response(resp);
-	s->stats.requests++;
-	if (a.status >= 100 && a.status < 600)
-		s->stats.by_class[a.status / 100]++;
-	s->stats.latency_us_sum += since_us(&p->started);
+	{
+		uint64_t us = since_us(&p->started);
+		char when[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		s->stats.requests++;
+		if (a.status >= 100 && a.status < 600)
+			s->stats.by_class[a.status / 100]++;
+		s->stats.latency_us_sum += us;
+		/* One JSON line per request: method, path (ids, never a query
+		 * string, a header or a body), status, time, who. */
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (s->log != NULL) {
+			fprintf(s->log, "{\"at\":\"%s\",\"method\":", when);
+			log_str(s->log, method);
+			fputs(",\"path\":", s->log);
+			log_str(s->log, url);
+			fprintf(s->log, ",\"status\":%d,\"us\":%llu", a.status, (unsigned long long)us);
+			if (r.principal_name && r.principal_name[0]) {
+				fputs(",\"user\":", s->log);
+				log_str(s->log, r.principal_name);
+			}
+			fputs("}\n", s->log);
+			fflush(s->log);
+		}
+	}
 	return ret;
 }
 
@@ -255,6 +295,7 @@ int http_server_start(const char *addr, int port, const struct http_route *route
 	s->n_routes = n;
 	s->authorize = authorize;
 	s->app = app;
+	s->log = stderr;
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
 				MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,

@@ -18,8 +18,11 @@
  *
  * Ownership: the server owns requests and their strings for the duration
  * of a handler call; a handler's answer (http_answer_*) is copied.
- * Nothing here logs a header or a body: tokens and personal data stay out
- * of the logs.
+ *
+ * Logs: one JSON line per request on standard error: instant, method,
+ * path, status, microseconds and the user authorize named. Never a header,
+ * a query string or a body: tokens and personal data stay out of the logs
+ * (paths hold ids only).
  */
 #ifndef RELANCE_HTTP_SERVER_H
 #define RELANCE_HTTP_SERVER_H
@@ -41,6 +44,7 @@ struct http_request {
 	const char *params[HTTP_MAX_PARAMS]; /* the {name} segments, in order */
 	size_t n_params;
 	void *principal;                /* set by authorize for the handler */
+	const char *principal_name;     /* set by authorize: who, for the log */
 	const char *(*query)(const struct http_request *r, const char *name); /* or NULL */
 	void *conn;                     /* the server's: for query() */
 };

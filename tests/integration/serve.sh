@@ -128,6 +128,13 @@ call GET /metrics
 expect_http 200
 expect_grep body.txt 'relance_http_requests_total{class="4xx"}'
 
+# One log line per request, with who asked; never a token or a body.
+expect_grep serve.err '"method":"POST","path":"/api/v1/payments","status":201,'
+expect_grep serve.err '"user":"billing"'
+for t in "$READER" "$WRITER" "$LEDGER" "$REVOKED" P-API-1 29.90 "alert(1)"; do
+	if grep -qF -- "$t" serve.err; then fail "the log holds '$t'"; fi
+done
+
 # SIGTERM: the server stops cleanly.
 kill -TERM "$SERVE"
 wait "$SERVE" || fail "serve exited $? after SIGTERM"

@@ -38,6 +38,7 @@
 #include "../core/dynbuf.h"
 #include "../core/money.h"
 #include "../core/position.h"
+#include "../http/body.h"
 #include "../http/server.h"
 #include "../store/store.h"
 #include "cmd.h"
@@ -513,19 +514,6 @@ static void *scheduler(void *arg)
 
 /* ---- ledger entries ------------------------------------------------------------------------ */
 
-/* Writes one CSV field, quoted (RFC 4180). */
-static void csv_field(FILE *f, const char *v, int last)
-{
-	fputc('"', f);
-	for (const char *p = v; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
-}
-
 /*
  * The problem detail for an import refused: its "request:LINE: what" lines
  * renamed after the items they are about ("payments[0]: what": line 2 is
@@ -564,63 +552,20 @@ static void import_problem(struct http_answer *a, const char *what, const char *
  */
 static int post_payments(void *ctx, struct http_request *r, struct http_answer *a)
 {
-	static const char *const fields[] = {
-		"payment_id", "account_id", "received_at", "amount", "method", "invoice_id",
-	};
 	struct app *app = ctx;
-	json_error_t jerr;
-	json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr), *items;
 	struct import_result res = { 0 };
-	char *errors = NULL, out[160];
+	char *errors = NULL, out[160], why[256];
 	size_t errlen = 0;
 	FILE *csv = NULL, *err = NULL;
 	int fd = -1, status;
 
-	if (doc == NULL) {
-		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
-				    jerr.column, jerr.text);
-		return 0;
-	}
-	items = json_is_array(doc) ? doc : NULL;
-	if (!json_is_object(doc) && items == NULL) {
-		http_answer_problem(a, 400, "Bad Request", "the body is a payment or an array of them");
-		goto out;
-	}
-	if (items && (json_array_size(items) == 0 || json_array_size(items) > 10000)) {
-		http_answer_problem(a, 400, "Bad Request", "an array of 1 to 10000 payments");
-		goto out;
-	}
 	if ((fd = memfd_create("payments", MFD_CLOEXEC)) < 0 || (csv = fdopen(dup(fd), "w")) == NULL) {
 		http_answer_problem(a, 500, "Internal Server Error", "no room for the request");
 		goto out;
 	}
-	fputs("payment_id,account_id,received_at,amount,method,invoice_id\n", csv);
-	for (size_t i = 0; i < (items ? json_array_size(items) : 1); i++) {
-		json_t *o = items ? json_array_get(items, i) : doc, *v;
-		const char *key;
-
-		if (!json_is_object(o)) {
-			http_answer_problem(a, 400, "Bad Request", "payments[%zu]: not an object", i);
-			goto out;
-		}
-		json_object_foreach(o, key, v) {
-			size_t k = 0;
-
-			while (k < 6 && strcmp(key, fields[k]) != 0)
-				k++;
-			if (k == 6 || !json_is_string(v)) {
-				http_answer_problem(a, 400, "Bad Request", k == 6 ?
-						    "payments[%zu]: unknown field '%s'" :
-						    "payments[%zu]: '%s' must be a string (amounts "
-						    "are decimal text)", i, key);
-				goto out;
-			}
-		}
-		for (size_t k = 0; k < 6; k++) {
-			json_t *f = json_object_get(o, fields[k]);
-
-			csv_field(csv, f ? json_string_value(f) : "", k == 5);
-		}
+	if (body_payments_csv(r->body, r->body_len, csv, why, sizeof(why)) < 0) {
+		http_answer_problem(a, 400, "Bad Request", "%s", why);
+		goto out;
 	}
 	if (fclose(csv) != 0) {
 		csv = NULL;
@@ -658,7 +603,6 @@ out:
 		close(fd);
 	free(errors);
 	free(res.touched);
-	json_decref(doc);
 	return 0;
 }
 

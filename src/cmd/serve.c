@@ -51,6 +51,40 @@ struct principal {
 	char scopes[512];
 };
 
+/* Staff sessions (docs/api.md "Sessions"): kept in this process; a
+ * restart signs everyone out. */
+#define SESSION_MAX 4096
+#define SESSION_SECONDS (8 * 3600)
+#define LOGIN_FAILURES 5      /* failed sign-ins of one user name ... */
+#define LOGIN_WINDOW 900      /* ... within this many seconds: 429 until it ends */
+#define LOGIN_NAMES 1024
+
+struct session {
+	int used;
+	unsigned char hash[AUTH_TOKEN_HASH_BYTES];  /* of the cookie's value */
+	char csrf[AUTH_TOKEN_SIZE];
+	struct principal p;
+	int64_t expires;
+};
+
+struct attempts {
+	char user[128];
+	int failures;
+	int64_t since;
+};
+
+/* What each staff role may do, as scopes (docs/api.md "Roles"). */
+static const struct {
+	const char *role, *scopes;
+} role_scopes[] = {
+	{ "agent", "positions:read file:read file:write arrangements:read arrangements:write "
+		   "queues:read" },
+	{ "supervisor", "positions:read file:read file:write arrangements:read arrangements:write "
+			"queues:read policies:read" },
+	{ "manager", "positions:read file:read arrangements:read queues:read policies:read" },
+	{ "administrator", "admin" },
+};
+
 struct app {
 	struct cmd_ctx *cmd;
 	struct store *store;
@@ -63,6 +97,8 @@ struct app {
 	int cycle_every;          /* seconds; 0: only on demand */
 	const char *record;       /* --record FILE for the cycles, or NULL */
 	uint64_t cycles, cycles_failed;
+	struct session sessions[SESSION_MAX];
+	struct attempts attempts[LOGIN_NAMES];
 };
 
 /* ---- who is asking -------------------------------------------------------------------- */
@@ -86,6 +122,52 @@ static int keep_token(void *ctx, const struct token_view *t)
 	return 0;
 }
 
+static struct session *session_of(struct app *app, const char *cookie)
+{
+	unsigned char hash[AUTH_TOKEN_HASH_BYTES];
+	int64_t now = (int64_t)time(NULL);
+
+	if (auth_token_hash(cookie, hash) != 0)
+		return NULL;
+	for (size_t i = 0; i < SESSION_MAX; i++) {
+		struct session *x = &app->sessions[i];
+
+		if (x->used && x->expires <= now)
+			memset(x, 0, sizeof(*x));   /* expired: gone */
+		if (x->used && auth_equal(x->hash, hash, sizeof(hash)))
+			return x;
+	}
+	return NULL;
+}
+
+/* A staff member's session: the cookie, and for anything but reading, the
+ * CSRF token the sign-in gave (a form of another site cannot know it). */
+static int authorize_session(struct app *app, struct http_request *r, const char *permission,
+			     struct http_answer *a)
+{
+	struct session *x = session_of(app, r->session);
+	int reading = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+
+	if (x == NULL) {
+		http_answer_problem(a, 401, "Unauthorized", "the session is unknown or expired: "
+				    "sign in again");
+		return 401;
+	}
+	if (!reading && (r->csrf == NULL || strlen(r->csrf) != strlen(x->csrf) ||
+			 !auth_equal(r->csrf, x->csrf, strlen(x->csrf)))) {
+		http_answer_problem(a, 403, "Forbidden", "the X-CSRF-Token header is missing or "
+				    "wrong");
+		return 403;
+	}
+	if (strcmp(permission, "any") != 0 && !auth_scopes_allow(x->p.scopes, permission)) {
+		http_answer_problem(a, 403, "Forbidden", "a %s may not %s", x->p.role, permission);
+		return 403;
+	}
+	app->who = x->p;
+	r->principal_name = app->who.user;
+	return 0;
+}
+
 static int authorize(void *ctx, struct http_request *r, const char *permission,
 		     struct http_answer *a)
 {
@@ -98,9 +180,12 @@ static int authorize(void *ctx, struct http_request *r, const char *permission,
 	r->principal = &app->who;
 	if (permission == NULL)
 		return 0;
+	if (r->authorization == NULL && r->session != NULL)
+		return authorize_session(app, r, permission, a);
 	if (r->authorization == NULL || strncmp(r->authorization, "Bearer ", 7) != 0 ||
 	    r->authorization[7] == '\0') {
-		http_answer_problem(a, 401, "Unauthorized", "this resource needs a bearer token");
+		http_answer_problem(a, 401, "Unauthorized", "this resource needs a bearer token or "
+				    "a session");
 		return 401;
 	}
 	if (auth_token_hash(r->authorization + 7, hash) != 0) {
@@ -117,7 +202,7 @@ static int authorize(void *ctx, struct http_request *r, const char *permission,
 				    "user disabled");
 		return 401;
 	}
-	if (!auth_scopes_allow(f.p.scopes, permission)) {
+	if (strcmp(permission, "any") != 0 && !auth_scopes_allow(f.p.scopes, permission)) {
 		http_answer_problem(a, 403, "Forbidden", "this token may not %s", permission);
 		return 403;
 	}
@@ -606,6 +691,187 @@ out:
 	return 0;
 }
 
+/* ---- sessions ---------------------------------------------------------------------------------- */
+
+struct found_user {
+	int found;
+	char kind[16], role[32], hash[AUTH_HASH_STRBYTES];
+	int64_t disabled_at;
+};
+
+static int keep_user(void *ctx, const struct user_view *u)
+{
+	struct found_user *f = ctx;
+
+	f->found = 1;
+	snprintf(f->kind, sizeof(f->kind), "%s", u->kind);
+	snprintf(f->role, sizeof(f->role), "%s", u->role);
+	snprintf(f->hash, sizeof(f->hash), "%s", u->password_hash);
+	f->disabled_at = u->disabled_at;
+	return 0;
+}
+
+static struct attempts *attempts_of(struct app *app, const char *user, int64_t now)
+{
+	struct attempts *oldest = &app->attempts[0];
+
+	for (size_t i = 0; i < LOGIN_NAMES; i++) {
+		struct attempts *t = &app->attempts[i];
+
+		if (t->user[0] && strcmp(t->user, user) == 0)
+			return t;
+		if (t->since < oldest->since)
+			oldest = t;
+	}
+	/* A name not seen lately takes the slot least recently started. */
+	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->user, sizeof(oldest->user), "%s", user);
+	oldest->since = now;
+	return oldest;
+}
+
+/* POST /api/v1/session {"user","password"}: a staff member signs in. */
+static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	json_error_t jerr;
+	json_t *o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *user, *pw, *key;
+	json_t *v;
+	struct found_user f = { 0 };
+	struct attempts *t;
+	struct session *x = NULL;
+	char token[AUTH_TOKEN_SIZE];
+	int64_t now = (int64_t)time(NULL);
+
+	if (o == NULL || !json_is_object(o)) {
+		http_answer_problem(a, 400, "Bad Request", "the body is {\"user\": ..., "
+				    "\"password\": ...}");
+		json_decref(o);
+		return 0;
+	}
+	json_object_foreach(o, key, v) {
+		if ((strcmp(key, "user") != 0 && strcmp(key, "password") != 0) || !json_is_string(v)) {
+			http_answer_problem(a, 400, "Bad Request", "the body is {\"user\": ..., "
+					    "\"password\": ...}, two strings");
+			json_decref(o);
+			return 0;
+		}
+	}
+	user = json_string_value(json_object_get(o, "user"));
+	pw = json_string_value(json_object_get(o, "password"));
+	if (user == NULL || pw == NULL || user[0] == '\0' || strlen(user) >= sizeof(t->user)) {
+		http_answer_problem(a, 400, "Bad Request", "the body is {\"user\": ..., "
+				    "\"password\": ...}, two strings");
+		json_decref(o);
+		return 0;
+	}
+	t = attempts_of(app, user, now);
+	if (now - t->since >= LOGIN_WINDOW) {
+		t->failures = 0;
+		t->since = now;
+	}
+	if (t->failures >= LOGIN_FAILURES) {
+		a->retry_after = (int)(t->since + LOGIN_WINDOW - now);
+		http_answer_problem(a, 429, "Too Many Requests", "too many failed sign-ins for this "
+				    "user: try again in %d seconds", a->retry_after);
+		json_decref(o);
+		return 0;
+	}
+	if (store_user_get(app->store, user, keep_user, &f) != STORE_OK)
+		f.found = 0;
+	/* One answer for every failure: it does not tell which part was wrong. */
+	if (!f.found || strcmp(f.kind, "staff") != 0 || f.disabled_at != 0 ||
+	    auth_password_verify(f.hash, pw) != AUTH_OK) {
+		t->failures++;
+		json_decref(o);
+		http_answer_problem(a, 401, "Unauthorized", "wrong user or password, or the user is "
+				    "disabled");
+		return 0;
+	}
+	t->failures = 0;
+	for (size_t i = 0; i < SESSION_MAX && x == NULL; i++)
+		if (!app->sessions[i].used || app->sessions[i].expires <= now)
+			x = &app->sessions[i];
+	if (x == NULL) {
+		json_decref(o);
+		http_answer_problem(a, 503, "Service Unavailable", "too many sessions open");
+		return 0;
+	}
+	memset(x, 0, sizeof(*x));
+	if (auth_token_new(token, sizeof(token)) != AUTH_OK ||
+	    auth_token_new(x->csrf, sizeof(x->csrf)) != AUTH_OK ||
+	    auth_token_hash(token, x->hash) != AUTH_OK) {
+		memset(x, 0, sizeof(*x));
+		json_decref(o);
+		return -1;
+	}
+	x->used = 1;
+	x->expires = now + SESSION_SECONDS;
+	snprintf(x->p.user, sizeof(x->p.user), "%s", user);
+	snprintf(x->p.role, sizeof(x->p.role), "%s", f.role);
+	for (size_t i = 0; i < sizeof(role_scopes) / sizeof(role_scopes[0]); i++)
+		if (strcmp(role_scopes[i].role, f.role) == 0)
+			snprintf(x->p.scopes, sizeof(x->p.scopes), "%s", role_scopes[i].scopes);
+	json_decref(o);
+	snprintf(a->set_cookie, sizeof(a->set_cookie), "relance_session=%s; Path=/; HttpOnly; "
+		 "Secure; SameSite=Strict; Max-Age=%d", token, SESSION_SECONDS);
+	{
+		struct dynbuf b = { .max = 4096 };
+
+		dynbuf_str(&b, "{\"user\":");
+		dynbuf_json_str(&b, x->p.user);
+		dynbuf_str(&b, ",\"role\":");
+		dynbuf_json_str(&b, x->p.role);
+		dynbuf_str(&b, ",\"csrf\":");
+		dynbuf_json_str(&b, x->csrf);
+		dynbuf_str(&b, "}");
+		if (b.failed) {
+			free(b.p);
+			memset(x, 0, sizeof(*x));
+			return -1;
+		}
+		http_answer_json(a, 201, b.p);
+	}
+	return 0;
+}
+
+/* GET /api/v1/session: who is asking. */
+static int whoami(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct principal *who = r->principal;
+	struct dynbuf b = { .max = 4096 };
+
+	(void)ctx;
+	dynbuf_str(&b, "{\"user\":");
+	dynbuf_json_str(&b, who->user);
+	dynbuf_str(&b, ",\"role\":");
+	dynbuf_json_str(&b, who->role);
+	dynbuf_str(&b, ",\"scopes\":");
+	dynbuf_json_str(&b, who->scopes);
+	dynbuf_str(&b, "}");
+	if (b.failed) {
+		free(b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, b.p);
+	return 0;
+}
+
+/* DELETE /api/v1/session: signs out (a bearer token has nothing to end). */
+static int sign_out(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct session *x = r->session && !r->authorization ? session_of(app, r->session) : NULL;
+
+	if (x != NULL)
+		memset(x, 0, sizeof(*x));
+	snprintf(a->set_cookie, sizeof(a->set_cookie), "relance_session=; Path=/; HttpOnly; "
+		 "Secure; SameSite=Strict; Max-Age=0");
+	http_answer_json(a, 200, strdup("{\"signed_out\":true}"));
+	return 0;
+}
+
 /* ---- arrangements ------------------------------------------------------------------------ */
 
 struct arr_page {
@@ -674,6 +940,9 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/accounts/{id}/notes", "file:write", add_note },
 	{ "POST", "/api/v1/payments", "ledger:write", post_payments },
 	{ "GET", "/api/v1/accounts/{id}/arrangements", "arrangements:read", arrangements },
+	{ "POST", "/api/v1/session", NULL, sign_in },
+	{ "GET", "/api/v1/session", "any", whoami },
+	{ "DELETE", "/api/v1/session", "any", sign_out },
 };
 
 /* ---- the command --------------------------------------------------------------------------- */

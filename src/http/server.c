@@ -198,6 +198,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	r.idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
 	r.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	r.session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "relance_session");
+	r.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
 	r.body = p->body.p ? p->body.p : "";
 	r.body_len = p->body.len;
 	r.query = query_of;
@@ -224,6 +226,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (a.location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, a.location);
+	if (a.set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, a.set_cookie);
+	if (a.retry_after > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", a.retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	ret = MHD_queue_response(c, (unsigned)a.status, resp);
 	MHD_destroy_response(resp);
 	{

@@ -39,6 +39,8 @@ struct http_request {
 	const char *authorization;      /* the Authorization header, or NULL */
 	const char *idempotency_key;    /* the Idempotency-Key header, or NULL */
 	const char *content_type;       /* or NULL */
+	const char *session;            /* the relance_session cookie, or NULL */
+	const char *csrf;               /* the X-CSRF-Token header, or NULL */
 	const char *body;               /* NUL-terminated; "" when none */
 	size_t body_len;
 	const char *params[HTTP_MAX_PARAMS]; /* the {name} segments, in order */
@@ -55,6 +57,8 @@ struct http_answer {
 	char *body;                     /* malloc'ed; the server frees it */
 	size_t len;
 	char location[256];             /* "" or a Location header */
+	char set_cookie[256];           /* "" or a Set-Cookie header */
+	int retry_after;                /* > 0: a Retry-After header (seconds) */
 };
 
 typedef int (*http_handler)(void *app, struct http_request *r, struct http_answer *a);

@@ -128,10 +128,62 @@ call GET /metrics
 expect_http 200
 expect_grep body.txt 'relance_http_requests_total{class="4xx"}'
 
+# Staff sessions: argon2id sign-in, an HttpOnly cookie, CSRF on writes.
+printf 'correct horse battery\n' | "$RELANCE_BIN" user add ana --role agent --password-stdin \
+	>/dev/null 2>&1 || fail "user add ana"
+printf 'another long passphrase\n' | "$RELANCE_BIN" user add max --role manager --password-stdin \
+	>/dev/null 2>&1 || fail "user add max"
+sign_in() {   # USER PASSWORD JAR: the status in status.txt, the body in body.txt
+	curl -s -c "$3" -o body.txt -w '%{http_code}' -H 'Content-Type: application/json' \
+		--data-binary "{\"user\":\"$1\",\"password\":\"$2\"}" "$URL/api/v1/session" > status.txt
+}
+sign_in ana "correct horse battery" ana.jar
+expect_http 201
+expect_grep body.txt '"user":"ana","role":"agent","csrf":"rl_'
+grep -q 'relance_session' ana.jar || fail "no session cookie"
+grep -q '#HttpOnly_' ana.jar || fail "the session cookie is not HttpOnly"
+CSRF=$(sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p' body.txt)
+code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar "$URL/api/v1/accounts/A-BR-1/position")
+[ "$code" = 200 ] || fail "a session read: $code"
+code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar -H 'Content-Type: application/json' \
+	--data-binary '{"text":"no CSRF token"}' "$URL/api/v1/accounts/A-BR-1/notes")
+[ "$code" = 403 ] || fail "a write without the CSRF token: $code"
+expect_grep body.txt "X-CSRF-Token"
+code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar -H "X-CSRF-Token: $CSRF" \
+	-H 'Content-Type: application/json' --data-binary '{"text":"called, promised Friday"}' \
+	"$URL/api/v1/accounts/A-BR-1/notes")
+[ "$code" = 201 ] || { cat body.txt; fail "a note by ana: $code"; }
+call GET "/api/v1/accounts/A-BR-1/file?limit=1000" "$READER"
+expect_grep body.txt '"kind":"note","author":"ana","body":"called, promised Friday"'
+# A manager reads but does not write on the file.
+sign_in max "another long passphrase" max.jar
+expect_http 201
+MCSRF=$(sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p' body.txt)
+code=$(curl -s -o body.txt -w '%{http_code}' -b max.jar -H "X-CSRF-Token: $MCSRF" \
+	-H 'Content-Type: application/json' --data-binary '{"text":"x"}' \
+	"$URL/api/v1/accounts/A-BR-1/notes")
+[ "$code" = 403 ] || fail "a manager wrote a note: $code"
+expect_grep body.txt "a manager may not file:write"
+# Five wrong passwords: the sixth attempt is refused, even the right one.
+for i in 1 2 3 4 5; do
+	sign_in max "wrong password $i" /dev/null
+	expect_http 401
+done
+sign_in max "another long passphrase" /dev/null
+expect_http 429
+sign_in nobody "whatever it is" /dev/null
+expect_http 401
+# Signed out: the cookie no longer works.
+code=$(curl -s -o body.txt -w '%{http_code}' -X DELETE -b ana.jar -H "X-CSRF-Token: $CSRF" \
+	"$URL/api/v1/session")
+[ "$code" = 200 ] || fail "sign out: $code"
+code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar "$URL/api/v1/accounts/A-BR-1/position")
+[ "$code" = 401 ] || fail "a session after signing out: $code"
+
 # One log line per request, with who asked; never a token or a body.
 expect_grep serve.err '"method":"POST","path":"/api/v1/payments","status":201,'
 expect_grep serve.err '"user":"billing"'
-for t in "$READER" "$WRITER" "$LEDGER" "$REVOKED" P-API-1 29.90 "alert(1)"; do
+for t in "$READER" "$WRITER" "$LEDGER" "$REVOKED" P-API-1 29.90 "alert(1)" "correct horse" "$CSRF"; do
 	if grep -qF -- "$t" serve.err; then fail "the log holds '$t'"; fi
 done
 

@@ -34,6 +34,8 @@
 #include "postpone.h"
 
 #define MAX_PLAN_ACCOUNTS 16
+/* Where answers go (cmd.h: serve may point it elsewhere). */
+#define OUT (cmd_out ? cmd_out : stdout)
 
 /* ---- arguments ----------------------------------------------------------------------- */
 
@@ -275,68 +277,68 @@ static int get_arrangement(struct session *x, const char *id, const char *kind, 
 static void print_terms_json(const struct arrange_terms *t, int exponent)
 {
 	if (t->amount) {
-		printf(",\"amount\":\"");
-		out_amount(stdout, t->amount, exponent);
-		printf("\"");
+		fprintf(OUT, ",\"amount\":\"");
+		out_amount(OUT, t->amount, exponent);
+		fprintf(OUT, "\"");
 	}
 	if (t->due_on != POSITION_NO_DATE) {
-		printf(",\"due_on\":\"");
-		out_date(stdout, t->due_on);
-		printf("\"");
+		fprintf(OUT, ",\"due_on\":\"");
+		out_date(OUT, t->due_on);
+		fprintf(OUT, "\"");
 	}
 	if (t->total) {
-		printf(",\"total\":\"");
-		out_amount(stdout, t->total, exponent);
-		printf("\"");
+		fprintf(OUT, ",\"total\":\"");
+		out_amount(OUT, t->total, exponent);
+		fprintf(OUT, "\"");
 	}
 	if (t->down_payment) {
-		printf(",\"down_payment\":{\"amount\":\"");
-		out_amount(stdout, t->down_payment, exponent);
-		printf("\",\"due_on\":\"");
-		out_date(stdout, t->down_due_on);
-		printf("\"}");
+		fprintf(OUT, ",\"down_payment\":{\"amount\":\"");
+		out_amount(OUT, t->down_payment, exponent);
+		fprintf(OUT, "\",\"due_on\":\"");
+		out_date(OUT, t->down_due_on);
+		fprintf(OUT, "\"}");
 	}
 	if (t->n_instalments) {
-		printf(",\"instalments\":[");
+		fprintf(OUT, ",\"instalments\":[");
 		for (size_t i = 0; i < t->n_instalments; i++) {
-			printf("%s{\"due_on\":\"", i ? "," : "");
-			out_date(stdout, t->instalments[i].due_on);
-			printf("\",\"amount\":\"");
-			out_amount(stdout, t->instalments[i].amount, exponent);
-			printf("\"}");
+			fprintf(OUT, "%s{\"due_on\":\"", i ? "," : "");
+			out_date(OUT, t->instalments[i].due_on);
+			fprintf(OUT, "\",\"amount\":\"");
+			out_amount(OUT, t->instalments[i].amount, exponent);
+			fprintf(OUT, "\"}");
 		}
-		printf("]");
+		fprintf(OUT, "]");
 	}
 	if (t->expires_on != POSITION_NO_DATE) {
-		printf(",\"expires_on\":\"");
-		out_date(stdout, t->expires_on);
-		printf("\"");
+		fprintf(OUT, ",\"expires_on\":\"");
+		out_date(OUT, t->expires_on);
+		fprintf(OUT, "\"");
 	}
 	if (t->was_due_on != POSITION_NO_DATE) {
-		printf(",\"was_due_on\":\"");
-		out_date(stdout, t->was_due_on);
-		printf("\"");
+		fprintf(OUT, ",\"was_due_on\":\"");
+		out_date(OUT, t->was_due_on);
+		fprintf(OUT, "\"");
 	}
 	if (t->answer_by != POSITION_NO_DATE) {
-		printf(",\"answer_by\":\"");
-		out_date(stdout, t->answer_by);
-		printf("\"");
+		fprintf(OUT, ",\"answer_by\":\"");
+		out_date(OUT, t->answer_by);
+		fprintf(OUT, "\"");
 	}
 	if (t->invoice_id) {
-		printf(",\"invoice_id\":");
-		out_json(stdout, t->invoice_id);
+		fprintf(OUT, ",\"invoice_id\":");
+		out_json(OUT, t->invoice_id);
 	}
 	if (t->reason) {
-		printf(",\"reason\":");
-		out_json(stdout, t->reason);
+		fprintf(OUT, ",\"reason\":");
+		out_json(OUT, t->reason);
 	}
 	if (t->party) {
-		printf(",\"party\":");
-		out_json(stdout, t->party);
+		fprintf(OUT, ",\"party\":");
+		out_json(OUT, t->party);
 	}
 	if (t->note) {
-		printf(",\"note\":");
-		out_json(stdout, t->note);
+		fprintf(OUT, ",\"note\":");
+		out_json(OUT, t->note);
 	}
 }
 
@@ -361,29 +363,29 @@ static const char *holds_text(const struct got *g)
 /* One arrangement as a JSON object (no newline). */
 static void print_json(const struct got *g, const struct arrange_terms *t, int exponent)
 {
-	printf("{\"id\":");
-	out_json(stdout, g->id);
-	printf(",\"kind\":");
-	out_json(stdout, g->kind);
-	printf(",\"state\":");
-	out_json(stdout, g->state);
-	printf(",\"customer_id\":");
-	out_json(stdout, g->customer_id);
-	printf(",\"accounts\":[");
+	fprintf(OUT, "{\"id\":");
+	out_json(OUT, g->id);
+	fprintf(OUT, ",\"kind\":");
+	out_json(OUT, g->kind);
+	fprintf(OUT, ",\"state\":");
+	out_json(OUT, g->state);
+	fprintf(OUT, ",\"customer_id\":");
+	out_json(OUT, g->customer_id);
+	fprintf(OUT, ",\"accounts\":[");
 	for (size_t i = 0; i < g->n_accounts; i++) {
-		printf("%s", i ? "," : "");
-		out_json(stdout, g->accounts[i]);
+		fprintf(OUT, "%s", i ? "," : "");
+		out_json(OUT, g->accounts[i]);
 	}
-	printf("],\"currency\":");
-	out_json(stdout, t->currency);
-	printf(",\"version\":%lld,\"created_by\":", (long long)g->version);
-	out_json(stdout, g->created_by);
+	fprintf(OUT, "],\"currency\":");
+	out_json(OUT, t->currency);
+	fprintf(OUT, ",\"version\":%lld,\"created_by\":", (long long)g->version);
+	out_json(OUT, g->created_by);
 	print_terms_json(t, exponent);
 	if (holds_text(g)[0]) {
-		printf(",\"holds\":");
-		out_json(stdout, holds_text(g));
+		fprintf(OUT, ",\"holds\":");
+		out_json(OUT, holds_text(g));
 	}
-	printf("}");
+	fprintf(OUT, "}");
 }
 
 static void print_text(const struct got *g, const struct arrange_terms *t, int exponent,
@@ -391,66 +393,66 @@ static void print_text(const struct got *g, const struct arrange_terms *t, int e
 {
 	char num[48];
 
-	printf("%s%s %s %s (customer %s, accounts", in, g->id, g->kind, g->state, g->customer_id);
+	fprintf(OUT, "%s%s %s %s (customer %s, accounts", in, g->id, g->kind, g->state, g->customer_id);
 	for (size_t i = 0; i < g->n_accounts; i++)
-		printf(" %s", g->accounts[i]);
-	printf(")\n");
+		fprintf(OUT, " %s", g->accounts[i]);
+	fprintf(OUT, ")\n");
 	if (t->amount) {
 		money_format(t->amount, exponent, num, sizeof(num));
-		printf("%s  amount %s %s", in, num, t->currency);
+		fprintf(OUT, "%s  amount %s %s", in, num, t->currency);
 		if (t->due_on != POSITION_NO_DATE) {
 			char d[DATE_TEXT_LEN + 1];
 
 			date_format(t->due_on, d);
-			printf(" by %s", d);
+			fprintf(OUT, " by %s", d);
 		}
-		printf("\n");
+		fprintf(OUT, "\n");
 	}
 	if (t->total) {
 		money_format(t->total, exponent, num, sizeof(num));
-		printf("%s  total %s %s\n", in, num, t->currency);
+		fprintf(OUT, "%s  total %s %s\n", in, num, t->currency);
 	}
 	if (t->down_payment) {
 		char d[DATE_TEXT_LEN + 1];
 
 		money_format(t->down_payment, exponent, num, sizeof(num));
 		date_format(t->down_due_on, d);
-		printf("%s  down payment %s %s by %s\n", in, num, t->currency, d);
+		fprintf(OUT, "%s  down payment %s %s by %s\n", in, num, t->currency, d);
 	}
 	for (size_t i = 0; i < t->n_instalments; i++) {
 		char d[DATE_TEXT_LEN + 1];
 
 		money_format(t->instalments[i].amount, exponent, num, sizeof(num));
 		date_format(t->instalments[i].due_on, d);
-		printf("%s  instalment %zu: %s %s on %s\n", in, i + 1, num, t->currency, d);
+		fprintf(OUT, "%s  instalment %zu: %s %s on %s\n", in, i + 1, num, t->currency, d);
 	}
 	if (t->expires_on != POSITION_NO_DATE && strcmp(g->state, "proposed") == 0) {
 		char d[DATE_TEXT_LEN + 1];
 
 		date_format(t->expires_on, d);
-		printf("%s  to accept by %s\n", in, d);
+		fprintf(OUT, "%s  to accept by %s\n", in, d);
 	}
 	if (t->invoice_id && t->was_due_on != POSITION_NO_DATE) {
 		char d[DATE_TEXT_LEN + 1], w[DATE_TEXT_LEN + 1];
 
 		date_format(t->due_on, d);
 		date_format(t->was_due_on, w);
-		printf("%s  invoice %s due on %s (was %s)\n", in, t->invoice_id, d, w);
+		fprintf(OUT, "%s  invoice %s due on %s (was %s)\n", in, t->invoice_id, d, w);
 	} else if (t->invoice_id) {
-		printf("%s  invoice %s\n", in, t->invoice_id);
+		fprintf(OUT, "%s  invoice %s\n", in, t->invoice_id);
 	}
 	if (t->reason)
-		printf("%s  reason: %s\n", in, t->reason);
+		fprintf(OUT, "%s  reason: %s\n", in, t->reason);
 	if (t->answer_by != POSITION_NO_DATE) {
 		char d[DATE_TEXT_LEN + 1];
 
 		date_format(t->answer_by, d);
-		printf("%s  to answer by %s\n", in, d);
+		fprintf(OUT, "%s  to answer by %s\n", in, d);
 	}
 	if (t->party)
-		printf("%s  party %s\n", in, t->party);
+		fprintf(OUT, "%s  party %s\n", in, t->party);
 	if (t->note)
-		printf("%s  note: %s\n", in, t->note);
+		fprintf(OUT, "%s  note: %s\n", in, t->note);
 }
 
 static int show(const struct got *g, int json)
@@ -463,7 +465,7 @@ static int show(const struct got *g, int json)
 	money_currency_exponent(t.currency, &exponent);
 	if (json) {
 		print_json(g, &t, exponent);
-		printf("\n");
+		fprintf(OUT, "\n");
 	} else {
 		print_text(g, &t, exponent, "");
 	}
@@ -484,12 +486,12 @@ int cmd_arrangement_print(const struct arrangement_view *a, int json, int first)
 	}
 	money_currency_exponent(t.currency, &exponent);
 	if (json) {
-		printf("%s", first ? "" : ",");
+		fprintf(OUT, "%s", first ? "" : ",");
 		print_json(&g, &t, exponent);
 	} else {
 		print_text(&g, &t, exponent, "  ");
 		if (holds_text(&g)[0])
-			printf("    holds: %s\n", holds_text(&g));
+			fprintf(OUT, "    holds: %s\n", holds_text(&g));
 	}
 	arrange_terms_release(&t);
 	got_release(&g);
@@ -504,7 +506,7 @@ static int print_result(struct session *x, const char *id, const char *kind, int
 	int status;
 
 	if (!json) {
-		printf("%s %s\n", id, state);
+		fprintf(OUT, "%s %s\n", id, state);
 		return 0;
 	}
 	if ((status = get_arrangement(x, id, kind, &g)) == 0)
@@ -614,7 +616,7 @@ static int list_one(void *ctx, const struct arrangement_view *a)
 	memset(&g, 0, sizeof(g));
 	if ((rc = keep_got(&g, a)) == 0) {
 		if (l->json && l->n)
-			printf(",");
+			fprintf(OUT, ",");
 		l->n++;
 		rc = show(&g, l->json) == 0 ? 0 : STORE_ERR_INPUT;
 	}
@@ -638,14 +640,14 @@ int cmd_promise_list(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	l = (struct list_ctx){ a.all, a.json, 0 };
 	if (a.json)
-		printf("[");
+		fprintf(OUT, "[");
 	rc = store_arrangements_of_account(x.s, f.account_key, !a.all, list_one, &l);
 	if (a.json)
-		printf("]\n");
+		fprintf(OUT, "]\n");
 	if (rc != STORE_OK)
 		status = store_status(x.s, rc);
 	else if (!a.json && l.n == 0)
-		printf("no %spromise on account %s\n", a.all ? "" : "open ", f.account_id);
+		fprintf(OUT, "no %spromise on account %s\n", a.all ? "" : "open ", f.account_id);
 out:
 	account_facts_release(&f);
 	session_close(&x);
@@ -1132,6 +1134,7 @@ static int refresh_snapshot(struct session *x, const struct account_facts *f)
 	struct snap_one so = { { 0 }, POSITION_OK };
 	int rc;
 
+	postpone_forget();   /* read afresh: serve runs this command in one long process */
 	if ((rc = postpone_load(x->s)) != STORE_OK ||
 	    (rc = store_ledger_scan(x->s, &f->account_key, 1, snap_one, &so)) != STORE_OK ||
 	    (rc = store_snapshots_put(x->s, &f->account_key, &so.pos, 1)) != STORE_OK ||

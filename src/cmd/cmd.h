@@ -42,7 +42,16 @@ int cmd_open_store(struct cmd_ctx *ctx, struct store **out);
 /* The author of the entries relance itself writes on customer files. */
 #define CMD_AUTHOR "relance"
 
-/* Prints "relance: " + message + newline on stderr. Returns `status`. */
+/*
+ * Where commands write: NULL means stdout and stderr. `relance serve` points
+ * them at buffers of its own while it runs a command for an API request
+ * (one request at a time), so the command's answer and its refusals reach
+ * the client instead of the terminal. Only the commands that serve runs
+ * write through cmd_out (src/cmd/arrange.c); cmd_fail always uses cmd_err.
+ */
+extern FILE *cmd_out, *cmd_err;
+
+/* Prints "relance: " + message + newline on stderr (or cmd_err). Returns `status`. */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*

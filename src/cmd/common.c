@@ -8,15 +8,18 @@
 #include "../store/store.h"
 #include "cmd.h"
 
+FILE *cmd_out, *cmd_err;
+
 int cmd_fail(int status, const char *fmt, ...)
 {
+	FILE *f = cmd_err ? cmd_err : stderr;
 	va_list ap;
 
-	fputs("relance: ", stderr);
+	fputs("relance: ", f);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 	return status;
 }
 

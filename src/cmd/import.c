@@ -819,6 +819,8 @@ static int refresh_positions(struct import *im)
 
 	if (im->n_touched == 0)
 		return 0;
+	/* Read afresh: a long-running process (serve) may have an old list. */
+	postpone_forget();
 	if (postpone_load(im->store) != STORE_OK)
 		return cmd_fail(EXIT_RUNTIME, "%s: %s", im->file, store_errmsg(im->store));
 	if (dedupe_touched(im) != 0)

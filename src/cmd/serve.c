@@ -931,6 +931,171 @@ static int arrangements(void *ctx, struct http_request *r, struct http_answer *a
 	return 0;
 }
 
+/* ---- arrangements made through the API ------------------------------------------------------- */
+
+/*
+ * The arrangement commands (src/cmd/arrange.c) run as they are, so that
+ * the API refuses exactly what the command line refuses: the body's fields
+ * become the command's options, the author is the one asking, and the
+ * command's answer (--json) and refusal come back through buffers
+ * (cmd_out, cmd_err). A field of the body maps to one option; anything else
+ * is refused before the command runs.
+ */
+struct field_option {
+	const char *field, *option;
+	const char *const *values;    /* non-NULL: the value is one of these, given as --VALUE */
+};
+
+typedef int (*command_fn)(struct cmd_ctx *ctx, int argc, char **argv);
+
+static int run_command(struct app *app, struct http_request *r, struct http_answer *a,
+		       command_fn fn, const char *subject, const struct field_option *fields,
+		       size_t n_fields, int created)
+{
+	struct principal *who = r->principal;
+	json_error_t jerr;
+	json_t *o = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) :
+		json_object();
+	const char *argv[40], *key;
+	char *out = NULL, *err = NULL, role[16], flags[4][32];
+	size_t outlen = 0, errlen = 0, n_flags = 0;
+	int argc = 0, status;
+	json_t *v;
+
+	if (o == NULL || !json_is_object(o)) {
+		http_answer_problem(a, 400, "Bad Request", o ? "the body must be a JSON object" :
+				    "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		json_decref(o);
+		return 0;
+	}
+	argv[argc++] = subject;
+	json_object_foreach(o, key, v) {
+		size_t k = 0;
+
+		while (k < n_fields && strcmp(key, fields[k].field) != 0)
+			k++;
+		if (k == n_fields || !json_is_string(v) || argc + 2 >= 36) {
+			http_answer_problem(a, 400, "Bad Request", k == n_fields ?
+					    "unknown field '%.64s'" : "'%.64s' must be a string", key);
+			json_decref(o);
+			return 0;
+		}
+		if (fields[k].values != NULL) {
+			/* A choice becomes the command's flag of that name. */
+			size_t c = 0;
+
+			while (fields[k].values[c] && strcmp(fields[k].values[c], json_string_value(v)))
+				c++;
+			if (fields[k].values[c] == NULL || n_flags == 4) {
+				http_answer_problem(a, 400, "Bad Request", "'%s' may not be '%.64s'", key,
+						    json_string_value(v));
+				json_decref(o);
+				return 0;
+			}
+			snprintf(flags[n_flags], sizeof(flags[0]), "--%s", fields[k].values[c]);
+			argv[argc++] = flags[n_flags++];
+		} else {
+			argv[argc++] = fields[k].option;
+			argv[argc++] = json_string_value(v);
+		}
+	}
+	argv[argc++] = "--by";
+	argv[argc++] = who->user;
+	if (fn == cmd_plan_propose) {
+		/* The role's own authority: a supervisor's, else an agent's. */
+		snprintf(role, sizeof(role), "%s", strcmp(who->role, "supervisor") == 0 ||
+			 strcmp(who->role, "administrator") == 0 ? "supervisor" : "agent");
+		argv[argc++] = "--role";
+		argv[argc++] = role;
+	}
+	argv[argc++] = "--json";
+	argv[argc] = NULL;
+	app->cmd->now = now_of(app);
+	cmd_out = open_memstream(&out, &outlen);
+	cmd_err = open_memstream(&err, &errlen);
+	status = cmd_out && cmd_err ? fn(app->cmd, argc, (char **)argv) : EXIT_RUNTIME;
+	if (cmd_out)
+		fclose(cmd_out);
+	if (cmd_err)
+		fclose(cmd_err);
+	cmd_out = cmd_err = NULL;
+	json_decref(o);
+	if (status == 0) {
+		http_answer_json(a, created ? 201 : 200, out);
+		out = NULL;
+	} else {
+		/* "relance: reason\n": the reason is the detail. */
+		const char *why = err && strncmp(err, "relance: ", 9) == 0 ? err + 9 : err ? err : "";
+		size_t len = strcspn(why, "\n");
+
+		if (status == EXIT_USAGE)
+			http_answer_problem(a, strstr(why, "changed by someone else") ? 409 :
+					    strncmp(why, "no ", 3) == 0 ? 404 : 400,
+					    strstr(why, "changed by someone else") ? "Conflict" :
+					    strncmp(why, "no ", 3) == 0 ? "Not Found" : "Bad Request",
+					    "%.*s", (int)len, why);
+		else
+			http_answer_problem(a, 503, "Service Unavailable", "%.*s", (int)len, why);
+	}
+	free(out);
+	free(err);
+	return 0;
+}
+
+static int new_promise(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const struct field_option f[] = {
+		{ "amount", "--amount", NULL }, { "date", "--date", NULL }, { "note", "--note", NULL },
+	};
+
+	return run_command(ctx, r, a, cmd_promise_add, r->params[0], f, 3, 1);
+}
+
+static int new_plan(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const struct field_option f[] = {
+		{ "instalments", "--instalments", NULL }, { "amounts", "--amounts", NULL },
+		{ "every_days", "--every-days", NULL }, { "day_of_month", "--day-of-month", NULL },
+		{ "first", "--first", NULL }, { "down", "--down", NULL }, { "waive", "--waive", NULL },
+		{ "note", "--note", NULL },
+	};
+
+	return run_command(ctx, r, a, cmd_plan_propose, r->params[0], f, 8, 1);
+}
+
+static int accept_plan(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	return run_command(ctx, r, a, cmd_plan_accept, r->params[0], NULL, 0, 0);
+}
+
+static int new_dispute(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const struct field_option f[] = {
+		{ "invoice", "--invoice", NULL }, { "amount", "--amount", NULL },
+		{ "reason", "--reason", NULL },
+	};
+
+	return run_command(ctx, r, a, cmd_dispute_open, r->params[0], f, 3, 1);
+}
+
+/* {"outcome": "upheld" | "rejected", "note": ...} */
+static int resolve_dispute(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const outcomes[] = { "upheld", "rejected", NULL };
+	static const struct field_option f[] = {
+		{ "outcome", NULL, outcomes }, { "note", "--note", NULL },
+	};
+
+	return run_command(ctx, r, a, cmd_dispute_resolve, r->params[0], f, 2, 0);
+}
+
+static int recall(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const struct field_option f[] = { { "note", "--note", NULL } };
+
+	return run_command(ctx, r, a, cmd_handoff_recall, r->params[0], f, 1, 0);
+}
+
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", NULL, healthz },
 	{ "GET", "/readyz", NULL, readyz },
@@ -943,6 +1108,12 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/session", NULL, sign_in },
 	{ "GET", "/api/v1/session", "any", whoami },
 	{ "DELETE", "/api/v1/session", "any", sign_out },
+	{ "POST", "/api/v1/accounts/{id}/promises", "arrangements:write", new_promise },
+	{ "POST", "/api/v1/accounts/{id}/plans", "arrangements:write", new_plan },
+	{ "POST", "/api/v1/plans/{id}/accept", "arrangements:write", accept_plan },
+	{ "POST", "/api/v1/accounts/{id}/disputes", "arrangements:write", new_dispute },
+	{ "POST", "/api/v1/disputes/{id}/resolve", "arrangements:write", resolve_dispute },
+	{ "POST", "/api/v1/accounts/{id}/handoff/recall", "arrangements:write", recall },
 };
 
 /* ---- the command --------------------------------------------------------------------------- */

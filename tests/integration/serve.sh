@@ -7,6 +7,7 @@
 write_fixtures
 expect_status 0 relance init
 import_fixtures
+expect_status 0 relance policy load "$TOP/examples/policies/brazil-isp.yaml"
 export RELANCE_PWHASH_FAST=1
 expect_status 0 relance user add billing --api
 expect_status 0 relance token add billing --scopes "positions:read file:read"
@@ -155,6 +156,42 @@ code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar -H "X-CSRF-Token: $CSRF"
 [ "$code" = 201 ] || { cat body.txt; fail "a note by ana: $code"; }
 call GET "/api/v1/accounts/A-BR-1/file?limit=1000" "$READER"
 expect_grep body.txt '"kind":"note","author":"ana","body":"called, promised Friday"'
+# Arrangements through the API: the commands' own checks and reasons.
+as_ana() {   # METHOD PATH BODY: status.txt, body.txt
+	curl -s -o body.txt -w '%{http_code}' -X "$1" -b ana.jar -H "X-CSRF-Token: $CSRF" \
+		-H 'Content-Type: application/json' --data-binary "$3" "$URL$2" > status.txt
+}
+as_ana POST /api/v1/accounts/A-BR-1/promises '{"amount":"50.00","date":"2024-08-01","note":"by phone"}'
+expect_http 201
+expect_grep body.txt '"kind":"promise","state":"open"'
+expect_grep body.txt '"created_by":"ana"'
+as_ana POST /api/v1/accounts/A-BR-1/promises '{"amount":"10.00","date":"2024-08-01"}'
+expect_http 400
+expect_grep body.txt "already has a live promise"
+as_ana POST /api/v1/accounts/A-BR-1/promises '{"amount":"10.00","date":"2024-08-01","by":"max"}'
+expect_http 400
+expect_grep body.txt "unknown field 'by'"
+as_ana POST /api/v1/accounts/A-BR-1/plans '{"instalments":"8","every_days":"10","down":"50.00"}'
+expect_http 400
+expect_grep body.txt "agent may offer at most 6 instalments"
+as_ana POST /api/v1/accounts/A-BR-1/disputes '{"invoice":"I-BR-2","reason":"never received"}'
+expect_http 201
+DISPUTE=$(sed -n 's/.*"id":"\(DS-[0-9]*\)".*/\1/p' body.txt)
+as_ana POST "/api/v1/disputes/$DISPUTE/resolve" '{"outcome":"maybe"}'
+expect_http 400
+as_ana POST "/api/v1/disputes/$DISPUTE/resolve" '{"outcome":"rejected","note":"delivered, signed"}'
+expect_http 200
+expect_grep body.txt '"state":"rejected"'
+as_ana POST "/api/v1/disputes/$DISPUTE/resolve" '{"outcome":"upheld"}'
+expect_http 400
+expect_grep body.txt "is already rejected"
+as_ana POST /api/v1/plans/PL-999/accept ''
+expect_http 404
+call GET /api/v1/accounts/A-BR-1/arrangements "$READER"
+expect_http 403
+expect_status 0 relance account show A-BR-1
+expect_grep out.txt "promise PR-1 by ana: promises 50.00 BRL by 2024-08-01"
+
 # A manager reads but does not write on the file.
 sign_in max "another long passphrase" max.jar
 expect_http 201

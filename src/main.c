@@ -44,12 +44,14 @@ static const struct cmd commands[] = {
 	  "SMS, e-mail or call performed to its account before it, if within N days\n"
 	  "(default contacts.attribution_days). Prints per channel, rule and currency the\n"
 	  "messages, accounts, payments and amount attributed, totals, and what was not." },
-	{ "serve", cmd_serve, "[--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE]",
+	{ "serve", cmd_serve,
+	  "[--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE] [--console DIR]",
 	  "Serves the HTTP API (docs/api.md, docs/openapi.yaml) on ADDR:PORT (default\n"
 	  "127.0.0.1:8080; port 0: one the system chooses), printing the address once\n"
 	  "ready, until SIGTERM or SIGINT. Every /api/v1 route needs a bearer token whose\n"
 	  "scopes allow it (relance token add). Runs a collection cycle every SECONDS\n"
-	  "(default 300; 0: only on demand) and right after payments arrive." },
+	  "(default 300; 0: only on demand) and right after payments arrive. --console DIR\n"
+	  "serves the agents' console (the files of console/) at /console/." },
 	{ "promise add", cmd_promise_add,
 	  "ACCOUNT --amount A --date YYYY-MM-DD --by NAME [--note T] [--json]",
 	  "Records a promise to pay A by the date (the customer's local date). While it\n"

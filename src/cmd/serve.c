@@ -96,6 +96,7 @@ struct app {
 	int cycle_soon, stopping;
 	int cycle_every;          /* seconds; 0: only on demand */
 	const char *record;       /* --record FILE for the cycles, or NULL */
+	const char *console;      /* --console DIR, or NULL */
 	uint64_t cycles, cycles_failed;
 	struct session sessions[SESSION_MAX];
 	struct attempts attempts[LOGIN_NAMES];
@@ -931,6 +932,79 @@ static int arrangements(void *ctx, struct http_request *r, struct http_answer *a
 	return 0;
 }
 
+/* ---- the console's files ----------------------------------------------------------------------- */
+
+/*
+ * The agents' console is static files (console/: HTML, a JavaScript module,
+ * CSS) served from --console DIR. Only a plain name of that folder is ever
+ * opened: letters, digits, '-', '_' and one '.' before a known extension,
+ * so no path can leave it. The files hold no data: everything comes from
+ * the API, under the signed-in user's session.
+ */
+static const struct {
+	const char *ext, *type;
+} file_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+};
+
+static int console_file(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	const char *name = r->n_params ? r->params[0] : "index.html", *type = NULL, *dot;
+	char path[4200];
+	FILE *f;
+	long size;
+	char *body;
+
+	if (app->console == NULL) {
+		http_answer_problem(a, 404, "Not Found", "no console is served (serve --console DIR)");
+		return 0;
+	}
+	dot = strchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof(file_types) / sizeof(file_types[0]); i++)
+		if (strcmp(dot, file_types[i].ext) == 0)
+			type = file_types[i].type;
+	if (type == NULL || dot == name || strlen(name) > 64 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != (size_t)(dot - name)) {
+		http_answer_problem(a, 404, "Not Found", "no such file");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", app->console, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		http_answer_problem(a, 404, "Not Found", "no such file");
+		return 0;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (4L << 20) ||
+	    fseek(f, 0, SEEK_SET) != 0 || (body = malloc((size_t)size + 1)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	if (fread(body, 1, (size_t)size, f) != (size_t)size) {
+		free(body);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	free(a->body);
+	a->status = 200;
+	a->content_type = type;
+	a->body = body;
+	a->len = (size_t)size;
+	return 0;
+}
+
+static int console_home(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	(void)ctx;
+	(void)r;
+	snprintf(a->location, sizeof(a->location), "/console/");
+	http_answer_json(a, 308, strdup("{}"));
+	return 0;
+}
+
 /* ---- arrangements made through the API ------------------------------------------------------- */
 
 /*
@@ -1114,6 +1188,9 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/accounts/{id}/disputes", "arrangements:write", new_dispute },
 	{ "POST", "/api/v1/disputes/{id}/resolve", "arrangements:write", resolve_dispute },
 	{ "POST", "/api/v1/accounts/{id}/handoff/recall", "arrangements:write", recall },
+	{ "GET", "/console", NULL, console_home },
+	{ "GET", "/console/", NULL, console_file },
+	{ "GET", "/console/{file}", NULL, console_file },
 };
 
 /* ---- the command --------------------------------------------------------------------------- */
@@ -1121,7 +1198,8 @@ static const struct http_route routes[] = {
 int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] =
-		"relance serve [--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE]";
+		"relance serve [--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE] "
+		"[--console DIR]";
 	const char *listen = "127.0.0.1:8080", *every = "300";
 	static struct app app;
 	char addr[64], err[256], *end = NULL;
@@ -1146,6 +1224,8 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 			r = cmd_option(argc, argv, &i, "--cycle-every", &every);
 		if (r == 0)
 			r = cmd_option(argc, argv, &i, "--record", &app.record);
+		if (r == 0)
+			r = cmd_option(argc, argv, &i, "--console", &app.console);
 		if (r < 0)
 			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
 		if (r == 0)

@@ -224,6 +224,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				a.content_type ? a.content_type : "application/json");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	/* The console's pages load only what relance serves, and no one may
+	 * frame them. */
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+				"form-action 'self'");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	if (a.location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, a.location);
 	if (a.set_cookie[0])
@@ -282,6 +288,35 @@ static void on_done(void *cls, struct MHD_Connection *c, void **state,
 	}
 }
 
+static int hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decodes the path in place, except %00: a NUL would cut the path
+ * short of what was asked (".../app.js%00.html" read as ".../app.js"), so
+ * it stays as it is and no route or file name matches it. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	char *w = uri;
+
+	(void)cls;
+	(void)c;
+	for (const char *p = uri; *p; p++) {
+		int hi, lo;
+
+		if (p[0] == '%' && (hi = hex(p[1])) >= 0 && (lo = hex(p[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - uri);
+}
+
 int http_server_start(const char *addr, int port, const struct http_route *routes, size_t n,
 		      http_authorize authorize, void *app, struct http_server **out,
 		      int *bound_port, char *err, size_t errsize)
@@ -310,6 +345,7 @@ int http_server_start(const char *addr, int port, const struct http_route *route
 				MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 				MHD_OPTION_END);

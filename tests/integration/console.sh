@@ -1,0 +1,53 @@
+# The agents' console: static files served by `relance serve --console DIR`,
+# only plain names of that folder, with a content security policy; the
+# files hold no data (everything comes from the API under a session).
+. "$TOP/tests/lib/integration.sh"
+
+expect_status 0 relance init
+node --check "$TOP/console/app.js" || fail "console/app.js does not parse"
+
+start_serve() {   # ARGS...: URL in $URL, pid in $SERVE
+	"$RELANCE_BIN" serve --listen 127.0.0.1:0 --cycle-every 0 "$@" >serve.out 2>serve.err &
+	SERVE=$!
+	PEER_PIDS="$PEER_PIDS $SERVE"
+	wait_for 10 grep -q "listening on" serve.out
+	URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+}
+get() {   # PATH: status.txt, headers.txt, body.txt
+	curl -s -D headers.txt -o body.txt -w '%{http_code}' "$URL$1" > status.txt
+}
+expect_http() {
+	[ "$(cat status.txt)" = "$1" ] || { cat headers.txt body.txt; fail "HTTP $(cat status.txt), expected $1"; }
+}
+
+start_serve --console "$TOP/console"
+get /console
+expect_http 308
+expect_grep headers.txt "Location: /console/"
+get /console/
+expect_http 200
+expect_grep headers.txt "Content-Type: text/html; charset=utf-8"
+expect_grep headers.txt "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'"
+expect_grep body.txt "<title>relance — console</title>"
+get /console/app.js
+expect_http 200
+expect_grep headers.txt "Content-Type: text/javascript"
+get /console/style.css
+expect_http 200
+expect_grep headers.txt "Content-Type: text/css"
+# Nothing but plain names of the folder, with known extensions.
+for bad in /console/..%2fREADME.md /console/..%2f..%2fetc%2fpasswd /console/.env \
+	/console/app.js%00.html /console/x.sh /console/missing.js /console/App.JS \
+	/console/sub/app.js; do
+	get "$bad"
+	case $(cat status.txt) in 404) ;; *) fail "$bad: HTTP $(cat status.txt), expected 404";; esac
+done
+kill -TERM "$SERVE"
+wait "$SERVE"
+
+# Without --console there is none.
+start_serve
+get /console/
+expect_http 404
+kill -TERM "$SERVE"
+wait "$SERVE"

@@ -6,13 +6,6 @@
 expect_status 0 relance init
 node --check "$TOP/console/app.js" || fail "console/app.js does not parse"
 
-start_serve() {   # ARGS...: URL in $URL, pid in $SERVE
-	"$RELANCE_BIN" serve --listen 127.0.0.1:0 --cycle-every 0 "$@" >serve.out 2>serve.err &
-	SERVE=$!
-	PEER_PIDS="$PEER_PIDS $SERVE"
-	wait_for 10 grep -q "listening on" serve.out
-	URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
-}
 get() {   # PATH: status.txt, headers.txt, body.txt
 	curl -s -D headers.txt -o body.txt -w '%{http_code}' "$URL$1" > status.txt
 }
@@ -20,7 +13,7 @@ expect_http() {
 	[ "$(cat status.txt)" = "$1" ] || { cat headers.txt body.txt; fail "HTTP $(cat status.txt), expected $1"; }
 }
 
-start_serve --console "$TOP/console"
+start_serve serve --listen 127.0.0.1:0 --cycle-every 0 --console "$TOP/console"
 get /console
 expect_http 308
 expect_grep headers.txt "Location: /console/"
@@ -46,7 +39,7 @@ kill -TERM "$SERVE"
 wait "$SERVE"
 
 # Without --console there is none.
-start_serve
+start_serve serve --listen 127.0.0.1:0 --cycle-every 0
 get /console/
 expect_http 404
 kill -TERM "$SERVE"

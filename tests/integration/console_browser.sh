@@ -13,12 +13,8 @@ export RELANCE_PWHASH_FAST=1
 printf 'correct horse battery\n' | "$RELANCE_BIN" user add ana --role agent --password-stdin \
 	>/dev/null 2>&1 || fail "user add ana"
 
-"$RELANCE_BIN" --now 2024-07-25T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
-	--console "$TOP/console" >serve.out 2>serve.err &
-SERVE=$!
-PEER_PIDS="$PEER_PIDS $SERVE"
-wait_for 10 grep -q "listening on" serve.out
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+start_serve --now 2024-07-25T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
+	--console "$TOP/console"
 
 SHOTS="$TOP/build/screenshots/$RELANCE_TEST_ENGINE"
 node "$TOP/tests/browser/console.js" "$URL" ana "correct horse battery" A-BR-1 "$SHOTS" \

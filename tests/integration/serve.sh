@@ -22,11 +22,7 @@ REVOKED=$(cat out.txt)
 REVOKED_KEY=$(db_exec "SELECT max(token_key) FROM api_tokens")
 expect_status 0 relance token revoke "$REVOKED_KEY"
 
-"$RELANCE_BIN" --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 >serve.out 2>serve.err &
-SERVE=$!
-PEER_PIDS="$PEER_PIDS $SERVE"
-wait_for 10 grep -q "listening on" serve.out
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0
 
 # call METHOD PATH [TOKEN] [BODY]: the status in status.txt, the body in body.txt.
 call() {

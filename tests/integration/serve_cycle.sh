@@ -23,12 +23,8 @@ expect_status 0 relance token add gateway --scopes "ledger:write"
 TOKEN=$(cat out.txt)
 
 expect_status 2 relance serve --cycle-every soon
-"$RELANCE_BIN" --now 2024-07-11T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
-	--record actions.jsonl >serve.out 2>serve.err &
-SERVE=$!
-PEER_PIDS="$PEER_PIDS $SERVE"
-wait_for 10 grep -q "listening on" serve.out
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+start_serve --now 2024-07-11T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
+	--record actions.jsonl
 
 code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
 	-H 'Content-Type: application/json' \

@@ -27,12 +27,7 @@ for s in $SCOPES; do
 	cp out.txt "token-$(echo "$s" | tr : _)"
 done
 
-"$RELANCE_BIN" --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
-	>serve.out 2>serve.err &
-SERVE=$!
-PEER_PIDS="$PEER_PIDS $SERVE"
-wait_for 10 grep -q "listening on" serve.out
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0
 
 # status METHOD PATH [TOKEN]: the HTTP status of a call with an empty body.
 status() {

@@ -101,3 +101,16 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# start_serve ARGS...: runs `relance ARGS...` (global options, then `serve`
+# and its options; add --listen 127.0.0.1:0) in the background, waits for
+# its "listening on" line, and sets URL (http://127.0.0.1:PORT) and SERVE
+# (its pid, stopped with the peers at the end). Output: serve.out, serve.err.
+start_serve() {
+	rm -f serve.out
+	"$RELANCE_BIN" "$@" >serve.out 2>serve.err &
+	SERVE=$!
+	PEER_PIDS="$PEER_PIDS $SERVE"
+	wait_for 10 grep -q "listening on" serve.out
+	URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
+}

@@ -85,6 +85,21 @@ static const struct {
 	{ "administrator", "admin" },
 };
 
+struct token_found {
+	int found;
+	struct principal p;
+	int64_t revoked_at, disabled_at;
+};
+
+#define TOKEN_CACHE 64
+#define TOKEN_CACHE_SECONDS 5
+
+struct cached_token {
+	unsigned char hash[AUTH_TOKEN_HASH_BYTES];
+	struct token_found found;
+	int64_t until;
+};
+
 struct app {
 	struct cmd_ctx *cmd;
 	struct store *store;
@@ -100,15 +115,12 @@ struct app {
 	uint64_t cycles, cycles_failed;
 	struct session sessions[SESSION_MAX];
 	struct attempts attempts[LOGIN_NAMES];
+	struct cached_token tokens[TOKEN_CACHE];
+	unsigned next_token;
 };
 
 /* ---- who is asking -------------------------------------------------------------------- */
 
-struct token_found {
-	int found;
-	struct principal p;
-	int64_t revoked_at, disabled_at;
-};
 
 static int keep_token(void *ctx, const struct token_view *t)
 {
@@ -121,6 +133,33 @@ static int keep_token(void *ctx, const struct token_view *t)
 	f->revoked_at = t->revoked_at;
 	f->disabled_at = t->user_disabled_at;
 	return 0;
+}
+
+/* What the store said of a token, for TOKEN_CACHE_SECONDS: a client
+ * calling many times a second costs one look-up a few seconds, and a
+ * revocation or a disabled user takes effect within that delay. */
+static int token_cached(struct app *app, const unsigned char *hash, struct token_found *f)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (size_t i = 0; i < TOKEN_CACHE; i++) {
+		struct cached_token *c = &app->tokens[i];
+
+		if (c->until > now && auth_equal(c->hash, hash, AUTH_TOKEN_HASH_BYTES)) {
+			*f = c->found;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void token_remember(struct app *app, const unsigned char *hash, const struct token_found *f)
+{
+	struct cached_token *c = &app->tokens[app->next_token++ % TOKEN_CACHE];
+
+	memcpy(c->hash, hash, AUTH_TOKEN_HASH_BYTES);
+	c->found = *f;
+	c->until = (int64_t)time(NULL) + TOKEN_CACHE_SECONDS;
 }
 
 static struct session *session_of(struct app *app, const char *cookie)
@@ -194,9 +233,12 @@ static int authorize(void *ctx, struct http_request *r, const char *permission,
 				    "user disabled");
 		return 401;
 	}
-	if ((rc = store_token_find(app->store, hash, keep_token, &f)) != STORE_OK) {
-		http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
-		return 503;
+	if (!token_cached(app, hash, &f)) {
+		if ((rc = store_token_find(app->store, hash, keep_token, &f)) != STORE_OK) {
+			http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
+			return 503;
+		}
+		token_remember(app, hash, &f);
 	}
 	if (!f.found || f.revoked_at != 0 || f.disabled_at != 0) {
 		http_answer_problem(a, 401, "Unauthorized", "the token is unknown, revoked, or its "

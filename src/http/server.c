@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/dynbuf.h"
 #include "server.h"
@@ -20,22 +21,26 @@ struct http_server {
 	http_authorize authorize;
 	void *app;
 	struct http_stats stats;
-	FILE *log;              /* request lines, or NULL */
+	struct dynbuf log;      /* request lines not yet written to stderr */
+	time_t log_flushed;
 };
 
-/* A JSON string for the log: control characters and quotes escaped. */
-static void log_str(FILE *f, const char *v)
+static void log_flush(struct http_server *s, time_t now)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)v; p && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+	const char *p = s->log.p;
+	size_t left = s->log.failed ? 0 : s->log.len;
+
+	while (left > 0) {
+		ssize_t n = write(2, p, left);
+
+		if (n <= 0)
+			break;      /* a log that cannot be written is not the request's failure */
+		p += n;
+		left -= (size_t)n;
 	}
-	fputc('"', f);
+	s->log.len = 0;
+	s->log.failed = 0;
+	s->log_flushed = now;
 }
 
 /* One request between libmicrohttpd's calls. */
@@ -256,18 +261,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		 * string, a header or a body), status, time, who. */
 		gmtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (s->log != NULL) {
-			fprintf(s->log, "{\"at\":\"%s\",\"method\":", when);
-			log_str(s->log, method);
-			fputs(",\"path\":", s->log);
-			log_str(s->log, url);
-			fprintf(s->log, ",\"status\":%d,\"us\":%llu", a.status, (unsigned long long)us);
+		{
+			struct dynbuf *b = &s->log;
+			char num[64];
+
+			dynbuf_str(b, "{\"at\":\"");
+			dynbuf_str(b, when);
+			dynbuf_str(b, "\",\"method\":");
+			dynbuf_json_str(b, method);
+			dynbuf_str(b, ",\"path\":");
+			dynbuf_json_str(b, url);
+			snprintf(num, sizeof(num), ",\"status\":%d,\"us\":%llu", a.status,
+				 (unsigned long long)us);
+			dynbuf_str(b, num);
 			if (r.principal_name && r.principal_name[0]) {
-				fputs(",\"user\":", s->log);
-				log_str(s->log, r.principal_name);
+				dynbuf_str(b, ",\"user\":");
+				dynbuf_json_str(b, r.principal_name);
 			}
-			fputs("}\n", s->log);
-			fflush(s->log);
+			dynbuf_str(b, "}\n");
+			/* Written out in whole lines at most once a second (and at
+			 * stop): a write per request would cost more than it. */
+			if (now != s->log_flushed || b->len > 32768 || b->failed)
+				log_flush(s, now);
 		}
 	}
 	return ret;
@@ -340,7 +355,7 @@ int http_server_start(const char *addr, int port, const struct http_route *route
 	s->n_routes = n;
 	s->authorize = authorize;
 	s->app = app;
-	s->log = stderr;
+	s->log.max = 1u << 20;
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
 				MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -365,6 +380,8 @@ void http_server_stop(struct http_server *s)
 	if (s == NULL)
 		return;
 	MHD_stop_daemon(s->d);
+	log_flush(s, time(NULL));
+	free(s->log.p);
 	free(s);
 }
 

@@ -213,14 +213,16 @@ code=$(curl -s -o body.txt -w '%{http_code}' -X DELETE -b ana.jar -H "X-CSRF-Tok
 code=$(curl -s -o body.txt -w '%{http_code}' -b ana.jar "$URL/api/v1/accounts/A-BR-1/position")
 [ "$code" = 401 ] || fail "a session after signing out: $code"
 
-# One log line per request, with who asked; never a token or a body.
+# SIGTERM: the server stops cleanly.
+kill -TERM "$SERVE"
+wait "$SERVE" || fail "serve exited $? after SIGTERM"
+expect_grep serve.err "stopped (SIGTERM)"
+
+# One log line per request (all written out by the stop), with who asked;
+# never a token or a body.
 expect_grep serve.err '"method":"POST","path":"/api/v1/payments","status":201,'
 expect_grep serve.err '"user":"billing"'
 for t in "$READER" "$WRITER" "$LEDGER" "$REVOKED" P-API-1 29.90 "alert(1)" "correct horse" "$CSRF"; do
 	if grep -qF -- "$t" serve.err; then fail "the log holds '$t'"; fi
 done
 
-# SIGTERM: the server stops cleanly.
-kill -TERM "$SERVE"
-wait "$SERVE" || fail "serve exited $? after SIGTERM"
-expect_grep serve.err "stopped (SIGTERM)"

@@ -37,6 +37,7 @@
 #include "../core/caltime.h"
 #include "../core/dynbuf.h"
 #include "../core/money.h"
+#include "../core/policy.h"
 #include "../core/position.h"
 #include "../http/body.h"
 #include "../http/server.h"
@@ -974,6 +975,142 @@ static int arrangements(void *ctx, struct http_request *r, struct http_answer *a
 	return 0;
 }
 
+/* ---- policies ------------------------------------------------------------------------------------ */
+
+struct policy_page {
+	struct dynbuf b;
+	int n;
+	int64_t want;           /* policy_get: the version asked for (0: any) */
+	int found;
+};
+
+static int keep_policy_item(void *ctx, const struct stored_policy *p)
+{
+	struct policy_page *pg = ctx;
+	char num[96], when[INSTANT_TEXT_LEN + 1];
+
+	instant_format(p->loaded_at, when);
+	snprintf(num, sizeof(num), "%s{\"version\":%lld,\"loaded_at\":\"%s\",\"source\":",
+		 pg->n++ ? "," : "", (long long)p->version, when);
+	dynbuf_str(&pg->b, num);
+	dynbuf_json_str(&pg->b, p->source);
+	snprintf(num, sizeof(num), ",\"bytes\":%zu}", p->body_len);
+	dynbuf_str(&pg->b, num);
+	return 0;
+}
+
+/* GET /api/v1/policies: every version, without their texts. */
+static int policies(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct policy_page pg = { .b = { .max = 4u << 20 } };
+
+	(void)r;
+	dynbuf_str(&pg.b, "{\"policies\":[");
+	if (store_policy_list(app->store, keep_policy_item, &pg) != STORE_OK) {
+		free(pg.b.p);
+		http_answer_problem(a, 503, "Service Unavailable", "the policies could not be read");
+		return 0;
+	}
+	dynbuf_str(&pg.b, "]}");
+	if (pg.b.failed) {
+		free(pg.b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, pg.b.p);
+	return 0;
+}
+
+static int keep_policy_text(void *ctx, const struct stored_policy *p)
+{
+	struct policy_page *pg = ctx;
+
+	pg->found = 1;
+	dynbuf_add(&pg->b, p->body, p->body_len);
+	return 0;
+}
+
+/* GET /api/v1/policies/{version}: the text exactly as loaded (YAML). */
+static int policy_text(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct policy_page pg = { .b = { .max = 8u << 20 } };
+	char *end = NULL;
+	long long v = strtoll(r->params[0], &end, 10);
+	int rc;
+
+	if (end == r->params[0] || *end != '\0' || v < 1) {
+		http_answer_problem(a, 404, "Not Found", "no policy version %s", r->params[0]);
+		return 0;
+	}
+	rc = store_policy_get(app->store, (int64_t)v, keep_policy_text, &pg);
+	if (rc != STORE_OK || !pg.found || pg.b.failed) {
+		free(pg.b.p);
+		http_answer_problem(a, rc == STORE_ERR_INPUT ? 404 : 503, rc == STORE_ERR_INPUT ?
+				    "Not Found" : "Service Unavailable", "no policy version %lld", v);
+		return 0;
+	}
+	dynbuf_add(&pg.b, "", 1);   /* NUL-terminated, not counted */
+	if (pg.b.failed) {
+		free(pg.b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, pg.b.p);
+	a->len = pg.b.len - 1;
+	a->content_type = "application/yaml; charset=utf-8";
+	return 0;
+}
+
+/*
+ * POST /api/v1/policies with the YAML text as the body: checked as `relance
+ * policy check` checks it (every problem as "policy:LINE:COLUMN: message",
+ * nothing stored when there is any), then stored as the next version.
+ */
+static int load_policy(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct principal *who = r->principal;
+	struct policy_diags d = { 0 };
+	struct policy *p = NULL;
+	struct dynbuf b = { .max = 1u << 16 };
+	char name[200], out[96];
+	int64_t version = 0;
+	int rc;
+
+	if (r->body_len == 0 || strlen(r->body) != r->body_len) {
+		http_answer_problem(a, 400, "Bad Request", "the body is the policy's YAML text "
+				    "(without NUL bytes)");
+		return 0;
+	}
+	if (policy_parse("policy", r->body, r->body_len, &p, &d) != 0) {
+		char line[64];
+
+		for (size_t i = 0; i < d.n; i++) {
+			snprintf(line, sizeof(line), "%spolicy:%d:%d: ", i ? "; " : "", d.v[i].line,
+				 d.v[i].column);
+			dynbuf_str(&b, line);
+			dynbuf_str(&b, d.v[i].message);
+		}
+		policy_diags_release(&d);
+		http_answer_problem(a, 400, "Bad Request", "%s", b.p && !b.failed ? b.p :
+				    "the policy does not parse");
+		free(b.p);
+		return 0;
+	}
+	policy_diags_release(&d);
+	policy_free(p);
+	snprintf(name, sizeof(name), "api, by %s", who->user);
+	rc = store_policy_put(app->store, name, r->body, now_of(app), &version);
+	if (rc != STORE_OK) {
+		http_answer_problem(a, 503, "Service Unavailable", "the policy was not stored");
+		return 0;
+	}
+	snprintf(out, sizeof(out), "{\"version\":%lld}", (long long)version);
+	snprintf(a->location, sizeof(a->location), "/api/v1/policies/%lld", (long long)version);
+	http_answer_json(a, 201, strdup(out));
+	return 0;
+}
+
 /* ---- the console's files ----------------------------------------------------------------------- */
 
 /*
@@ -1230,6 +1367,9 @@ static const struct http_route routes[] = {
 	{ "POST", "/api/v1/accounts/{id}/disputes", "arrangements:write", new_dispute },
 	{ "POST", "/api/v1/disputes/{id}/resolve", "arrangements:write", resolve_dispute },
 	{ "POST", "/api/v1/accounts/{id}/handoff/recall", "arrangements:write", recall },
+	{ "GET", "/api/v1/policies", "policies:read", policies },
+	{ "GET", "/api/v1/policies/{version}", "policies:read", policy_text },
+	{ "POST", "/api/v1/policies", "policies:write", load_policy },
 	{ "GET", "/console", NULL, console_home },
 	{ "GET", "/console/", NULL, console_file },
 	{ "GET", "/console/{file}", NULL, console_file },

@@ -120,6 +120,31 @@ call POST /api/v1/payments "$READER" '{"payment_id":"P-API-6"}'
 expect_http 403
 [ "$(db_count payments)" = "$(($(cat payments_before.txt) + 1))" ] || fail "a refused payment was stored"
 
+# Policies: listed, read back exactly, loaded only when they check.
+expect_status 0 relance token add billing --scopes "policies:read policies:write"
+POLICIES=$(cat out.txt)
+call GET /api/v1/policies "$POLICIES"
+expect_http 200
+expect_grep body.txt '"version":1,'
+curl -s -o policy1.yaml -H "Authorization: Bearer $POLICIES" "$URL/api/v1/policies/1"
+cmp -s policy1.yaml "$TOP/examples/policies/brazil-isp.yaml" || fail "policy 1 is not the text loaded"
+printf 'name: x\njurisdictions:\n  BR: {timezone: Mars/Olympus}\nstrategie: []\n' > bad.yaml
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $POLICIES" \
+	--data-binary @bad.yaml "$URL/api/v1/policies")
+[ "$code" = 400 ] || fail "a bad policy: HTTP $code"
+expect_grep body.txt "policy:3:"
+expect_grep body.txt "policy:4:1: unknown key 'strategie'"
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $POLICIES" \
+	--data-binary @"$TOP/examples/policies/brazil-isp.yaml" "$URL/api/v1/policies")
+[ "$code" = 201 ] || { cat body.txt; fail "loading a policy: HTTP $code"; }
+expect_grep body.txt '{"version":2}'
+call GET /api/v1/policies/3 "$POLICIES"
+expect_http 404
+call POST /api/v1/policies "$READER" 'name: x'
+expect_http 403
+expect_status 0 relance policy list
+expect_grep out.txt "api, by billing"
+
 # Metrics count what was answered, by class.
 call GET /metrics
 expect_http 200

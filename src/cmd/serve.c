@@ -283,6 +283,24 @@ static int readyz(void *ctx, struct http_request *r, struct http_answer *a)
 	return 0;
 }
 
+struct depth_ctx {
+	struct dynbuf *b;
+	int64_t now;
+};
+
+static int keep_depth(void *ctx, const struct outbox_depth_row *row)
+{
+	struct depth_ctx *d = ctx;
+	char line[256];
+
+	snprintf(line, sizeof(line), "relance_outbox_due{channel=\"%s\"} %lld\n"
+		 "relance_outbox_oldest_due_seconds{channel=\"%s\"} %lld\n", row->channel,
+		 (long long)row->due, row->channel,
+		 (long long)(d->now > row->oldest_due_at ? d->now - row->oldest_due_at : 0));
+	dynbuf_str(d->b, line);
+	return 0;
+}
+
 static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 {
 	struct app *app = ctx;
@@ -310,6 +328,21 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 		 (unsigned long long)app->cycles, (unsigned long long)app->cycles_failed);
 	pthread_mutex_unlock(&app->lock);
 	dynbuf_str(&b, line);
+	/* What waits: rows due and not yet performed, per channel, and how
+	 * long the oldest has waited (a peer down shows here). */
+	dynbuf_str(&b, "# HELP relance_outbox_due Outbox rows due and waiting, by channel.\n"
+		   "# TYPE relance_outbox_due gauge\n"
+		   "# HELP relance_outbox_oldest_due_seconds How long the oldest due row has waited.\n"
+		   "# TYPE relance_outbox_oldest_due_seconds gauge\n");
+	{
+		struct depth_ctx d = { &b, now_of(app) };
+
+		if (store_outbox_depth(app->store, d.now, keep_depth, &d) != STORE_OK) {
+			free(b.p);
+			http_answer_problem(a, 503, "Service Unavailable", "the outbox could not be read");
+			return 0;
+		}
+	}
 	if (b.failed) {
 		free(b.p);
 		return -1;

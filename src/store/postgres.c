@@ -2876,6 +2876,28 @@ out:
 	return rc;
 }
 
+static int pg_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char at[24];
+	const char *params[1] = { at };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), now);
+	rc = pg_query(q, "SELECT channel, count(*), min(due_at) FROM outbox "
+		      "WHERE state = 'pending' AND due_at <= $1::bigint GROUP BY channel "
+		      "ORDER BY channel COLLATE \"C\"", 1, NULL, params, &r,
+		      "reading the outbox's depth");
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct outbox_depth_row row = { PQgetvalue(r, i, 0), pg_i64(r, i, 1), pg_i64(r, i, 2) };
+
+		rc = cb(ctx, &row);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int pg_contact_bad(struct store *s, const char *customer_id, const char *kind,
 			  const char *value, int *bad)
 {
@@ -3487,6 +3509,7 @@ static const struct store_ops pg_ops = {
 	.outbox_by_peer_id = pg_outbox_by_peer_id,
 	.contact_failure = pg_contact_failure,
 	.contact_bad = pg_contact_bad,
+	.outbox_depth = pg_outbox_depth,
 	.contact_report = pg_contact_report,
 	.arrangement_create = pg_arrangement_create,
 	.arrangement_update = pg_arrangement_update,

@@ -65,6 +65,7 @@ enum stmt_id {
 	S_OUTBOX_BY_PEER,
 	S_CONTACT_FAILURE,
 	S_CONTACT_BAD,
+	S_OUTBOX_DEPTH,
 	S_ARR_ACCOUNT,
 	S_ARR_LIVE_OF,
 	S_ARR_INSERT,
@@ -254,6 +255,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_CONTACT_BAD] =
 		"SELECT 1 FROM contact_failures f JOIN customers c ON c.customer_key = f.customer_key "
 		"WHERE c.customer_id = ?1 AND f.kind = ?2 AND f.value = ?3 AND f.flagged_at IS NOT NULL",
+	/* The partial index outbox_pending holds exactly these rows. */
+	[S_OUTBOX_DEPTH] =
+		"SELECT channel, count(*), min(due_at) FROM outbox "
+		"WHERE state = 'pending' AND due_at <= ?1 GROUP BY channel ORDER BY channel",
 	[S_OUTBOX_BY_PEER] =
 		"SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE outbox_id = "
 		"(SELECT outbox_id FROM outbox_peer_ids WHERE channel = ?1 AND peer_id = ?2)",
@@ -2497,6 +2502,35 @@ static int sq_contact_bad(struct store *s, const char *customer_id, const char *
 	return idle(q, STORE_OK);
 }
 
+static int sq_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_OUTBOX_DEPTH);
+	struct outbox_depth_row rows[16];
+	char names[16][32];
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, now);
+	/* Read whole first (a few channels), so that cb may use the store. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 16) {
+		snprintf(names[n], sizeof(names[n]), "%s", col_text(st, 0));
+		rows[n].channel = names[n];
+		rows[n].due = sqlite3_column_int64(st, 1);
+		rows[n].oldest_due_at = sqlite3_column_int64(st, 2);
+		n++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(q, "reading the outbox's depth");
+	idle(q, STORE_OK);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = cb(ctx, &rows[i])) != 0)
+			return rc;
+	return STORE_OK;
+}
+
 static int sq_outbox_scan(struct store *s, int64_t account_key, unsigned states,
 			  store_outbox_cb cb, void *ctx)
 {
@@ -3154,6 +3188,7 @@ static const struct store_ops sqlite_ops = {
 	.outbox_by_peer_id = sq_outbox_by_peer_id,
 	.contact_failure = sq_contact_failure,
 	.contact_bad = sq_contact_bad,
+	.outbox_depth = sq_outbox_depth,
 	.contact_report = sq_contact_report,
 	.arrangement_create = sq_arrangement_create,
 	.arrangement_update = sq_arrangement_update,

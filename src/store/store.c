@@ -341,6 +341,11 @@ int store_contact_failure(struct store *s, const char *customer_id, const char *
 				       threshold > 0 ? threshold : 1, flagged_now);
 }
 
+int store_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
+{
+	return s->ops->outbox_depth(s, now, cb, ctx);
+}
+
 int store_contact_bad(struct store *s, const char *customer_id, const char *kind,
 		      const char *value, int *bad)
 {

@@ -560,6 +560,20 @@ int store_contact_failure(struct store *s, const char *customer_id, const char *
 int store_contact_bad(struct store *s, const char *customer_id, const char *kind,
 		      const char *value, int *bad);
 
+/*
+ * What waits in the outbox, for /metrics: per channel, the rows pending and
+ * due at `now` (their due_at <= now) and the oldest due_at among them, in
+ * channel order; a channel with none is not listed. cb returns as
+ * store_ledger_scan's.
+ */
+struct outbox_depth_row {
+	const char *channel;
+	int64_t due;
+	int64_t oldest_due_at;
+};
+typedef int (*store_outbox_depth_cb)(void *ctx, const struct outbox_depth_row *r);
+int store_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx);
+
 /* Calls cb once with the row a peer's id names, or never when none does. */
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx);

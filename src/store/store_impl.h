@@ -97,6 +97,7 @@ struct store_ops {
 				 store_outbox_cb cb, void *ctx);
 	int (*contact_failure)(struct store *s, const char *customer_id, const char *kind,
 			       const char *value, int64_t at, int threshold, int *flagged_now);
+	int (*outbox_depth)(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx);
 	int (*contact_bad)(struct store *s, const char *customer_id, const char *kind,
 			   const char *value, int *bad);
 	int (*contact_report)(struct store *s, int64_t since, int64_t window_seconds,

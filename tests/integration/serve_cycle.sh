@@ -22,10 +22,23 @@ expect_status 0 relance user add gateway --api
 expect_status 0 relance token add gateway --scopes "ledger:write"
 TOKEN=$(cat out.txt)
 
+# Rows left waiting: a new debtor's reminder decided at noon by a cycle with
+# no way out for it (no --record) waits in the outbox (a call and an agent
+# task at 6 days late); the metrics show it due, per channel, and for how long.
+printf 'customer_id,name,locale,timezone,jurisdiction,phone,email,segment\nC-BR-9,Rui,pt-BR,America/Sao_Paulo,BR,+5511900000009,,residential\n' > c9.csv
+printf 'account_id,customer_id,currency\nA-BR-9,C-BR-9,BRL\n' > a9.csv
+printf 'invoice_id,account_id,issued_on,due_on,amount\nI-BR-9,A-BR-9,2024-06-01,2024-07-05,99.90\n' > i9.csv
+expect_status 0 relance import customers c9.csv
+expect_status 0 relance import accounts a9.csv
+expect_status 0 relance --now 2024-07-11T12:00:00Z import invoices i9.csv
+expect_status 0 relance --now 2024-07-11T12:00:00Z run
 expect_status 2 relance serve --cycle-every soon
 start_serve --now 2024-07-11T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
 	--record actions.jsonl
 
+curl -s "$URL/metrics" > metrics0.txt
+expect_grep metrics0.txt 'relance_outbox_due{channel="voice"} 1'
+expect_grep metrics0.txt 'relance_outbox_oldest_due_seconds{channel="voice"} 10800'
 code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
 	-H 'Content-Type: application/json' \
 	--data-binary '{"payment_id":"P-PIX-1","account_id":"A-BR-1","received_at":"2024-07-11T14:58:00Z","amount":"129.90","method":"pix"}' \
@@ -39,6 +52,8 @@ expect_grep restore.txt '"service_id":"S-BR-1"'
 curl -s "$URL/metrics" > metrics.txt
 expect_grep metrics.txt "relance_cycles_total 1"
 expect_grep metrics.txt "relance_cycles_failed_total 0"
+# The cycle serve ran had a way out (--record): nothing waits any more.
+if grep -q "^relance_outbox_due" metrics.txt; then cat metrics.txt; fail "rows still waiting"; fi
 expect_status 0 relance --now 2024-07-11T16:00:00Z account show A-BR-1
 expect_grep out.txt "provisioning restore"
 kill -TERM "$SERVE"

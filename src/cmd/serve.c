@@ -18,7 +18,8 @@
  * looks only at the accounts due, and a payment makes its account due. A
  * child process keeps the cycle's state and its database connection apart
  * from the server's. SIGTERM lets the running cycle finish (it drains:
- * nothing is left half-performed) before serve exits.
+ * nothing is left half-performed) before serve exits. Each cycle reads the
+ * operations file afresh; SIGHUP makes serve check it at once and say so.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -43,6 +44,7 @@
 #include "../http/server.h"
 #include "../store/store.h"
 #include "cmd.h"
+#include "cmdconfig.h"
 #include "holds.h"
 #include "out.h"
 
@@ -1469,6 +1471,7 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (http_server_start(addr, port, routes, sizeof(routes) / sizeof(routes[0]), authorize, &app,
 			      &app.http, &bound, err, sizeof(err)) != 0) {
@@ -1484,7 +1487,24 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("relance serve: listening on http://%s:%d\n", addr, bound);
 	fflush(stdout);
-	sigwait(&set, &sig);
+	/* SIGHUP: the operations file is read again by every cycle; serve
+	 * checks it now and says so, so that a mistake is seen at once. */
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+		struct config cfg;
+
+		int bad = cmd_config_load(ctx, &cfg) != 0;
+
+		if (!bad && cfg.path != NULL)
+			fprintf(stderr, "relance serve: SIGHUP: %s is valid; the next cycle uses it\n",
+				cfg.path);
+		else if (!bad)
+			fprintf(stderr, "relance serve: SIGHUP: no operations file: every channel "
+				"records\n");
+		else
+			fprintf(stderr, "relance serve: SIGHUP: the operations file has problems "
+				"(above); cycles will fail until it is mended\n");
+		config_release(&cfg);
+	}
 	http_server_stop(app.http);
 	pthread_mutex_lock(&app.lock);
 	app.stopping = 1;

@@ -56,5 +56,9 @@ expect_grep metrics.txt "relance_cycles_failed_total 0"
 if grep -q "^relance_outbox_due" metrics.txt; then cat metrics.txt; fail "rows still waiting"; fi
 expect_status 0 relance --now 2024-07-11T16:00:00Z account show A-BR-1
 expect_grep out.txt "provisioning restore"
+# SIGHUP: the operations file is checked and serve goes on.
+kill -HUP "$SERVE"
+wait_for 10 grep -q "SIGHUP: no operations file: every channel records" serve.err
+curl -fs "$URL/healthz" >/dev/null || fail "serve stopped answering after SIGHUP"
 kill -TERM "$SERVE"
 wait "$SERVE" || fail "serve exited $? after SIGTERM"

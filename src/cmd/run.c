@@ -583,23 +583,34 @@ static int64_t next_check(const struct run *r, const struct facts *f, int64_t ne
 	return next;
 }
 
+/*
+ * An action an arrangement decides rather than the engine (a late dispute
+ * for the supervisors, a paid listing's removal): due now, its key the
+ * account, what it is and the arrangement, its rule the caller's static
+ * "arrangement/..." string (the row outlives any decision built here).
+ */
+static int arrangement_row(struct run *r, const struct facts *f, struct writes *w, int ch,
+			   const char *verb, const char *rule, const char *what, const char *id,
+			   char *payload)
+{
+	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
+
+	snprintf(d.key, sizeof(d.key), "%s|%s|%s", f->a->account_id, what, id);
+	r->n.scheduled[ch]++;
+	if (add_row(w, f, &d, ch, verb, NULL, r->cmd->now, payload, r->cmd->now) != 0)
+		return STORE_ERR_NOMEM;
+	w->rows[w->n - 1].rule = rule;
+	return 0;
+}
+
 /* A dispute not answered in time goes on the supervisors' queue, once
  * (holds.c marks it reported in the same transaction). */
 static int late_dispute_task(struct run *r, const struct facts *f, const struct holds *h,
 			     struct writes *w)
 {
-	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
-
-	snprintf(d.rule, sizeof(d.rule), "arrangement/dispute/late");
-	snprintf(d.key, sizeof(d.key), "%s|dispute-late|%s", f->a->account_id, h->late_dispute);
-	r->n.scheduled[CH_QUEUE]++;
-	if (add_row(w, f, &d, CH_QUEUE, kind_verb(POLICY_ACT_QUEUE), NULL, r->cmd->now,
-		    payload_json(f, NULL, NULL, NULL, NULL, NULL, "supervisors", 1),
-		    r->cmd->now) != 0)
-		return STORE_ERR_NOMEM;
-	/* The row outlives `d`: its rule must not point into it. */
-	w->rows[w->n - 1].rule = "arrangement/dispute/late";
-	return 0;
+	return arrangement_row(r, f, w, CH_QUEUE, kind_verb(POLICY_ACT_QUEUE),
+			       "arrangement/dispute/late", "dispute-late", h->late_dispute,
+			       payload_json(f, NULL, NULL, NULL, NULL, NULL, "supervisors", 1));
 }
 
 /* A paid debt's credit bureau listing is removed by its deadline: an
@@ -607,19 +618,13 @@ static int late_dispute_task(struct run *r, const struct facts *f, const struct 
 static int removal_task(struct run *r, const struct facts *f, const struct holds *h,
 			struct writes *w)
 {
-	struct engine_decision d = { .kind = ENGINE_ACTION, .policy_version = r->version };
 	char date[DATE_TEXT_LEN + 1], text[64];
 
 	date_format(h->removal_deadline, date);
 	snprintf(text, sizeof(text), "remove the listing by %s", date);
-	snprintf(d.key, sizeof(d.key), "%s|handoff-remove|%s", f->a->account_id, h->removal);
-	r->n.scheduled[CH_HANDOFF]++;
-	if (add_row(w, f, &d, CH_HANDOFF, "remove", NULL, r->cmd->now,
-		    payload_json(f, NULL, text, NULL, NULL, NULL, h->removal_party, 0),
-		    r->cmd->now) != 0)
-		return STORE_ERR_NOMEM;
-	w->rows[w->n - 1].rule = "arrangement/handoff/remove";
-	return 0;
+	return arrangement_row(r, f, w, CH_HANDOFF, "remove", "arrangement/handoff/remove",
+			       "handoff-remove", h->removal,
+			       payload_json(f, NULL, text, NULL, NULL, NULL, h->removal_party, 0));
 }
 
 static int decide_account(struct run *r, const struct account_summary *a)

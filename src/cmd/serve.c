@@ -1236,9 +1236,15 @@ struct field_option {
 
 typedef int (*command_fn)(struct cmd_ctx *ctx, int argc, char **argv);
 
+/* How run_command runs a command: */
+enum {
+	RUN_CREATES = 1,        /* success is 201, not 200 */
+	RUN_WITH_ROLE = 2,      /* --role: the asker's authority (plans) */
+};
+
 static int run_command(struct app *app, struct http_request *r, struct http_answer *a,
 		       command_fn fn, const char *subject, const struct field_option *fields,
-		       size_t n_fields, int created)
+		       size_t n_fields, unsigned how)
 {
 	struct principal *who = r->principal;
 	json_error_t jerr;
@@ -1289,7 +1295,7 @@ static int run_command(struct app *app, struct http_request *r, struct http_answ
 	}
 	argv[argc++] = "--by";
 	argv[argc++] = who->user;
-	if (fn == cmd_plan_propose) {
+	if (how & RUN_WITH_ROLE) {
 		/* The role's own authority: a supervisor's, else an agent's. */
 		snprintf(role, sizeof(role), "%s", strcmp(who->role, "supervisor") == 0 ||
 			 strcmp(who->role, "administrator") == 0 ? "supervisor" : "agent");
@@ -1309,7 +1315,7 @@ static int run_command(struct app *app, struct http_request *r, struct http_answ
 	cmd_out = cmd_err = NULL;
 	json_decref(o);
 	if (status == 0) {
-		http_answer_json(a, created ? 201 : 200, out);
+		http_answer_json(a, how & RUN_CREATES ? 201 : 200, out);
 		out = NULL;
 	} else {
 		/* "relance: reason\n": the reason is the detail. */
@@ -1336,7 +1342,7 @@ static int new_promise(void *ctx, struct http_request *r, struct http_answer *a)
 		{ "amount", "--amount", NULL }, { "date", "--date", NULL }, { "note", "--note", NULL },
 	};
 
-	return run_command(ctx, r, a, cmd_promise_add, r->params[0], f, 3, 1);
+	return run_command(ctx, r, a, cmd_promise_add, r->params[0], f, 3, RUN_CREATES);
 }
 
 static int new_plan(void *ctx, struct http_request *r, struct http_answer *a)
@@ -1348,7 +1354,8 @@ static int new_plan(void *ctx, struct http_request *r, struct http_answer *a)
 		{ "note", "--note", NULL },
 	};
 
-	return run_command(ctx, r, a, cmd_plan_propose, r->params[0], f, 8, 1);
+	return run_command(ctx, r, a, cmd_plan_propose, r->params[0], f, 8,
+			   RUN_CREATES | RUN_WITH_ROLE);
 }
 
 static int accept_plan(void *ctx, struct http_request *r, struct http_answer *a)
@@ -1363,7 +1370,7 @@ static int new_dispute(void *ctx, struct http_request *r, struct http_answer *a)
 		{ "reason", "--reason", NULL },
 	};
 
-	return run_command(ctx, r, a, cmd_dispute_open, r->params[0], f, 3, 1);
+	return run_command(ctx, r, a, cmd_dispute_open, r->params[0], f, 3, RUN_CREATES);
 }
 
 /* {"outcome": "upheld" | "rejected", "note": ...} */

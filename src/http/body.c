@@ -4,26 +4,13 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "../cmd/out.h"
 #include "body.h"
 
 static const char *const payment_fields[] = {
 	"payment_id", "account_id", "received_at", "amount", "method", "invoice_id",
 };
 #define N_PAYMENT_FIELDS (sizeof(payment_fields) / sizeof(payment_fields[0]))
-
-/* One CSV field, always quoted (RFC 4180): quotes doubled, nothing else
- * changed, so the import sees exactly the text that was sent. */
-static void csv_field(FILE *f, const char *v, int last)
-{
-	fputc('"', f);
-	for (const char *p = v; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
-}
 
 long body_payments_csv(const char *body, size_t len, FILE *csv, char *why, size_t whysize)
 {
@@ -75,10 +62,12 @@ long body_payments_csv(const char *body, size_t len, FILE *csv, char *why, size_
 				goto out;
 			}
 		}
+		/* RFC 4180 quoting (out.h): the import reads exactly the text sent. */
 		for (size_t k = 0; k < N_PAYMENT_FIELDS; k++) {
 			json_t *f = json_object_get(o, payment_fields[k]);
 
-			csv_field(csv, f ? json_string_value(f) : "", k + 1 == N_PAYMENT_FIELDS);
+			out_csv(csv, f ? json_string_value(f) : "");
+			fputc(k + 1 == N_PAYMENT_FIELDS ? '\n' : ',', csv);
 		}
 	}
 	out = (long)n;

@@ -49,7 +49,7 @@ int cmd_open_store(struct cmd_ctx *ctx, struct store **out);
  * the client instead of the terminal. Only the commands that serve runs
  * write through cmd_out (src/cmd/arrange.c); cmd_fail always uses cmd_err.
  */
-extern FILE *cmd_out, *cmd_err;
+extern __thread FILE *cmd_out, *cmd_err;
 
 /* Prints "relance: " + message + newline on stderr (or cmd_err). Returns `status`. */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,7 +8,7 @@
 #include "../store/store.h"
 #include "cmd.h"
 
-FILE *cmd_out, *cmd_err;
+__thread FILE *cmd_out, *cmd_err;
 
 int cmd_fail(int status, const char *fmt, ...)
 {

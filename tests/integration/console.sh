@@ -1,10 +1,10 @@
-# The agents' console: static files served by `relance serve --console DIR`,
+# The agents' console: static files served by `relance serve --web DIR`,
 # only plain names of that folder, with a content security policy; the
 # files hold no data (everything comes from the API under a session).
 . "$TOP/tests/lib/integration.sh"
 
 expect_status 0 relance init
-node --check "$TOP/console/app.js" || fail "console/app.js does not parse"
+node --check "$TOP/web/console/app.js" || fail "web/console/app.js does not parse"
 
 get() {   # PATH: status.txt, headers.txt, body.txt
 	curl -s -D headers.txt -o body.txt -w '%{http_code}' "$URL$1" > status.txt
@@ -13,7 +13,7 @@ expect_http() {
 	[ "$(cat status.txt)" = "$1" ] || { cat headers.txt body.txt; fail "HTTP $(cat status.txt), expected $1"; }
 }
 
-start_serve serve --listen 127.0.0.1:0 --cycle-every 0 --console "$TOP/console"
+start_serve serve --listen 127.0.0.1:0 --cycle-every 0 --web "$TOP/web"
 get /console
 expect_http 308
 expect_grep headers.txt "Location: /console/"
@@ -38,7 +38,7 @@ done
 kill -TERM "$SERVE"
 wait "$SERVE"
 
-# Without --console there is none.
+# Without --web there is none.
 start_serve serve --listen 127.0.0.1:0 --cycle-every 0
 get /console/
 expect_http 404

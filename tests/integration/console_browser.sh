@@ -14,7 +14,7 @@ printf 'correct horse battery\n' | "$RELANCE_BIN" user add ana --role agent --pa
 	>/dev/null 2>&1 || fail "user add ana"
 
 start_serve --now 2024-07-25T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
-	--console "$TOP/console"
+	--web "$TOP/web"
 
 SHOTS="$TOP/build/screenshots/$RELANCE_TEST_ENGINE"
 node "$TOP/tests/browser/console.js" "$URL" ana "correct horse battery" A-BR-1 "$SHOTS" \

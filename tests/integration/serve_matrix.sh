@@ -19,13 +19,13 @@ diff documented.txt served.txt > matrix.diff ||
 	{ cat matrix.diff; fail "docs/api.md's matrix and the server's routes differ"; }
 
 # docs/openapi.yaml describes every API route the server has, with its
-# method (the console's static files are not API).
+# method (the pages' static files are not API).
 awk '
 	/^  \/[^ ]*:$/ { path = $1; sub(/:$/, "", path); next }
 	/^    (get|post|put|patch|delete):/ && path != "" {
 		m = $1; sub(/:$/, "", m); print toupper(m) " " path
 	}' "$TOP/docs/openapi.yaml" | sort > openapi.txt
-grep -v ' /console' served.txt | cut -d' ' -f1,2 | sed 's/{file}//' | sort > api_routes.txt
+grep -Ev ' /(console|portal|dashboard|common)[/ ]' served.txt | cut -d' ' -f1,2 | sed 's/{file}//' | sort > api_routes.txt
 missing=$(comm -23 api_routes.txt openapi.txt)
 [ -z "$missing" ] || fail "docs/openapi.yaml lacks: $missing"
 extra=$(comm -13 api_routes.txt openapi.txt)

@@ -1,0 +1,140 @@
+/*
+ * serve — what the parts of `relance serve` share. Each part owns its
+ * routes and exports them as a table; serve.c joins the tables, runs the
+ * server and the scheduler:
+ *
+ *   serve.c          the command: options, signals, cycles, /healthz, /readyz, /metrics
+ *   serve_auth.c     who is asking: API tokens, staff sessions, sign-in and out
+ *   serve_api.c      the API: positions, the customer file, ledger entries,
+ *                    arrangements, policies
+ *   serve_web.c      the static pages (web/): console, portal, dashboard
+ *
+ * Threads. A request is answered by one thread from start to end; several
+ * requests may be answered at once by different threads. What a request
+ * uses of its own is its thread's (struct serve_thread: a store connection,
+ * a copy of the command context carrying the request's instant, who is
+ * asking); what all requests share (sessions, sign-in attempts, the token
+ * cache, counters, the scheduler's flags) is behind a lock of its owner.
+ */
+#ifndef RELANCE_SERVE_H
+#define RELANCE_SERVE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../http/server.h"
+#include "cmd.h"
+
+struct account_facts;
+struct dynbuf;
+struct store;
+
+/* Who is asking, once authorize let the request through. */
+struct principal {
+	char user[128];
+	char role[32];           /* agent, supervisor, manager, administrator, api, customer */
+	char scopes[512];        /* space-separated (auth.h) */
+	char customer_id[128];   /* portal users: the only customer they may see */
+};
+
+struct app {
+	const struct cmd_ctx *cmd;   /* the command line's: never written after start */
+	struct http_server *http;
+	const char *record;          /* --record FILE for the cycles, or NULL */
+	const char *web;             /* --web DIR (console/, portal/, dashboard/, common/), or NULL */
+	/* the scheduler (serve.c), under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int cycle_soon, stopping;
+	int cycle_every;             /* seconds; 0: only on demand */
+	uint64_t cycles, cycles_failed;
+	uint64_t cycle_us_last, cycle_us_sum;
+};
+
+/* A thread's own: see "Threads" above. */
+struct serve_thread {
+	struct store *store;
+	struct cmd_ctx cmd;          /* app->cmd's, now = the request's instant */
+	struct principal who;
+};
+
+/*
+ * The calling thread's, its store opened on first use (the reason on
+ * stderr and NULL when it cannot be). authorize() calls it first for every
+ * request and answers 503 when it fails, so handlers may rely on it.
+ */
+struct serve_thread *serve_thread(struct app *app);
+/* Closes every thread's store (at exit, once the server stopped). */
+void serve_threads_close(void);
+
+/* The instant of a request: --now when given (tests), else the clock. */
+int64_t serve_now(const struct app *app);
+
+/* Asks the scheduler for a cycle within a second (a payment arrived). */
+void serve_cycle_soon(struct app *app);
+
+/* The route tables of the parts. */
+extern const struct http_route serve_auth_routes[];
+extern const size_t serve_auth_n_routes;
+extern const struct http_route serve_api_routes[];
+extern const size_t serve_api_n_routes;
+extern const struct http_route serve_web_routes[];
+extern const size_t serve_web_n_routes;
+
+/* serve_auth.c: the server's authorize callback (server.h). */
+int serve_authorize(void *app, struct http_request *r, const char *permission,
+		    struct http_answer *a);
+/* Whether the principal may act for customer_id: staff and API clients
+ * always (their scopes decided already), a portal user only for theirs. */
+int serve_may_see_customer(const struct principal *who, const char *customer_id);
+/*
+ * Opens a session for p (its role's scopes in p->scopes): sets the cookie
+ * on `a` and answers 201 {"user","role",["customer_id",]"csrf"}; 503 when
+ * too many are open. Returns 0, -1 when out of memory or randomness.
+ */
+int serve_session_open(const struct principal *p, struct http_answer *a);
+/*
+ * Failed attempts to prove who one is (a password, a one-time code) per
+ * name: after 5 failures within 15 minutes, 1 until the window ends
+ * (*retry_after seconds). serve_attempt_result counts a failure, or clears
+ * them on success.
+ */
+int serve_attempt_allowed(const char *name, int *retry_after);
+void serve_attempt_result(const char *name, int ok);
+
+/* ---- helpers for handlers (serve_api.c) ------------------------------------------------- */
+
+/*
+ * The account named by the route's first parameter, with its position at
+ * the request's instant; answers 404 when unknown (or not the portal
+ * user's), 500 when it cannot be read. Returns 0 when *f is filled (the
+ * caller releases it with account_facts_release).
+ */
+int serve_account(struct app *app, struct http_request *r, struct account_facts *f,
+		  struct http_answer *a);
+/* Reads a whole-number query parameter within [lo, hi]; def when absent.
+ * Answers 400 and returns -1 when it is not one. */
+int serve_query_int(struct http_request *r, const char *name, int64_t lo, int64_t hi,
+		    int64_t def, int64_t *out, struct http_answer *a);
+/* Appends ,"name":"12.34" (a decimal string in major units). */
+void serve_json_amount(struct dynbuf *b, const char *name, int64_t minor, int exponent);
+
+/*
+ * Runs a command of the command line for a request, so that the API
+ * refuses exactly what the command refuses (see serve_api.c).
+ */
+struct field_option {
+	const char *field, *option;
+	const char *const *values;    /* non-NULL: the value is one of these, given as --VALUE */
+};
+typedef int (*command_fn)(struct cmd_ctx *ctx, int argc, char **argv);
+enum {
+	RUN_CREATES = 1,        /* success is 201, not 200 */
+	RUN_WITH_ROLE = 2,      /* --role: the asker's authority (plans) */
+};
+int serve_run_command(struct app *app, struct http_request *r, struct http_answer *a,
+		      command_fn fn, const char *subject, const struct field_option *fields,
+		      size_t n_fields, unsigned how);
+
+#endif

@@ -142,8 +142,8 @@ static const struct cmd commands[] = {
 	{ "token add", cmd_token_add, "USER --scopes \"SCOPE ...\"",
 	  "Creates an API token for a staff or API user and prints it once on standard\n"
 	  "output; only its hash is stored. Scopes: positions:read file:read file:write\n"
-	  "ledger:write arrangements:read arrangements:write queues:read policies:read\n"
-	  "policies:write admin (everything). The token's number goes to standard error." },
+	  "ledger:write arrangements:read arrangements:write queues:read queues:write\n"
+	  "reports:read policies:read policies:write admin (everything). The token's number goes to standard error." },
 	{ "token revoke", cmd_token_revoke, "KEY",
 	  "Revokes token number KEY at --now: it is refused from then on." },
 	{ "verify", cmd_verify, "",

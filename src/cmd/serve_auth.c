@@ -51,10 +51,11 @@ static const struct {
 	const char *role, *scopes;
 } role_scopes[] = {
 	{ "agent", "positions:read file:read file:write arrangements:read arrangements:write "
-		   "queues:read" },
+		   "queues:read queues:write" },
 	{ "supervisor", "positions:read file:read file:write arrangements:read arrangements:write "
-			"queues:read policies:read" },
-	{ "manager", "positions:read file:read arrangements:read queues:read policies:read" },
+			"queues:read queues:write reports:read policies:read" },
+	{ "manager", "positions:read file:read arrangements:read queues:read reports:read "
+		     "policies:read" },
 	{ "administrator", "admin" },
 };
 

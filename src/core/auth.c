@@ -155,7 +155,7 @@ int auth_equal(const void *a, const void *b, size_t n)
 
 static const char *const scopes[] = {
 	"positions:read", "file:read", "file:write", "ledger:write", "arrangements:read",
-	"arrangements:write", "queues:read", "policies:read", "policies:write", "admin",
+	"arrangements:write", "queues:read", "queues:write", "reports:read", "policies:read", "policies:write", "admin",
 };
 #define N_SCOPES (sizeof(scopes) / sizeof(scopes[0]))
 

@@ -100,7 +100,7 @@ int auth_equal(const void *a, const void *b, size_t n);
  */
 #define AUTH_SCOPES \
 	"positions:read file:read file:write ledger:write arrangements:read " \
-	"arrangements:write queues:read policies:read policies:write admin"
+	"arrangements:write queues:read queues:write reports:read policies:read policies:write admin"
 
 /* Whether `scope` (len bytes) is one of AUTH_SCOPES: 1 or 0. */
 int auth_scope_known(const char *scope, size_t len);

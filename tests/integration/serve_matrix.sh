@@ -34,7 +34,7 @@ extra=$(comm -13 api_routes.txt openapi.txt)
 # A token per scope, and one with admin.
 export RELANCE_PWHASH_FAST=1
 expect_status 0 relance user add client --api
-SCOPES="positions:read file:read file:write ledger:write arrangements:read arrangements:write queues:read policies:read policies:write admin"
+SCOPES="positions:read file:read file:write ledger:write arrangements:read arrangements:write queues:read queues:write reports:read policies:read policies:write admin"
 for s in $SCOPES; do
 	expect_status 0 relance token add client --scopes "$s"
 	cp out.txt "token-$(echo "$s" | tr : _)"

@@ -2,8 +2,9 @@
  * fuzz_api — the API's request body parser (src/http/body.c) on arbitrary
  * bytes. Beyond "no crash": a body it accepts becomes a CSV text that the
  * import's own reader reads back as exactly one header and one record of
- * six fields per payment — so nothing sent through the API can smuggle an
- * extra row or column past the import's checks.
+ * as many fields as the kind has columns per entry — so nothing sent
+ * through the API can smuggle an extra row or column past the import's
+ * checks. The first byte picks the kind (invoices, payments, credit notes).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,14 +36,19 @@ static ssize_t text_read(void *ctx, char *buf, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct body_kind *const kinds[] = {
+		&body_invoices, &body_payments, &body_credit_notes,
+	};
+	const struct body_kind *k;
 	char *out = NULL, why[256];
 	size_t len = 0;
 	FILE *f;
 	long n;
 
-	if (size > 1 << 16 || (f = open_memstream(&out, &len)) == NULL)
+	if (size == 0 || size > 1 << 16 || (f = open_memstream(&out, &len)) == NULL)
 		return 0;
-	n = body_payments_csv((const char *)data, size, f, why, sizeof(why));
+	k = kinds[data[0] % 3];
+	n = body_entries_csv(k, (const char *)data + 1, size - 1, f, why, sizeof(why));
 	fclose(f);
 	if (n < 0) {
 		if (why[0] == '\0')
@@ -57,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c == NULL)
 			abort();
 		while ((rc = csvin_next(c, &rec)) == 1) {
-			if (rec->n != 6)
+			if (rec->n != k->n_fields)
 				abort();
 			records++;
 		}

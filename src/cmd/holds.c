@@ -508,8 +508,8 @@ static int look_handoff(struct look *k, const struct arr *e, struct arrange_term
 }
 
 /* The accounts with live arrangements when the cycle began (holds_load):
- * every other account is looked at without a query. */
-static struct {
+ * every other account is looked at without a query. The thread's. */
+static __thread struct {
 	int loaded;
 	int64_t *keys;
 	size_t n, cap;

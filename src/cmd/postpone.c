@@ -13,7 +13,8 @@ struct moved {
 	int32_t due_on;
 };
 
-static struct {
+/* The thread's: `relance serve` reads positions from several threads. */
+static __thread struct {
 	int loaded;
 	struct moved *v;
 	size_t n;

@@ -21,6 +21,8 @@
  * operations file afresh; SIGHUP makes serve check it at once and say so.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -35,10 +37,13 @@
 #include "../core/caltime.h"
 #include "../core/config.h"
 #include "../core/dynbuf.h"
+#include "../core/tz.h"
 #include "../http/server.h"
 #include "../store/store.h"
 #include "cmd.h"
 #include "cmdconfig.h"
+#include "holds.h"
+#include "postpone.h"
 #include "serve.h"
 
 /* ---- the threads' own ------------------------------------------------------------------- */
@@ -46,6 +51,24 @@
 #define SERVE_THREADS_MAX 64
 
 static __thread struct serve_thread *mine;
+static pthread_key_t thread_end_key;
+static pthread_once_t thread_end_once = PTHREAD_ONCE_INIT;
+
+/* When a server thread ends: the caches that are each thread's own
+ * (time zones, postponed due dates, live arrangements) go with it. Its
+ * store stays until serve_threads_close. */
+static void thread_ends(void *unused)
+{
+	(void)unused;
+	tz_thread_release();
+	postpone_forget();
+	holds_unload();
+}
+
+static void thread_end_key_make(void)
+{
+	pthread_key_create(&thread_end_key, thread_ends);
+}
 static struct {
 	pthread_mutex_t lock;
 	struct serve_thread *all[SERVE_THREADS_MAX];
@@ -69,6 +92,8 @@ struct serve_thread *serve_thread(struct app *app)
 	}
 	threads.all[threads.n++] = t;
 	pthread_mutex_unlock(&threads.lock);
+	pthread_once(&thread_end_once, thread_end_key_make);
+	pthread_setspecific(thread_end_key, t);
 	return mine = t;
 }
 
@@ -82,6 +107,51 @@ void serve_threads_close(void)
 	threads.n = 0;
 	pthread_mutex_unlock(&threads.lock);
 	mine = NULL;
+}
+
+/*
+ * What the cycles did, per channel and outcome, from their reports
+ * (`relance run --json`: "scheduled", "performed", "deferred", "dropped",
+ * each an object channel -> count), since serve started.
+ */
+#define ACTION_CHANNELS 8
+static const char *const action_outcomes[] = { "scheduled", "performed", "deferred", "dropped" };
+#define ACTION_OUTCOMES (sizeof(action_outcomes) / sizeof(action_outcomes[0]))
+
+static struct {
+	pthread_mutex_t lock;
+	char channel[ACTION_CHANNELS][24];
+	uint64_t n[ACTION_CHANNELS][ACTION_OUTCOMES];
+} actions = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void count_actions(const char *report)
+{
+	json_t *o = json_loads(report, 0, NULL);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	pthread_mutex_lock(&actions.lock);
+	for (size_t k = 0; k < ACTION_OUTCOMES; k++) {
+		const char *channel;
+		json_t *v;
+
+		json_object_foreach(json_object_get(o, action_outcomes[k]), channel, v) {
+			size_t c = 0;
+
+			while (c < ACTION_CHANNELS && actions.channel[c][0] &&
+			       strcmp(actions.channel[c], channel) != 0)
+				c++;
+			if (c == ACTION_CHANNELS || strlen(channel) >= sizeof(actions.channel[0]) ||
+			    !json_is_integer(v) || json_integer_value(v) < 0)
+				continue;
+			snprintf(actions.channel[c], sizeof(actions.channel[c]), "%s", channel);
+			actions.n[c][k] += (uint64_t)json_integer_value(v);
+		}
+	}
+	pthread_mutex_unlock(&actions.lock);
+	json_decref(o);
 }
 
 /* ---- handlers --------------------------------------------------------------------------- */
@@ -135,7 +205,7 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 	struct app *app = ctx;
 	struct http_stats st;
 	struct dynbuf b = { .max = 1u << 16 };
-	char line[160];
+	char line[512];
 
 	(void)r;
 	http_server_stats(app->http, &st);
@@ -146,17 +216,51 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 			 (unsigned long long)st.by_class[k]);
 		dynbuf_str(&b, line);
 	}
-	snprintf(line, sizeof(line), "# HELP relance_http_request_seconds_sum Time spent answering.\n"
-		 "# TYPE relance_http_request_seconds_sum counter\n"
-		 "relance_http_request_seconds_sum %.6f\n", (double)st.latency_us_sum / 1e6);
+	/* A histogram: requests answered within each bound, cumulative. */
+	dynbuf_str(&b, "# HELP relance_http_request_duration_seconds Time to answer a request.\n"
+		   "# TYPE relance_http_request_duration_seconds histogram\n");
+	for (int k = 0; k < HTTP_LATENCY_BUCKETS; k++) {
+		snprintf(line, sizeof(line), "relance_http_request_duration_seconds_bucket"
+			 "{le=\"%g\"} %llu\n", (double)http_latency_bounds_us[k] / 1e6,
+			 (unsigned long long)st.latency_le[k]);
+		dynbuf_str(&b, line);
+	}
+	snprintf(line, sizeof(line), "relance_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+		 "relance_http_request_duration_seconds_sum %.6f\n"
+		 "relance_http_request_duration_seconds_count %llu\n",
+		 (unsigned long long)st.requests, (double)st.latency_us_sum / 1e6,
+		 (unsigned long long)st.requests);
+	dynbuf_str(&b, line);
+	snprintf(line, sizeof(line), "# HELP relance_http_idempotent_replays_total Answers replayed "
+		 "for a repeated Idempotency-Key.\n# TYPE relance_http_idempotent_replays_total "
+		 "counter\nrelance_http_idempotent_replays_total %llu\n",
+		 (unsigned long long)st.idempotent_replays);
 	dynbuf_str(&b, line);
 	pthread_mutex_lock(&app->lock);
 	snprintf(line, sizeof(line), "# HELP relance_cycles_total Collection cycles run by serve.\n"
 		 "# TYPE relance_cycles_total counter\n"
 		 "relance_cycles_total %llu\nrelance_cycles_failed_total %llu\n",
 		 (unsigned long long)app->cycles, (unsigned long long)app->cycles_failed);
+	dynbuf_str(&b, line);
+	snprintf(line, sizeof(line), "# HELP relance_cycle_seconds How long the cycles took.\n"
+		 "# TYPE relance_cycle_seconds summary\n"
+		 "relance_cycle_seconds_sum %.6f\nrelance_cycle_seconds_count %llu\n"
+		 "relance_cycle_last_seconds %.6f\n", (double)app->cycle_us_sum / 1e6,
+		 (unsigned long long)app->cycles, (double)app->cycle_us_last / 1e6);
 	pthread_mutex_unlock(&app->lock);
 	dynbuf_str(&b, line);
+	dynbuf_str(&b, "# HELP relance_actions_total Actions of the cycles, by channel and outcome.\n"
+		   "# TYPE relance_actions_total counter\n");
+	pthread_mutex_lock(&actions.lock);
+	for (size_t c = 0; c < ACTION_CHANNELS && actions.channel[c][0]; c++) {
+		for (size_t k = 0; k < ACTION_OUTCOMES; k++) {
+			snprintf(line, sizeof(line), "relance_actions_total{channel=\"%s\",outcome=\"%s\"} "
+				 "%llu\n", actions.channel[c], action_outcomes[k],
+				 (unsigned long long)actions.n[c][k]);
+			dynbuf_str(&b, line);
+		}
+	}
+	pthread_mutex_unlock(&actions.lock);
 	/* What waits: rows due and not yet performed, per channel, and how
 	 * long the oldest has waited (a peer down shows here). */
 	dynbuf_str(&b, "# HELP relance_outbox_due Outbox rows due and waiting, by channel.\n"
@@ -222,16 +326,32 @@ static void run_cycle(struct app *app)
 		argv[n++] = app->record;
 	}
 	argv[n] = NULL;
-	/* The report goes to serve's standard error, the log. */
+	/* The report (one JSON line) comes back through a pipe: counted for
+	 * /metrics, then written to serve's standard error, the log. */
 	posix_spawn_file_actions_t fa;
 	struct timespec start, end;
-	int rc, failed;
+	struct dynbuf report = { .max = 1u << 20 };
+	int rc, failed, out[2];
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, 2, 1);
-	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, (char **)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		rc = errno;
+	} else {
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+		rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, (char **)argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+		close(out[1]);
+		if (rc == 0) {
+			char buf[4096];
+			ssize_t got;
+
+			while ((got = read(out[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+				if (got > 0)
+					dynbuf_add(&report, buf, (size_t)got);
+		}
+		close(out[0]);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "relance serve: a cycle could not start: %s\n", strerror(rc));
 		pthread_mutex_lock(&app->lock);
@@ -243,6 +363,13 @@ static void run_cycle(struct app *app)
 		;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	if (report.len > 0 && !report.failed) {
+		fwrite(report.p, 1, report.len, stderr);
+		dynbuf_add(&report, "", 1);
+		if (!report.failed)
+			count_actions(report.p);
+	}
+	free(report.p);
 	pthread_mutex_lock(&app->lock);
 	app->cycles++;
 	app->cycles_failed += failed;
@@ -324,13 +451,13 @@ static struct http_route *all_routes(size_t *n)
 int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const char usage[] =
-		"relance serve [--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE] "
-		"[--web DIR]";
-	const char *listen = "127.0.0.1:8080", *every = "300";
+		"relance serve [--listen ADDR:PORT] [--threads N] [--cycle-every SECONDS] "
+		"[--record FILE] [--web DIR]";
+	const char *listen = "127.0.0.1:8080", *every = "300", *nthreads = NULL;
 	static struct app app;
 	char addr[64], err[256], *end = NULL;
 	int port = 0, bound = 0, status, sig;
-	long every_s;
+	long every_s, threads_n;
 	pthread_t sched;
 	sigset_t set;
 	struct http_route *routes;
@@ -358,6 +485,8 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 			r = cmd_option(argc, argv, &i, "--record", &app.record);
 		if (r == 0)
 			r = cmd_option(argc, argv, &i, "--web", &app.web);
+		if (r == 0)
+			r = cmd_option(argc, argv, &i, "--threads", &nthreads);
 		if (r < 0)
 			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
 		if (r == 0)
@@ -367,6 +496,14 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	if (end == every || *end != '\0' || every_s < 0 || every_s > 86400)
 		return cmd_fail(EXIT_USAGE, "--cycle-every '%s' is not 0 to 86400 seconds", every);
 	app.cycle_every = (int)every_s;
+	/* As many threads answering as there are processors, by default. */
+	threads_n = nthreads ? strtol(nthreads, &end, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads && (end == nthreads || *end != '\0' || threads_n < 1 || threads_n > 32))
+		return cmd_fail(EXIT_USAGE, "--threads '%s' is not 1 to 32", nthreads);
+	if (threads_n < 1)
+		threads_n = 1;
+	if (threads_n > 32)
+		threads_n = 32;
 	{
 		const char *colon = strrchr(listen, ':');
 		char *pend = NULL;
@@ -392,8 +529,8 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (http_server_start(addr, port, routes, n_routes, serve_authorize, &app, &app.http, &bound,
-			      err, sizeof(err)) != 0) {
+	if (http_server_start(addr, port, (unsigned)threads_n, routes, n_routes, serve_authorize, &app,
+			      &app.http, &bound, err, sizeof(err)) != 0) {
 		free(routes);
 		return cmd_fail(EXIT_RUNTIME, "%s", err);
 	}

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,27 +282,31 @@ static void import_problem(struct http_answer *a, const char *what, const char *
 }
 
 /*
- * POST /api/v1/payments: one payment or an array of them, with the CSV
- * import's columns as fields (payment_id, account_id, received_at, amount,
- * method, invoice_id), applied by the import itself: the same validation,
- * all or nothing, and a payment_id already in the ledger with the same
- * content is "unchanged", so a repeated request changes nothing. Amounts are
- * decimal strings: a JSON number is refused (no float on a money path).
+ * POST /api/v1/invoices, /api/v1/payments, /api/v1/credit-notes: one entry
+ * or an array of them, with the CSV import's columns as fields (body.h),
+ * applied by the import itself: the same validation, all or nothing, and
+ * an id already in the ledger with the same content is "unchanged", so a
+ * repeated request changes nothing. Amounts are decimal strings: a JSON
+ * number is refused (no float on a money path). Imports run one at a time
+ * (the import keeps its batches in static memory, and the store would
+ * serialise the writes anyway).
  */
-static int post_payments(void *ctx, struct http_request *r, struct http_answer *a)
+static pthread_mutex_t ledger_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int post_entries(struct app *app, const struct body_kind *k, struct http_request *r,
+			struct http_answer *a)
 {
-	struct app *app = ctx;
 	struct import_result res = { 0 };
 	char *errors = NULL, out[160], why[256];
 	size_t errlen = 0;
 	FILE *csv = NULL, *err = NULL;
 	int fd = -1, status;
 
-	if ((fd = memfd_create("payments", MFD_CLOEXEC)) < 0 || (csv = fdopen(dup(fd), "w")) == NULL) {
+	if ((fd = memfd_create(k->many, MFD_CLOEXEC)) < 0 || (csv = fdopen(dup(fd), "w")) == NULL) {
 		http_answer_problem(a, 500, "Internal Server Error", "no room for the request");
 		goto out;
 	}
-	if (body_payments_csv(r->body, r->body_len, csv, why, sizeof(why)) < 0) {
+	if (body_entries_csv(k, r->body, r->body_len, csv, why, sizeof(why)) < 0) {
 		http_answer_problem(a, 400, "Bad Request", "%s", why);
 		goto out;
 	}
@@ -316,18 +321,22 @@ static int post_payments(void *ctx, struct http_request *r, struct http_answer *
 		http_answer_problem(a, 500, "Internal Server Error", "out of memory");
 		goto out;
 	}
-	status = import_stream(&serve_thread(app)->cmd, serve_thread(app)->store, "payments", "request", fd, err, &res);
+	pthread_mutex_lock(&ledger_lock);
+	status = import_stream(&serve_thread(app)->cmd, serve_thread(app)->store, k->many,
+			       "request", fd, err, &res);
+	pthread_mutex_unlock(&ledger_lock);
 	fclose(err);
 	err = NULL;
 	if (status == EXIT_USAGE) {
-		import_problem(a, "payments", errors ? errors : "");
+		import_problem(a, k->many, errors ? errors : "");
 	} else if (status != 0) {
-		http_answer_problem(a, 503, "Service Unavailable", "the payments were not stored");
+		http_answer_problem(a, 503, "Service Unavailable", "the %s were not stored", k->many);
 	} else {
-		snprintf(out, sizeof(out), "{\"payments\":%lld,\"new\":%lld,\"unchanged\":%lld}",
+		snprintf(out, sizeof(out), "{\"%s\":%lld,\"new\":%lld,\"unchanged\":%lld}", k->many,
 			 (long long)res.total, (long long)res.inserted, (long long)res.same);
 		http_answer_json(a, res.inserted > 0 ? 201 : 200, strdup(out));
-		/* A payment may settle a case: the next cycle, now, restores. */
+		/* A payment or a credit note may settle a case, an invoice make
+		 * one due: the next cycle, now, acts on it (and restores). */
 		if (res.inserted > 0)
 			serve_cycle_soon(app);
 	}
@@ -341,6 +350,21 @@ out:
 	free(errors);
 	free(res.touched);
 	return 0;
+}
+
+static int post_invoices(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	return post_entries(ctx, &body_invoices, r, a);
+}
+
+static int post_payments(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	return post_entries(ctx, &body_payments, r, a);
+}
+
+static int post_credit_notes(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	return post_entries(ctx, &body_credit_notes, r, a);
 }
 
 /* ---- arrangements ------------------------------------------------------------------------ */
@@ -701,7 +725,9 @@ const struct http_route serve_api_routes[] = {
 	{ "GET", "/api/v1/accounts/{id}/position", "positions:read", position },
 	{ "GET", "/api/v1/accounts/{id}/file", "file:read", file },
 	{ "POST", "/api/v1/accounts/{id}/notes", "file:write", add_note },
+	{ "POST", "/api/v1/invoices", "ledger:write", post_invoices },
 	{ "POST", "/api/v1/payments", "ledger:write", post_payments },
+	{ "POST", "/api/v1/credit-notes", "ledger:write", post_credit_notes },
 	{ "GET", "/api/v1/accounts/{id}/arrangements", "arrangements:read", arrangements },
 	{ "POST", "/api/v1/accounts/{id}/promises", "arrangements:write", new_promise },
 	{ "POST", "/api/v1/accounts/{id}/plans", "arrangements:write", new_plan },

@@ -32,7 +32,8 @@
 #define MONEY_CODES (26 * 26 * 26)
 #define MONEY_NOT_CURRENCY (-1)
 static signed char money_table[MONEY_CODES];
-static int money_table_loaded;
+static int money_table_loaded;     /* read and set atomically */
+static pthread_mutex_t money_table_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const money_errors[] = {
 	[-MONEY_OK] = "ok",
@@ -95,7 +96,7 @@ static int money_table_load(void)
 	}
 	if (U_FAILURE(st))
 		goto out;
-	money_table_loaded = 1;
+	__atomic_store_n(&money_table_loaded, 1, __ATOMIC_RELEASE);
 	rc = MONEY_OK;
 out:
 	uenum_close(codes);
@@ -114,8 +115,12 @@ int money_currency_exponent(const char *code, int *exponent)
 	idx = money_code_index(code);
 	if (idx < 0)
 		return MONEY_UNKNOWN_CURRENCY;
-	if (!money_table_loaded) {
-		rc = money_table_load();
+	/* Loaded once, by whichever thread comes first; the others wait. */
+	if (!__atomic_load_n(&money_table_loaded, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&money_table_lock);
+		rc = __atomic_load_n(&money_table_loaded, __ATOMIC_ACQUIRE) ? MONEY_OK :
+			money_table_load();
+		pthread_mutex_unlock(&money_table_lock);
 		if (rc != MONEY_OK)
 			return rc;
 	}

@@ -60,12 +60,13 @@ struct tz {
  * The cache: an open-addressing hash table of zones by the name they were
  * asked for, never more than half full, plus the last zone returned (one
  * customer's rows tend to come together). Zones are never freed; there are
- * at most a few hundred names ICU accepts.
+ * at most a few hundred names ICU accepts. Each thread has its own cache
+ * (ICU calendars are not to be shared between threads).
  */
-static struct tz **tz_slots;
-static size_t tz_nslots;
-static size_t tz_count;
-static struct tz *tz_last;
+static __thread struct tz **tz_slots;
+static __thread size_t tz_nslots;
+static __thread size_t tz_count;
+static __thread struct tz *tz_last;
 
 static const char *const tz_errors[] = {
 	[-TZ_OK] = "ok",
@@ -229,6 +230,20 @@ int tz_get(const char *name, struct tz **out)
 	if (rc == TZ_OK)
 		tz_last = *out;
 	return rc;
+}
+
+void tz_thread_release(void)
+{
+	for (size_t i = 0; i < tz_nslots; i++) {
+		if (tz_slots[i] != NULL) {
+			ucal_close(tz_slots[i]->cal);
+			free(tz_slots[i]);
+		}
+	}
+	free(tz_slots);
+	tz_slots = NULL;
+	tz_nslots = tz_count = 0;
+	tz_last = NULL;
 }
 
 int tz_valid(const char *name)

@@ -34,6 +34,9 @@ enum tz_err {
  * TZ_OK and stores the zone in *out.
  */
 int tz_get(const char *name, struct tz **out);
+/* The cache is the calling thread's: a thread that ends calls this to
+ * free its zones (every struct tz it got is gone after). */
+void tz_thread_release(void);
 /* Whether `name` is an IANA zone that tz_get would accept. */
 int tz_valid(const char *name);
 const char *tz_name(const struct tz *z);

@@ -7,12 +7,24 @@
 #include "../cmd/out.h"
 #include "body.h"
 
+static const char *const invoice_fields[] = {
+	"invoice_id", "account_id", "issued_on", "due_on", "amount",
+};
 static const char *const payment_fields[] = {
 	"payment_id", "account_id", "received_at", "amount", "method", "invoice_id",
 };
-#define N_PAYMENT_FIELDS (sizeof(payment_fields) / sizeof(payment_fields[0]))
+static const char *const credit_note_fields[] = {
+	"credit_note_id", "account_id", "invoice_id", "issued_on", "amount", "reason",
+};
+#define FIELDS(v) v, sizeof(v) / sizeof(v[0])
 
-long body_payments_csv(const char *body, size_t len, FILE *csv, char *why, size_t whysize)
+const struct body_kind body_invoices = { "invoice", "invoices", FIELDS(invoice_fields) };
+const struct body_kind body_payments = { "payment", "payments", FIELDS(payment_fields) };
+const struct body_kind body_credit_notes = { "credit note", "credit_notes",
+					     FIELDS(credit_note_fields) };
+
+long body_entries_csv(const struct body_kind *k, const char *body, size_t len, FILE *csv,
+		      char *why, size_t whysize)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr), *items;
@@ -26,48 +38,52 @@ long body_payments_csv(const char *body, size_t len, FILE *csv, char *why, size_
 	items = json_is_array(doc) ? doc : NULL;
 	n = items ? json_array_size(items) : 1;
 	if (!json_is_object(doc) && items == NULL) {
-		snprintf(why, whysize, "the body is a payment or an array of them");
+		snprintf(why, whysize, "the body is a %s or an array of them", k->one);
 		goto out;
 	}
-	if (n == 0 || n > BODY_MAX_PAYMENTS) {
-		snprintf(why, whysize, "an array of 1 to %d payments", BODY_MAX_PAYMENTS);
+	if (n == 0 || n > BODY_MAX_ENTRIES) {
+		snprintf(why, whysize, "an array of 1 to %d %ss", BODY_MAX_ENTRIES, k->one);
 		goto out;
 	}
-	fputs("payment_id,account_id,received_at,amount,method,invoice_id\n", csv);
+	for (size_t f = 0; f < k->n_fields; f++) {
+		fputs(k->fields[f], csv);
+		fputc(f + 1 == k->n_fields ? '\n' : ',', csv);
+	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = items ? json_array_get(items, i) : doc, *v;
 		const char *key;
 
 		if (!json_is_object(o)) {
-			snprintf(why, whysize, "payments[%zu]: not an object", i);
+			snprintf(why, whysize, "%s[%zu]: not an object", k->many, i);
 			goto out;
 		}
 		json_object_foreach(o, key, v) {
-			size_t k = 0;
+			size_t f = 0;
 
-			while (k < N_PAYMENT_FIELDS && strcmp(key, payment_fields[k]) != 0)
-				k++;
-			if (k == N_PAYMENT_FIELDS) {
-				snprintf(why, whysize, "payments[%zu]: unknown field '%.64s'", i, key);
+			while (f < k->n_fields && strcmp(key, k->fields[f]) != 0)
+				f++;
+			if (f == k->n_fields) {
+				snprintf(why, whysize, "%s[%zu]: unknown field '%.64s'", k->many, i, key);
 				goto out;
 			}
 			/* A JSON number would be a float on a money path. */
 			if (!json_is_string(v)) {
-				snprintf(why, whysize, "payments[%zu]: '%s' must be a string (amounts are "
-					 "decimal text)", i, key);
+				snprintf(why, whysize, "%s[%zu]: '%s' must be a string (amounts are "
+					 "decimal text)", k->many, i, key);
 				goto out;
 			}
 			if (memchr(json_string_value(v), '\0', json_string_length(v)) != NULL) {
-				snprintf(why, whysize, "payments[%zu]: '%s' holds a NUL character", i, key);
+				snprintf(why, whysize, "%s[%zu]: '%s' holds a NUL character", k->many, i,
+					 key);
 				goto out;
 			}
 		}
 		/* RFC 4180 quoting (out.h): the import reads exactly the text sent. */
-		for (size_t k = 0; k < N_PAYMENT_FIELDS; k++) {
-			json_t *f = json_object_get(o, payment_fields[k]);
+		for (size_t f = 0; f < k->n_fields; f++) {
+			json_t *x = json_object_get(o, k->fields[f]);
 
-			out_csv(csv, f ? json_string_value(f) : "");
-			fputc(k + 1 == N_PAYMENT_FIELDS ? '\n' : ',', csv);
+			out_csv(csv, x ? json_string_value(x) : "");
+			fputc(f + 1 == k->n_fields ? '\n' : ',', csv);
 		}
 	}
 	out = (long)n;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,16 @@
 #include <unistd.h>
 
 #include "../core/dynbuf.h"
+#include "idem.h"
 #include "server.h"
+
+const uint64_t http_latency_bounds_us[HTTP_LATENCY_BUCKETS] = {
+	250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 250000, 1000000, 5000000,
+};
+
+/* Keys remembered for Idempotency-Key, and for how long (idem.h). */
+#define IDEM_KEYS 65536
+#define IDEM_SECONDS (24 * 3600)
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -20,10 +30,17 @@ struct http_server {
 	size_t n_routes;
 	http_authorize authorize;
 	void *app;
-	struct http_stats stats;
-	struct dynbuf log;      /* request lines not yet written to stderr */
+	struct http_stats stats;    /* updated with atomic additions */
+	struct idem *idem;
+	pthread_mutex_t log_lock;   /* the two below */
+	struct dynbuf log;          /* request lines not yet written to stderr */
 	time_t log_flushed;
 };
+
+static void count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
 
 static void log_flush(struct http_server *s, time_t now)
 {
@@ -135,6 +152,42 @@ static const char *query_of(const struct http_request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Runs a route for a request with an Idempotency-Key (idem.h): once per
+ * caller and key, the first answer replayed to repeats. */
+static void answer_once(struct http_server *s, const struct http_route *rt,
+			struct http_request *r, struct http_answer *a)
+{
+	const char *caller = r->principal_name ? r->principal_name : "";
+	size_t len = strlen(r->idempotency_key);
+
+	if (len == 0 || len > IDEM_KEY_MAX ||
+	    strspn(r->idempotency_key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789-_.:") != len) {
+		http_answer_problem(a, 400, "Bad Request", "Idempotency-Key must be 1 to %d letters, "
+				    "digits, '-', '_', '.' or ':'", IDEM_KEY_MAX);
+		return;
+	}
+	switch (idem_begin(s->idem, caller, r, a)) {
+	case IDEM_REPLAY:
+		count(&s->stats.idempotent_replays, 1);
+		return;
+	case IDEM_MISMATCH:
+		http_answer_problem(a, 422, "Unprocessable Content", "this Idempotency-Key was used "
+				    "for another request: use a new key for a new request");
+		return;
+	case IDEM_BUSY:
+		a->retry_after = 1;
+		http_answer_problem(a, 409, "Conflict", "a request with this Idempotency-Key is "
+				    "still being answered: retry");
+		return;
+	case IDEM_FIRST:
+		break;
+	}
+	if (rt->handler(s->app, r, a) != 0 && a->status == 0)
+		http_answer_problem(a, 500, "Internal Server Error", "the request failed");
+	idem_end(s->idem, caller, r, a);
+}
+
 /* Finds the route and runs it, with the authorization first. */
 static void dispatch(struct http_server *s, struct http_request *r, struct http_answer *a)
 {
@@ -156,6 +209,11 @@ static void dispatch(struct http_server *s, struct http_request *r, struct http_
 		/* Every route asks: the public ones say so by a NULL permission. */
 		if (s->authorize(s->app, r, rt->permission, a) != 0)
 			return;
+		if (r->idempotency_key != NULL && strcmp(r->method, "GET") != 0 &&
+		    strcmp(r->method, "HEAD") != 0) {
+			answer_once(s, rt, r, a);
+			return;
+		}
 		if (rt->handler(s->app, r, a) != 0 && a->status == 0)
 			http_answer_problem(a, 500, "Internal Server Error", "the request failed");
 		return;
@@ -253,14 +311,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		time_t now = time(NULL);
 		struct tm tm;
 
-		s->stats.requests++;
+		count(&s->stats.requests, 1);
 		if (a.status >= 100 && a.status < 600)
-			s->stats.by_class[a.status / 100]++;
-		s->stats.latency_us_sum += us;
+			count(&s->stats.by_class[a.status / 100], 1);
+		count(&s->stats.latency_us_sum, us);
+		for (size_t k = 0; k < HTTP_LATENCY_BUCKETS; k++)
+			if (us <= http_latency_bounds_us[k])
+				count(&s->stats.latency_le[k], 1);
 		/* One JSON line per request: method, path (ids, never a query
 		 * string, a header or a body), status, time, who. */
 		gmtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		pthread_mutex_lock(&s->log_lock);
 		{
 			struct dynbuf *b = &s->log;
 			char num[64];
@@ -284,6 +346,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			if (now != s->log_flushed || b->len > 32768 || b->failed)
 				log_flush(s, now);
 		}
+		pthread_mutex_unlock(&s->log_lock);
 	}
 	return ret;
 }
@@ -332,9 +395,9 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *uri)
 	return (size_t)(w - uri);
 }
 
-int http_server_start(const char *addr, int port, const struct http_route *routes, size_t n,
-		      http_authorize authorize, void *app, struct http_server **out,
-		      int *bound_port, char *err, size_t errsize)
+int http_server_start(const char *addr, int port, unsigned threads,
+		      const struct http_route *routes, size_t n, http_authorize authorize, void *app,
+		      struct http_server **out, int *bound_port, char *err, size_t errsize)
 {
 	struct sockaddr_in sa = { 0 };
 	struct http_server *s;
@@ -356,6 +419,12 @@ int http_server_start(const char *addr, int port, const struct http_route *route
 	s->authorize = authorize;
 	s->app = app;
 	s->log.max = 1u << 20;
+	pthread_mutex_init(&s->log_lock, NULL);
+	if ((s->idem = idem_new(IDEM_KEYS, IDEM_SECONDS)) == NULL) {
+		free(s);
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
 	/* TURBO: read, write and accept first and wait only on EAGAIN, which
 	 * saves an epoll round per request on busy keep-alive connections. */
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
@@ -365,9 +434,11 @@ int http_server_start(const char *addr, int port, const struct http_route *route
 				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+				MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 				MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errsize, "cannot listen on %s:%d (in use, or not allowed)", addr, port);
+		idem_free(s->idem);
 		free(s);
 		return -1;
 	}
@@ -384,10 +455,17 @@ void http_server_stop(struct http_server *s)
 	MHD_stop_daemon(s->d);
 	log_flush(s, time(NULL));
 	free(s->log.p);
+	idem_free(s->idem);
+	pthread_mutex_destroy(&s->log_lock);
 	free(s);
 }
 
 void http_server_stats(const struct http_server *s, struct http_stats *out)
 {
-	*out = s->stats;
+	const uint64_t *from = (const uint64_t *)&s->stats;
+	uint64_t *to = (uint64_t *)out;
+
+	/* Counter by counter: each read whole while others add to it. */
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
 }

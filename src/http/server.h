@@ -78,11 +78,15 @@ struct http_server;
 
 /*
  * Listens on addr:port (port 0: one the system chooses; *bound_port gets
- * it). Returns 0, or -1 with a reason in err.
+ * it) with `threads` threads answering (1: one request at a time; more:
+ * that many at once, each calling authorize and the handlers from its own
+ * thread). Requests that change something (not GET or HEAD) carrying an
+ * Idempotency-Key header are answered once per caller and key (idem.h).
+ * Returns 0, or -1 with a reason in err.
  */
-int http_server_start(const char *addr, int port, const struct http_route *routes, size_t n,
-		      http_authorize authorize, void *app, struct http_server **out,
-		      int *bound_port, char *err, size_t errsize);
+int http_server_start(const char *addr, int port, unsigned threads,
+		      const struct http_route *routes, size_t n, http_authorize authorize, void *app,
+		      struct http_server **out, int *bound_port, char *err, size_t errsize);
 /* Stops accepting, finishes the request being handled, frees. */
 void http_server_stop(struct http_server *s);
 
@@ -93,9 +97,15 @@ void http_answer_problem(struct http_answer *a, int status, const char *title,
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Counters for /metrics, since the start. */
+#define HTTP_LATENCY_BUCKETS 11
+/* The upper bounds of the latency histogram's buckets, in microseconds
+ * (the last bucket, +Inf, is `requests`). */
+extern const uint64_t http_latency_bounds_us[HTTP_LATENCY_BUCKETS];
 struct http_stats {
 	uint64_t requests, by_class[6];  /* [2] = 2xx ... [5] = 5xx */
 	uint64_t latency_us_sum;
+	uint64_t latency_le[HTTP_LATENCY_BUCKETS];  /* answered within each bound (cumulative) */
+	uint64_t idempotent_replays;
 };
 void http_server_stats(const struct http_server *s, struct http_stats *out);
 

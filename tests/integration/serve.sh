@@ -22,7 +22,7 @@ REVOKED=$(cat out.txt)
 REVOKED_KEY=$(db_exec "SELECT max(token_key) FROM api_tokens")
 expect_status 0 relance token revoke "$REVOKED_KEY"
 
-start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0
+start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 --threads 2
 
 # call METHOD PATH [TOKEN] [BODY]: the status in status.txt, the body in body.txt.
 call() {
@@ -120,6 +120,51 @@ call POST /api/v1/payments "$READER" '{"payment_id":"P-API-6"}'
 expect_http 403
 [ "$(db_count payments)" = "$(($(cat payments_before.txt) + 1))" ] || fail "a refused payment was stored"
 
+# Invoices and credit notes take the same road, with their own columns.
+call POST /api/v1/invoices "$LEDGER" '[{"invoice_id":"I-API-1","account_id":"A-FR-1","issued_on":"2024-07-01","due_on":"2024-07-15","amount":"12.50"}]'
+expect_http 201
+expect_grep body.txt '{"invoices":1,"new":1,"unchanged":0}'
+call POST /api/v1/credit-notes "$LEDGER" '{"credit_note_id":"CN-API-1","account_id":"A-FR-1","invoice_id":"I-API-1","issued_on":"2024-07-20","amount":"2.50","reason":"outage, 3 days"}'
+expect_http 201
+expect_grep body.txt '{"credit_notes":1,"new":1,"unchanged":0}'
+call POST /api/v1/credit-notes "$LEDGER" '{"credit_note_id":"CN-API-2","account_id":"A-FR-1","issued_on":"2024-07-20","amount":"1.00"}'
+expect_http 400
+expect_grep body.txt 'credit_notes[0]: '
+call POST /api/v1/invoices "$LEDGER" '{"invoice_id":"I-API-2","account_id":"A-FR-1","issued_on":"2024-07-01","due_on":"2024-07-15","amount":"1.00","paid":"no"}'
+expect_http 400
+expect_grep body.txt "invoices[0]: unknown field 'paid'"
+call GET /api/v1/accounts/A-FR-1/position "$READER"
+expect_grep body.txt '"balance":"24.99"'   # 14.99 + 12.50 - 2.50
+
+# Idempotency-Key: the same request with the same key is answered once.
+keyed() {   # KEY BODY: a note on A-FR-1 with that key
+	curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $WRITER" \
+		-H "Idempotency-Key: $1" -H 'Content-Type: application/json' --data-binary "$2" \
+		"$URL/api/v1/accounts/A-FR-1/notes" > status.txt
+}
+notes_before=$(db_count "file_entries WHERE kind = 'note'")
+keyed note-7f3a '{"text":"asked for an invoice copy"}'
+expect_http 201
+cp body.txt first.txt
+keyed note-7f3a '{"text":"asked for an invoice copy"}'
+expect_http 201
+cmp -s body.txt first.txt || { cat body.txt first.txt; fail "a replay answered differently"; }
+keyed note-7f3a '{"text":"something else"}'
+expect_http 422
+expect_grep body.txt 'used for another request'
+keyed 'bad key!' '{"text":"x"}'
+expect_http 400
+expect_grep body.txt 'Idempotency-Key must be'
+[ "$(db_count "file_entries WHERE kind = 'note'")" = "$((notes_before + 1))" ] ||
+	fail "a repeated key wrote the note twice"
+# Keys are the user's, whichever of their tokens: spent by the note above.
+curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $LEDGER" \
+	-H "Idempotency-Key: note-7f3a" -H 'Content-Type: application/json' \
+	--data-binary '{"payment_id":"P-API-9","account_id":"A-FR-1","received_at":"2024-07-25T09:00:00Z","amount":"1.00"}' \
+	"$URL/api/v1/payments" > status.txt
+expect_http 422
+[ "$(db_count "payments WHERE payment_id = 'P-API-9'")" = 0 ] || fail "a refused key stored a payment"
+
 # Policies: listed, read back exactly, loaded only when they check.
 expect_status 0 relance token add billing --scopes "policies:read policies:write"
 POLICIES=$(cat out.txt)
@@ -149,6 +194,14 @@ expect_grep out.txt "api, by billing"
 call GET /metrics
 expect_http 200
 expect_grep body.txt 'relance_http_requests_total{class="4xx"}'
+expect_grep body.txt 'relance_http_request_duration_seconds_bucket{le="+Inf"}'
+expect_grep body.txt 'relance_http_idempotent_replays_total 1'
+expect_grep body.txt 'relance_cycle_seconds_count'
+# The histogram's buckets only grow, and its count is the requests'.
+awk '/^relance_http_request_duration_seconds_bucket/ { v = $2 + 0; if (v < last) bad = 1; last = v }
+	/^relance_http_request_duration_seconds_count/ { c = $2 }
+	/^relance_http_requests_total/ { t += $2 }
+	END { exit (bad || c != t || c == 0) }' body.txt || { cat body.txt; fail "the latency histogram"; }
 
 # Staff sessions: argon2id sign-in, an HttpOnly cookie, CSRF on writes.
 printf 'correct horse battery\n' | "$RELANCE_BIN" user add ana --role agent --password-stdin \

@@ -52,6 +52,11 @@ expect_grep restore.txt '"service_id":"S-BR-1"'
 curl -s "$URL/metrics" > metrics.txt
 expect_grep metrics.txt "relance_cycles_total 1"
 expect_grep metrics.txt "relance_cycles_failed_total 0"
+# What the cycle did, by channel and outcome: the restoration and the two
+# rows that had waited (a call, an agent's task), from the cycle's report.
+expect_grep metrics.txt 'relance_actions_total{channel="provisioning",outcome="performed"} 1'
+expect_grep metrics.txt 'relance_actions_total{channel="voice",outcome="performed"} 1'
+grep -q '^relance_cycle_seconds_count 1$' metrics.txt || { cat metrics.txt; fail "cycle duration"; }
 # The cycle serve ran had a way out (--record): nothing waits any more.
 if grep -q "^relance_outbox_due" metrics.txt; then cat metrics.txt; fail "rows still waiting"; fi
 expect_status 0 relance --now 2024-07-11T16:00:00Z account show A-BR-1

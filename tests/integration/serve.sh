@@ -29,11 +29,15 @@ call() {
 	set -- "$1" "$2" "${3:-}" "${4:-}"
 	if [ -n "$3" ]; then auth="Authorization: Bearer $3"; else auth="X-None: 1"; fi
 	if [ -n "$4" ]; then
-		curl -s -o body.txt -w '%{http_code}' -X "$1" -H "$auth" \
-			-H 'Content-Type: application/json' --data-binary "$4" "$URL$2" > status.txt
+		curl -s -o body.txt -w '%{http_code} %{content_type}' -X "$1" -H "$auth" \
+			-H 'Content-Type: application/json' --data-binary "$4" "$URL$2" > answer.txt
 	else
-		curl -s -o body.txt -w '%{http_code}' -X "$1" -H "$auth" "$URL$2" > status.txt
+		curl -s -o body.txt -w '%{http_code} %{content_type}' -X "$1" -H "$auth" "$URL$2" \
+			> answer.txt
 	fi
+	cut -d' ' -f1 answer.txt > status.txt
+	cut -s -d' ' -f2- answer.txt > type.txt
+	keep_answer "$1" "$2"
 }
 expect_http() {
 	[ "$(cat status.txt)" = "$1" ] || { cat body.txt; fail "HTTP $(cat status.txt), expected $1"; }
@@ -232,8 +236,12 @@ call GET "/api/v1/accounts/A-BR-1/file?limit=1000" "$READER"
 expect_grep body.txt '"kind":"note","author":"ana","body":"called, promised Friday"'
 # Arrangements through the API: the commands' own checks and reasons.
 as_ana() {   # METHOD PATH BODY: status.txt, body.txt
-	curl -s -o body.txt -w '%{http_code}' -X "$1" -b ana.jar -H "X-CSRF-Token: $CSRF" \
-		-H 'Content-Type: application/json' --data-binary "$3" "$URL$2" > status.txt
+	curl -s -o body.txt -w '%{http_code} %{content_type}' -X "$1" -b ana.jar \
+		-H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' --data-binary "$3" \
+		"$URL$2" > answer.txt
+	cut -d' ' -f1 answer.txt > status.txt
+	cut -s -d' ' -f2- answer.txt > type.txt
+	keep_answer "$1" "$2"
 }
 as_ana POST /api/v1/accounts/A-BR-1/promises '{"amount":"50.00","date":"2024-08-01","note":"by phone"}'
 expect_http 201
@@ -304,3 +312,15 @@ for t in "$READER" "$WRITER" "$LEDGER" "$REVOKED" P-API-1 29.90 "alert(1)" "corr
 	if grep -qF -- "$t" serve.err; then fail "the log holds '$t'"; fi
 done
 
+
+# Every answer above, against docs/openapi.yaml: route, status, body.
+check_answers
+expect_grep openapi.txt " 0 do not"
+# The check itself catches a body that lacks what the schema requires.
+mkdir -p answers-bad
+echo "GET /api/v1/accounts/A-BR-1/position 200 application/json" > answers-bad/1.meta
+echo '{"account_id":"A-BR-1","currency":"BRL"}' > answers-bad/1.body
+if node "$TOP/tests/lib/openapi_check.js" "$TOP/docs/openapi.yaml" answers-bad > bad.txt; then
+	cat bad.txt; fail "the openapi check let a wrong body through"
+fi
+expect_grep bad.txt "must have required property"

@@ -114,3 +114,21 @@ start_serve() {
 	wait_for 10 grep -q "listening on" serve.out
 	URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.out)
 }
+
+# keep_answer METHOD PATH: keeps the answer in status.txt, body.txt and
+# type.txt (curl's %{content_type}) under answers/, for check_answers.
+ANSWERS=0
+keep_answer() {
+	ANSWERS=$((ANSWERS + 1))
+	mkdir -p answers
+	printf '%s %s %s %s\n' "$1" "$2" "$(cat status.txt)" "$(cat type.txt 2>/dev/null)" \
+		> "answers/$ANSWERS.meta"
+	cp body.txt "answers/$ANSWERS.body"
+}
+
+# check_answers: every answer kept matches docs/openapi.yaml: its route,
+# its status among the documented ones, its body valid against the schema.
+check_answers() {
+	node "$TOP/tests/lib/openapi_check.js" "$TOP/docs/openapi.yaml" answers > openapi.txt ||
+		{ cat openapi.txt; fail "answers differ from docs/openapi.yaml"; }
+}

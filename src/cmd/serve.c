@@ -356,6 +356,7 @@ static void run_cycle(struct app *app)
 		fprintf(stderr, "relance serve: a cycle could not start: %s\n", strerror(rc));
 		pthread_mutex_lock(&app->lock);
 		app->cycles_failed++;
+		app->cycle_status = -1;
 		pthread_mutex_unlock(&app->lock);
 		return;
 	}
@@ -373,6 +374,7 @@ static void run_cycle(struct app *app)
 	pthread_mutex_lock(&app->lock);
 	app->cycles++;
 	app->cycles_failed += failed;
+	app->cycle_status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	app->cycle_us_last = (uint64_t)((end.tv_sec - start.tv_sec) * 1000000 +
 					(end.tv_nsec - start.tv_nsec) / 1000);
 	app->cycle_us_sum += app->cycle_us_last;
@@ -382,22 +384,59 @@ static void run_cycle(struct app *app)
 			WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/*
+ * The next instant after `now` that the operations file's cycles.at names
+ * (today's or tomorrow's first), or 0 when it names none. Under app->lock.
+ */
+static int64_t next_scheduled(const struct app *app, int64_t now)
+{
+	struct tz *z;
+	int32_t day, seconds;
+	int64_t t;
+
+	if (app->n_cycle_at == 0 || tz_get(app->cycle_zone, &z) != TZ_OK ||
+	    tz_local_time(z, now, &day, &seconds) != TZ_OK)
+		return 0;
+	for (int32_t d = day; d <= day + 1; d++)
+		for (size_t i = 0; i < app->n_cycle_at; i++)
+			if (tz_instant_of(z, d, app->cycle_at[i] * 60, &t) == TZ_OK && t > now)
+				return t;
+	return 0;
+}
+
+/* Takes the operations file's cycle times. Under app->lock. */
+static void take_cycle_times(struct app *app, const struct config *cfg)
+{
+	app->n_cycle_at = cfg->cycles.n_at;
+	memcpy(app->cycle_at, cfg->cycles.at, cfg->cycles.n_at * sizeof(cfg->cycles.at[0]));
+	snprintf(app->cycle_zone, sizeof(app->cycle_zone), "%s", cfg->cycles.timezone);
+}
+
 static void *scheduler(void *arg)
 {
 	struct app *app = arg;
+	int64_t last = (int64_t)time(NULL);
 
 	pthread_mutex_lock(&app->lock);
 	while (!app->stopping) {
-		struct timespec until;
-		int rc = 0;
+		int64_t now = (int64_t)time(NULL), next = 0, at = next_scheduled(app, now);
+		struct timespec until = { 0 };
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += app->cycle_every > 0 ? app->cycle_every : 3600;
-		while (!app->cycle_soon && !app->stopping && rc == 0)
-			rc = pthread_cond_timedwait(&app->wake, &app->lock, &until);
+		/* The earlier of: --cycle-every after the last cycle, and the
+		 * next time of day the operations file names. */
+		if (app->cycle_every > 0)
+			next = last + app->cycle_every;
+		if (at != 0 && (next == 0 || at < next))
+			next = at;
+		app->next_cycle_at = next;
+		until.tv_sec = next != 0 ? (time_t)next : (time_t)now + 3600;
+		/* Any wake-up recomputes: a payment, SIGHUP's new times, a stop. */
+		if (!app->cycle_soon && !app->stopping)
+			pthread_cond_timedwait(&app->wake, &app->lock, &until);
 		if (app->stopping)
 			break;
-		if (!app->cycle_soon && app->cycle_every == 0)
+		/* Woken for new times (SIGHUP), or an hour passed with none due. */
+		if (!app->cycle_soon && (next == 0 || (int64_t)time(NULL) < next))
 			continue;
 		if (app->cycle_soon) {
 			/* Payments often come in bursts: gather them for a second. */
@@ -406,18 +445,80 @@ static void *scheduler(void *arg)
 			pthread_mutex_lock(&app->lock);
 		}
 		app->cycle_soon = 0;
+		app->cycle_running = 1;
+		app->cycle_started_at = (int64_t)time(NULL);
 		pthread_mutex_unlock(&app->lock);
 		run_cycle(app);
 		pthread_mutex_lock(&app->lock);
+		app->cycle_running = 0;
+		last = (int64_t)time(NULL);
 	}
 	pthread_mutex_unlock(&app->lock);
+	tz_thread_release();
 	return NULL;
+}
+
+/* GET /api/v1/cycles: what the scheduler did last and means to do next. */
+static int cycles_state(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct dynbuf b = { .max = 1u << 14 };
+	char when[INSTANT_TEXT_LEN + 1], line[256];
+
+	(void)r;
+	pthread_mutex_lock(&app->lock);
+	snprintf(line, sizeof(line), "{\"running\":%s,\"cycles\":%llu,\"failed\":%llu,"
+		 "\"every_seconds\":%d,\"at\":[", app->cycle_running ? "true" : "false",
+		 (unsigned long long)app->cycles, (unsigned long long)app->cycles_failed,
+		 app->cycle_every);
+	dynbuf_str(&b, line);
+	for (size_t i = 0; i < app->n_cycle_at; i++) {
+		snprintf(line, sizeof(line), "%s\"%02d:%02d\"", i ? "," : "", app->cycle_at[i] / 60,
+			 app->cycle_at[i] % 60);
+		dynbuf_str(&b, line);
+	}
+	dynbuf_str(&b, "],\"timezone\":");
+	dynbuf_json_str(&b, app->cycle_zone);
+	dynbuf_str(&b, ",\"next_at\":");
+	if (app->next_cycle_at != 0) {
+		instant_format(app->next_cycle_at, when);
+		dynbuf_json_str(&b, when);
+	} else {
+		dynbuf_str(&b, "null");
+	}
+	dynbuf_str(&b, ",\"last\":");
+	if (app->cycle_started_at != 0 && app->cycles > 0) {
+		instant_format(app->cycle_started_at, when);
+		snprintf(line, sizeof(line), "{\"started_at\":\"%s\",\"seconds\":%.3f,\"status\":%d}}",
+			 when, (double)app->cycle_us_last / 1e6, app->cycle_status);
+		dynbuf_str(&b, line);
+	} else {
+		dynbuf_str(&b, "null}");
+	}
+	pthread_mutex_unlock(&app->lock);
+	if (b.failed) {
+		free(b.p);
+		return -1;
+	}
+	http_answer_json(a, 200, b.p);
+	return 0;
+}
+
+/* POST /api/v1/cycles: a cycle now (within a second), whatever the times. */
+static int cycle_now(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	(void)r;
+	serve_cycle_soon(ctx);
+	http_answer_json(a, 202, strdup("{\"queued\":true}"));
+	return 0;
 }
 
 static const struct http_route ops_routes[] = {
 	{ "GET", "/healthz", NULL, healthz },
 	{ "GET", "/readyz", NULL, readyz },
 	{ "GET", "/metrics", NULL, metrics },
+	{ "GET", "/api/v1/cycles", "admin", cycles_state },
+	{ "POST", "/api/v1/cycles", "admin", cycle_now },
 };
 
 /* Every part's routes, in one table (built once, at start). */
@@ -516,6 +617,17 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 		port = (int)p;
 	}
 	auth_init();
+	/* The operations file must check now (its problems are printed). */
+	{
+		struct config cfg;
+
+		if (cmd_config_load(ctx, &cfg) != 0) {
+			free(routes);
+			return EXIT_USAGE;
+		}
+		take_cycle_times(&app, &cfg);
+		config_release(&cfg);
+	}
 	/* The database must answer now: a mistake in --db shows at once. */
 	if ((status = cmd_open_store(ctx, &check)) != 0) {
 		free(routes);
@@ -551,6 +663,13 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 
 		int bad = cmd_config_load(ctx, &cfg) != 0;
 
+		if (!bad) {
+			/* New cycle times take effect now: the scheduler recomputes. */
+			pthread_mutex_lock(&app.lock);
+			take_cycle_times(&app, &cfg);
+			pthread_cond_signal(&app.wake);
+			pthread_mutex_unlock(&app.lock);
+		}
 		if (!bad && cfg.path != NULL)
 			fprintf(stderr, "relance serve: SIGHUP: %s is valid; the next cycle uses it\n",
 				cfg.path);

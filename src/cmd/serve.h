@@ -48,6 +48,12 @@ struct app {
 	pthread_cond_t wake;
 	int cycle_soon, stopping;
 	int cycle_every;             /* seconds; 0: only on demand */
+	int cycle_at[48];            /* the operations file's cycles.at (minutes of the day) */
+	size_t n_cycle_at;
+	char cycle_zone[64];         /* ... in this time zone */
+	int64_t next_cycle_at;       /* when the scheduler means to run one (0: on demand only) */
+	int64_t cycle_started_at;    /* of the last cycle begun (0: none yet) */
+	int cycle_running, cycle_status;   /* the last one's exit status (-1: killed) */
 	uint64_t cycles, cycles_failed;
 	uint64_t cycle_us_last, cycle_us_sum;
 };

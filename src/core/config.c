@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "tz.h"
 #include "validate.h"
 #include "ytree.h"
 
@@ -800,14 +801,57 @@ static void parse_handoffs(struct ctx *c, const struct ytree_node *n)
 	}
 }
 
+/* ---- cycles --------------------------------------------------------- */
+
+/* cycles.at: a list of "HH:MM"; cycles.timezone: an IANA zone. */
+static void parse_cycles(struct ctx *c, const struct ytree_node *n)
+{
+	struct ytree_node *at, *zone;
+	struct ytree_field f[] = { { "at", &at, 0 }, { "timezone", &zone, 0 } };
+
+	if (!ytree_fields(&c->t, n, "cycles", f, COUNT(f)))
+		return;
+	TEXT(zone, "timezone", c->cfg->cycles.timezone);
+	if (zone && c->cfg->cycles.timezone && !tz_valid(c->cfg->cycles.timezone))
+		ytree_diag(&c->t, zone, "timezone '%s' is not an IANA time zone",
+			   c->cfg->cycles.timezone);
+	if (at == NULL)
+		return;
+	if (at->kind != YTREE_SEQ || at->n == 0 || at->n > CONFIG_MAX_CYCLE_TIMES) {
+		ytree_diag(&c->t, at, "at must be a list of 1 to %d times of day (\"HH:MM\")",
+			   CONFIG_MAX_CYCLE_TIMES);
+		return;
+	}
+	for (size_t i = 0; i < at->n; i++) {
+		const struct ytree_node *t = at->kids[i];
+		int h, m, used = 0, minute;
+
+		if (t->kind != YTREE_SCALAR || sscanf(t->str, "%2d:%2d%n", &h, &m, &used) != 2 ||
+		    used != 5 || (size_t)used != strlen(t->str) || h > 23 || m > 59 || h < 0 ||
+		    m < 0) {
+			ytree_diag(&c->t, t, "'%s' is not a time of day HH:MM (00:00 to 23:59)",
+				   t->kind == YTREE_SCALAR ? t->str : "a list or mapping");
+			continue;
+		}
+		minute = h * 60 + m;
+		if (c->cfg->cycles.n_at > 0 && minute <= c->cfg->cycles.at[c->cfg->cycles.n_at - 1]) {
+			ytree_diag(&c->t, t, "'%s': times go in ascending order, each once", t->str);
+			continue;
+		}
+		c->cfg->cycles.at[c->cfg->cycles.n_at++] = minute;
+	}
+}
+
 /* ---- the file ------------------------------------------------------- */
 
 static void parse_root(struct ctx *c, const struct ytree_node *root)
 {
 	struct ytree_node *channels, *contacts, *prov, *handoffs, *sms, *email, *voice, *bad, *attr;
+	struct ytree_node *cycles;
 	struct ytree_field f[] = {
 		{ "channels", &channels, 0 }, { "contacts", &contacts, 0 },
 		{ "provisioning", &prov, 0 }, { "handoffs", &handoffs, 0 },
+		{ "cycles", &cycles, 0 },
 	};
 	struct ytree_field fc[] = { { "sms", &sms, 0 }, { "email", &email, 0 }, { "voice", &voice, 0 } };
 	struct ytree_field fk[] = {
@@ -832,6 +876,8 @@ static void parse_root(struct ctx *c, const struct ytree_node *root)
 		parse_provisioning(c, prov);
 	if (handoffs)
 		parse_handoffs(c, handoffs);
+	if (cycles)
+		parse_cycles(c, cycles);
 }
 
 void config_init(struct config *cfg)
@@ -858,6 +904,7 @@ void config_init(struct config *cfg)
 	cfg->voice.sip.ring_timeout_s = 30;
 	cfg->contacts.bad_after_failures = 3;
 	cfg->contacts.attribution_days = 7;
+	cfg->cycles.timezone = "UTC";
 }
 
 void config_release(struct config *cfg)

@@ -91,6 +91,8 @@ struct config_sip {
 
 enum { CONFIG_LEVEL_PARTIAL, CONFIG_LEVEL_TOTAL, CONFIG_N_LEVELS };
 
+#define CONFIG_MAX_CYCLE_TIMES 48
+
 struct config_prov {
 	const char *name;               /* the key under provisioning.adapters */
 	enum config_prov_type type;
@@ -137,6 +139,13 @@ struct config {
 	size_t n_provisioning;
 	struct config_party *parties;
 	size_t n_parties;
+	struct {
+		/* `relance serve` runs a cycle at each of these times of day
+		 * (minutes after midnight, ascending, no repeat), in timezone. */
+		int at[CONFIG_MAX_CYCLE_TIMES];
+		size_t n_at;
+		const char *timezone;       /* IANA; default "UTC" */
+	} cycles;
 	struct ytree_arena *arena;
 };
 

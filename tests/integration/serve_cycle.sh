@@ -67,3 +67,40 @@ wait_for 10 grep -q "SIGHUP: no operations file: every channel records" serve.er
 curl -fs "$URL/healthz" >/dev/null || fail "serve stopped answering after SIGHUP"
 kill -TERM "$SERVE"
 wait "$SERVE" || fail "serve exited $? after SIGTERM"
+
+# Cycles at the times of day the operations file names, in its time zone;
+# and one on demand. A time that is not one: serve does not start.
+printf 'cycles:\n  at: ["03:00", "25:00"]\n' > bad.conf
+expect_status 2 relance --config bad.conf serve --listen 127.0.0.1:0
+expect_grep err.txt "bad.conf:2:17: '25:00' is not a time of day HH:MM"
+printf 'cycles:\n  at: ["03:00", "15:30"]\n  timezone: America/Sao_Paulo\n' > cycles.conf
+expect_status 0 relance user add ops --api
+expect_status 0 relance token add ops --scopes admin
+ADMIN=$(cat out.txt)
+start_serve --config cycles.conf serve --listen 127.0.0.1:0 --cycle-every 0 --record actions.jsonl
+now=$(date -u +%s)
+for c in "today 06:00" "today 18:30" "tomorrow 06:00"; do   # Sao Paulo is UTC-3
+	t=$(date -u -d "$c" +%s)
+	[ "$t" -gt "$now" ] && break
+done
+expected=$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)
+curl -s -H "Authorization: Bearer $ADMIN" "$URL/api/v1/cycles" > cycles.json
+expect_grep cycles.json '"at":["03:00","15:30"],"timezone":"America/Sao_Paulo"'
+expect_grep cycles.json "\"next_at\":\"$expected\""
+expect_grep cycles.json '"cycles":0'
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+	"$URL/api/v1/cycles")
+[ "$code" = 403 ] || fail "a ledger token started a cycle: $code"
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" \
+	"$URL/api/v1/cycles")
+[ "$code" = 202 ] || { cat body.txt; fail "a cycle on demand: $code"; }
+wait_for 20 sh -c "curl -s -H 'Authorization: Bearer $ADMIN' '$URL/api/v1/cycles' | grep -q '\"cycles\":1,'"
+curl -s -H "Authorization: Bearer $ADMIN" "$URL/api/v1/cycles" > cycles.json
+expect_grep cycles.json '"status":0}'
+# SIGHUP takes new times at once.
+printf 'cycles:\n  at: ["00:00"]\n' > cycles.conf
+kill -HUP "$SERVE"
+expected=$(date -u -d "tomorrow 00:00" +%Y-%m-%dT%H:%M:%SZ)
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer $ADMIN' '$URL/api/v1/cycles' | grep -q '\"next_at\":\"$expected\"'"
+kill -TERM "$SERVE"
+wait "$SERVE" || fail "serve exited $? after SIGTERM"

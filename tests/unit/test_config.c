@@ -353,3 +353,27 @@ Test(config, handoff_parties)
 	expect_problems("handoffs:\n  parties:\n    court: {folder: x}\n    court: {folder: y}\n",
 			"f:4:5: duplicate party 'court'\n");
 }
+
+Test(config, cycle_times)
+{
+	struct config cfg;
+
+	parse_ok("cycles:\n  at: [\"02:00\", \"13:30\"]\n  timezone: America/Sao_Paulo\n", &cfg);
+	cr_assert_eq(cfg.cycles.n_at, 2);
+	cr_assert_eq(cfg.cycles.at[0], 120);
+	cr_assert_eq(cfg.cycles.at[1], 13 * 60 + 30);
+	cr_assert_str_eq(cfg.cycles.timezone, "America/Sao_Paulo");
+	config_release(&cfg);
+	parse_ok("contacts:\n  attribution_days: 3\n", &cfg);
+	cr_assert_eq(cfg.cycles.n_at, 0);
+	cr_assert_str_eq(cfg.cycles.timezone, "UTC");
+	config_release(&cfg);
+	expect_problems("cycles:\n  at: [\"2:00\", \"24:00\", \"10:00\", \"09:59\", \"10:00x\"]\n",
+			"f:2:8: '2:00' is not a time of day HH:MM (00:00 to 23:59)\n"
+			"f:2:16: '24:00' is not a time of day HH:MM (00:00 to 23:59)\n"
+			"f:2:34: '09:59': times go in ascending order, each once\n"
+			"f:2:43: '10:00x' is not a time of day HH:MM (00:00 to 23:59)\n");
+	expect_problems("cycles:\n  at: \"02:00\"\n  timezone: Mars/Olympus\n",
+			"f:2:7: at must be a list of 1 to 48 times of day (\"HH:MM\")\n"
+			"f:3:13: timezone 'Mars/Olympus' is not an IANA time zone\n");
+}

@@ -157,6 +157,10 @@ static void summary(const struct config *cfg)
 			printf(", token %s", secret(p->token));
 		printf(", timeout %ds\n", p->timeout_s);
 	}
+	printf("cycles (relance serve): ");
+	for (size_t i = 0; i < cfg->cycles.n_at; i++)
+		printf("%s%02d:%02d", i ? ", " : "at ", cfg->cycles.at[i] / 60, cfg->cycles.at[i] % 60);
+	printf(cfg->cycles.n_at ? " %s\n" : "none by the time of day\n", cfg->cycles.timezone);
 }
 
 int cmd_config_check(struct cmd_ctx *ctx, int argc, char **argv)

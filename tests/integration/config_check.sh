@@ -18,6 +18,7 @@ expect_line out.txt "$TOP/examples/relance.conf: the configuration is valid"
 # The one contrib/ ships beside the systemd unit, hand-off parties included.
 BUREAU_TOKEN=t expect_status 0 relance config check "$TOP/contrib/relance.conf"
 expect_grep out.txt "credit_bureau: webhook https://bureau.example.org/relance/cases, token (set)"
+expect_line out.txt "cycles (relance serve): at 02:00, 13:00 Europe/Paris"
 expect_line out.txt "sms: smpp 127.0.0.1:2775, system_id relance, password (set), source_addr RELANCE, 50/s, window 10"
 expect_grep out.txt "email: smtp smtp://127.0.0.1:2525, from Service client <recouvrement@example.org>, username relance, password (set)"
 if grep -q "Zq7" out.txt err.txt; then fail "a secret was printed"; fi

@@ -522,6 +522,8 @@ static const struct http_route ops_routes[] = {
 };
 
 /* Every part's routes, in one table (built once, at start). */
+#define SERVE_ROUTES_MAX 256
+
 static struct http_route *all_routes(size_t *n)
 {
 	const struct {
@@ -533,12 +535,12 @@ static struct http_route *all_routes(size_t *n)
 		{ serve_api_routes, serve_api_n_routes },
 		{ serve_web_routes, serve_web_n_routes },
 	};
-	struct http_route *all;
+	static struct http_route all[SERVE_ROUTES_MAX];
 	size_t total = 0;
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		total += parts[i].n;
-	if ((all = malloc(total * sizeof(*all))) == NULL)
+	if (total > SERVE_ROUTES_MAX)
 		return NULL;
 	*n = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -568,13 +570,12 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cmd = ctx;
 	if ((routes = all_routes(&n_routes)) == NULL)
-		return cmd_fail(EXIT_RUNTIME, "out of memory");
+		return cmd_fail(EXIT_RUNTIME, "more than %d routes", SERVE_ROUTES_MAX);
 	/* The route table as it is, for the test that holds docs/api.md to it. */
 	if (argc == 1 && strcmp(argv[0], "--routes") == 0) {
 		for (size_t i = 0; i < n_routes; i++)
 			printf("%s %s %s\n", routes[i].method, routes[i].pattern,
 			       routes[i].permission ? routes[i].permission : "-");
-		free(routes);
 		return 0;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -621,18 +622,14 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	{
 		struct config cfg;
 
-		if (cmd_config_load(ctx, &cfg) != 0) {
-			free(routes);
+		if (cmd_config_load(ctx, &cfg) != 0)
 			return EXIT_USAGE;
-		}
 		take_cycle_times(&app, &cfg);
 		config_release(&cfg);
 	}
 	/* The database must answer now: a mistake in --db shows at once. */
-	if ((status = cmd_open_store(ctx, &check)) != 0) {
-		free(routes);
+	if ((status = cmd_open_store(ctx, &check)) != 0)
 		return status;
-	}
 	store_close(check);
 	/* Signals are waited for here, not handled: block them before the
 	 * server's thread starts so that it inherits the mask. */
@@ -642,16 +639,13 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (http_server_start(addr, port, (unsigned)threads_n, routes, n_routes, serve_authorize, &app,
-			      &app.http, &bound, err, sizeof(err)) != 0) {
-		free(routes);
+			      &app.http, &bound, err, sizeof(err)) != 0)
 		return cmd_fail(EXIT_RUNTIME, "%s", err);
-	}
 	pthread_mutex_init(&app.lock, NULL);
 	pthread_cond_init(&app.wake, NULL);
 	if (pthread_create(&sched, NULL, scheduler, &app) != 0) {
 		http_server_stop(app.http);
 		serve_threads_close();
-		free(routes);
 		return cmd_fail(EXIT_RUNTIME, "the scheduler could not start");
 	}
 	printf("relance serve: listening on http://%s:%d\n", addr, bound);
@@ -688,7 +682,6 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	pthread_mutex_unlock(&app.lock);
 	pthread_join(sched, NULL);   /* a cycle under way finishes first */
 	serve_threads_close();
-	free(routes);
 	fprintf(stderr, "relance serve: stopped (%s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	return 0;
 }

@@ -44,6 +44,12 @@ static const struct cmd commands[] = {
 	  "SMS, e-mail or call performed to its account before it, if within N days\n"
 	  "(default contacts.attribution_days). Prints per channel, rule and currency the\n"
 	  "messages, accounts, payments and amount attributed, totals, and what was not." },
+	{ "report dashboard", cmd_report_dashboard,
+	  "[--from DATE] [--to DATE] [--days N] [--every week|month] [--json]",
+	  "The managers' dashboard over the UTC dates DATE to DATE (default: the 30 days\n"
+	  "ending today): amounts recovered by stage and channel, payments within N days\n"
+	  "of messages, overdue by days past due at each week's (month's) end, promises\n"
+	  "and plans, suspensions and restorations against the legal delay (docs/operations.md)." },
 	{ "serve", cmd_serve,
 	  "[--listen ADDR:PORT] [--cycle-every SECONDS] [--record FILE] [--console DIR]",
 	  "Serves the HTTP API (docs/api.md, docs/openapi.yaml) on ADDR:PORT (default\n"
@@ -146,6 +152,26 @@ static const struct cmd commands[] = {
 	  "reports:read policies:read policies:write admin (everything). The token's number goes to standard error." },
 	{ "token revoke", cmd_token_revoke, "KEY",
 	  "Revokes token number KEY at --now: it is refused from then on." },
+	{ "queue list", cmd_queue_list,
+	  "[QUEUE] [--mine --by NAME | --unassigned] [--after TASK] [--limit N] [--json]",
+	  "Without QUEUE: the agents' work queues with their open and unassigned tasks.\n"
+	  "With QUEUE: its open tasks by priority (1 first), then age, a page of N\n"
+	  "(default 50) after task TASK (docs/queues.md)." },
+	{ "queue take", cmd_queue_take, "TASK --by NAME [--json]",
+	  "NAME holds the open task for 30 minutes (again: renewed), so that nobody else\n"
+	  "works the account meanwhile. Refused: a task closed, or held by someone else." },
+	{ "queue release", cmd_queue_release, "TASK --by NAME [--json]",
+	  "The task NAME holds is free again for anyone to take." },
+	{ "queue close", cmd_queue_close, "TASK --by NAME --outcome X [--note T] [--json]",
+	  "Closes the open task (free, or held by NAME) with outcome X (done, promise,\n"
+	  "plan, dispute, no-answer, wrong-number, callback, escalated, not-needed) and\n"
+	  "writes it on the customer file by NAME. Refused: held by someone else, closed." },
+	{ "contact flag", cmd_contact_flag,
+	  "CUSTOMER --kind phone|email --by NAME [--account ACCOUNT] [--note T] [--json]",
+	  "Marks the customer's current phone number or e-mail address bad (not used\n"
+	  "again until corrected), writes it on the customer file by NAME and puts a\n"
+	  "\"fix contact details\" task on queue contact-fix (priority 2), about ACCOUNT\n"
+	  "(default: the first account on the customer's file)." },
 	{ "verify", cmd_verify, "",
 	  "Checks the hash chain of every customer file and names, for each broken one,\n"
 	  "the first entry altered, missing or out of chain (exit 1)." },

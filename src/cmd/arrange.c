@@ -5,7 +5,7 @@
  *   relance promise list ACCOUNT [--all] [--json]
  *   relance plan propose ACCOUNT[,ACCOUNT...] --instalments N
  *        (--day-of-month D | --every-days N) [--first D] [--down A]
- *        --by NAME [--role agent|supervisor] [--note T] [--json]
+ *        --by NAME [--role agent|supervisor|customer] [--note T] [--json]
  *   relance plan accept PLAN --by NAME [--json]
  *   relance plan show PLAN [--json]
  *   relance dispute open ACCOUNT [--invoice ID] [--amount A] --reason T --by NAME [--json]
@@ -663,6 +663,8 @@ static const struct policy_plan_authority *authority(const struct policy *p, con
 		return &p->arrangements.agent;
 	if (strcmp(role, "supervisor") == 0)
 		return &p->arrangements.supervisor;
+	if (strcmp(role, "customer") == 0)
+		return &p->arrangements.customer;   /* the portal's: serve_portal.c */
 	return NULL;
 }
 
@@ -748,7 +750,7 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 		"relance plan propose ACCOUNT[,ACCOUNT...] (--instalments N | --amounts A,B...) "
 		"(--day-of-month D | --every-days N) [--first YYYY-MM-DD] [--down A] [--waive A] "
 		"--by NAME "
-		"[--role agent|supervisor] [--note T] [--json]";
+		"[--role agent|supervisor|customer] [--note T] [--json]";
 	struct args a;
 	struct session x;
 	struct account_facts f[MAX_PLAN_ACCOUNTS];
@@ -780,7 +782,8 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((status = session_open(ctx, &x, 1)) != 0)
 		goto out;
 	if ((auth = authority(x.policy, a.role)) == NULL) {
-		status = cmd_fail(EXIT_USAGE, "--role is agent or supervisor, not '%s'", a.role);
+		status = cmd_fail(EXIT_USAGE, "--role is agent, supervisor or customer, not '%s'",
+				  a.role);
 		goto out;
 	}
 	snprintf(list, sizeof(list), "%s", a.pos[0]);
@@ -859,11 +862,15 @@ int cmd_plan_propose(struct cmd_ctx *ctx, int argc, char **argv)
 		int supervisor_may = auth == &x.policy->arrangements.agent &&
 			allowed(&x.policy->arrangements.supervisor, count, down, total, sup,
 				sizeof(sup));
+		/* A customer refused in the portal may still ask an agent. */
+		int agent_may = auth == &x.policy->arrangements.customer &&
+			allowed(&x.policy->arrangements.agent, count, down, total, sup, sizeof(sup));
 
 		status = cmd_fail(EXIT_USAGE, "refused by policy v%lld: %s %s%s",
-				  (long long)x.version, a.role ? a.role : "an agent", why,
+				  (long long)x.version, auth == &x.policy->arrangements.customer ?
+				  "a customer alone" : a.role ? a.role : "an agent", why,
 				  supervisor_may ? "; a supervisor may propose it (--role supervisor)" :
-				  "");
+				  agent_may ? "; an agent may propose it" : "");
 		goto out;
 	}
 	memcpy(t.currency, f[0].currency, 4);

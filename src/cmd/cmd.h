@@ -105,6 +105,7 @@ int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_report_dashboard(struct cmd_ctx *ctx, int argc, char **argv);
 struct arrangement_view;
 /* Prints an arrangement for `account show`: an indented text block, or a
  * JSON object preceded by a comma unless `first`. Returns a store code. */
@@ -126,5 +127,24 @@ int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_disable(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_token_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_token_revoke(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_queue_list(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_queue_take(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_queue_release(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_queue_close(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv);
+struct dynbuf;
+struct task_view;
+/* Appends task t as the JSON object the command line and the API show
+ * (docs/queues.md). queue.c. */
+void queue_task_json(struct dynbuf *b, const struct task_view *t);
+/*
+ * A contact found bad (dispatch.c): the entry `text` on the customer's file
+ * by `author`, and the "fix contact details" task (queue "contact-fix",
+ * priority 2), one per contact value whatever repeats. Inside the caller's
+ * transaction. Returns a store code.
+ */
+int contact_fix_task(struct store *s, const char *customer, const char *account,
+		     int64_t account_key, const char *kind, const char *value, const char *text,
+		     const char *author, int64_t policy_version, int64_t now);
 
 #endif

@@ -279,6 +279,45 @@ static void send_wave(struct peer *p, const struct chan_action *const *acts, siz
 	}
 }
 
+/* What follows a contact flagged bad (cmd.h): shared with `relance contact
+ * flag`, so that an agent's report and a peer's refusals make the same
+ * file entry and the same task. */
+int contact_fix_task(struct store *s, const char *customer, const char *account,
+		     int64_t account_key, const char *kind, const char *value, const char *text,
+		     const char *author, int64_t policy_version, int64_t now)
+{
+	char key[512], *body = NULL;
+	struct outbox_row row = { 0 };
+	struct store_outcome put;
+	json_t *task;
+	int64_t seq;
+	int rc;
+
+	if ((rc = store_file_append(s, customer, account, now, "contact", author, text, &seq)) !=
+	    STORE_OK)
+		return rc;
+	task = json_pack("{s:s, s:s, s:s, s:s, s:i}", "customer_id", customer, "account_id",
+			 account ? account : "", "text", text, "target", "contact-fix", "priority", 2);
+	body = task ? json_dumps(task, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(task);
+	if (body == NULL)
+		return STORE_ERR_NOMEM;
+	/* One task per flagged contact value, whatever repeats. */
+	snprintf(key, sizeof(key), "contact-fix/%s/%s/%s", customer, kind, value);
+	row.idempotency_key = key;
+	row.account_key = account_key;
+	row.channel = "queue";
+	row.action = "enqueue";
+	row.due_at = now;
+	row.payload = body;
+	row.policy_version = policy_version;
+	row.rule = "contacts/bad";
+	row.created_at = now;
+	rc = store_outbox_put(s, &row, 1, &put);
+	free(body);
+	return rc;
+}
+
 /*
  * A permanent failure of the contact a message went to (a refusal, an
  * undelivered receipt): counted, and past the operations file's count the
@@ -291,11 +330,7 @@ static int contact_failed(struct dispatch *d, const struct outbox_view *o, json_
 	const char *customer = json_str(payload, "customer_id"), *to = json_str(payload, "to");
 	const char *account = json_str(payload, "account_id");
 	const char *kind = strcmp(o->channel, "email") == 0 ? "email" : "phone";
-	char key[512], text[400], *body = NULL;
-	struct outbox_row row = { 0 };
-	struct store_outcome put;
-	json_t *task;
-	int64_t seq;
+	char text[400];
 	int flagged = 0, rc;
 
 	if (customer == NULL || to == NULL)
@@ -308,29 +343,8 @@ static int contact_failed(struct dispatch *d, const struct outbox_view *o, json_
 	snprintf(text, sizeof(text), "%s %s flagged as bad after %d permanent failure%s: not "
 		 "used again until corrected; fix contact details", kind, to, d->bad_after,
 		 d->bad_after == 1 ? "" : "s");
-	if ((rc = store_file_append(d->store, customer, account, d->ctx->now, "contact",
-				    CMD_AUTHOR, text, &seq)) != STORE_OK)
-		return rc;
-	task = json_pack("{s:s, s:s, s:s, s:s, s:i}", "customer_id", customer, "account_id",
-			 account ? account : "", "text", text, "target", "contact-fix", "priority", 2);
-	body = task ? json_dumps(task, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(task);
-	if (body == NULL)
-		return STORE_ERR_NOMEM;
-	/* One task per flagged contact value, whatever repeats. */
-	snprintf(key, sizeof(key), "contact-fix/%s/%s/%s", customer, kind, to);
-	row.idempotency_key = key;
-	row.account_key = o->account_key;
-	row.channel = "queue";
-	row.action = "enqueue";
-	row.due_at = d->ctx->now;
-	row.payload = body;
-	row.policy_version = o->policy_version;
-	row.rule = "contacts/bad";
-	row.created_at = d->ctx->now;
-	rc = store_outbox_put(d->store, &row, 1, &put);
-	free(body);
-	return rc;
+	return contact_fix_task(d->store, customer, account, o->account_key, kind, to, text,
+				CMD_AUTHOR, o->policy_version, d->ctx->now);
 }
 
 /* Finishes one sent row as its outcome says. */

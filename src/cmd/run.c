@@ -273,7 +273,9 @@ static int keep_contact_row(void *ctx, const struct outbox_view *o)
 {
 	int ch = channel_index(o->channel), pch = ch < 0 ? -1 : policy_channel_of(ch);
 
-	if (pch < 0)
+	/* A sign-in code the customer asked for is no collection contact:
+	 * it counts against no cap. */
+	if (pch < 0 || strcmp(o->action, "code") == 0)
 		return 0;
 	/* With a recorded call the message counts as heard to the end. */
 	return history_add(ctx, strcmp(o->state, "done") == 0 ? o->done_at : o->due_at, pch,
@@ -1062,7 +1064,11 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	 * since the decision is not contacted (restorations always go, and so
 	 * does what arrangements decide: a listing's removal after payment, a
 	 * late dispute for the supervisors). */
-	if (strcmp(o->action, "restore") != 0 && strncmp(o->rule, "arrangement/", 12) != 0) {
+	/* A sign-in code (action "code", serve_portal.c) is the customer's own
+	 * request, answered at once: not collection, so neither a payment, an
+	 * arrangement, contact hours nor caps hold it back. */
+	if (strcmp(o->action, "restore") != 0 && strncmp(o->rule, "arrangement/", 12) != 0 &&
+	    strcmp(o->action, "code") != 0) {
 		rc = store_accounts_scan(r->store, json_str(payload, "account_id"), position_of, &p);
 		/* Campaigns speak to any debt (Burundi's "small or large"),
 		 * strategies to what is overdue. */

@@ -533,7 +533,10 @@ static struct http_route *all_routes(size_t *n)
 		{ ops_routes, sizeof(ops_routes) / sizeof(ops_routes[0]) },
 		{ serve_auth_routes, serve_auth_n_routes },
 		{ serve_api_routes, serve_api_n_routes },
+		{ serve_queues_routes, serve_queues_n_routes },
 		{ serve_web_routes, serve_web_n_routes },
+		{ serve_portal_routes, serve_portal_n_routes },
+		{ serve_dashboard_routes, serve_dashboard_n_routes },
 	};
 	static struct http_route all[SERVE_ROUTES_MAX];
 	size_t total = 0;

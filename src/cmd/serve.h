@@ -87,6 +87,12 @@ extern const struct http_route serve_api_routes[];
 extern const size_t serve_api_n_routes;
 extern const struct http_route serve_web_routes[];
 extern const size_t serve_web_n_routes;
+extern const struct http_route serve_queues_routes[];
+extern const size_t serve_queues_n_routes;
+extern const struct http_route serve_portal_routes[];
+extern const size_t serve_portal_n_routes;
+extern const struct http_route serve_dashboard_routes[];
+extern const size_t serve_dashboard_n_routes;
 
 /* serve_auth.c: the server's authorize callback (server.h). */
 int serve_authorize(void *app, struct http_request *r, const char *permission,

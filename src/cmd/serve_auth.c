@@ -177,7 +177,10 @@ static int authorize_session(struct serve_thread *t, struct http_request *r,
 				    "wrong");
 		return 403;
 	}
-	if (strcmp(permission, "any") != 0 && !auth_scopes_allow(t->who.scopes, permission)) {
+	/* The portal is the signed-in customer's alone: no staff role reaches
+	 * it, whatever its scopes (an administrator's "admin" included). */
+	if ((strcmp(permission, "portal") == 0 && strcmp(t->who.role, "customer") != 0) ||
+	    (strcmp(permission, "any") != 0 && !auth_scopes_allow(t->who.scopes, permission))) {
 		http_answer_problem(a, 403, "Forbidden", "a %s may not %s", t->who.role, permission);
 		memset(&t->who, 0, sizeof(t->who));
 		return 403;
@@ -229,7 +232,10 @@ int serve_authorize(void *ctx, struct http_request *r, const char *permission,
 				    "user disabled");
 		return 401;
 	}
-	if (strcmp(permission, "any") != 0 && !auth_scopes_allow(f.p.scopes, permission)) {
+	/* No token opens the portal, not even an admin's: only a customer's
+	 * own session does. */
+	if (strcmp(permission, "portal") == 0 ||
+	    (strcmp(permission, "any") != 0 && !auth_scopes_allow(f.p.scopes, permission))) {
 		http_answer_problem(a, 403, "Forbidden", "this token may not %s", permission);
 		return 403;
 	}

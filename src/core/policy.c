@@ -1079,6 +1079,7 @@ static void arrangements_defaults(struct policy_arrangements *a)
 		.promise_default_days = 7,
 		.agent = { .max_instalments = 6, .min_down_payment_pct = 10 },
 		.supervisor = { .max_instalments = 24, .min_down_payment_pct = 0 },
+		.customer = { .max_instalments = 3, .min_down_payment_pct = 10 },
 		.plan_grace_days = 5,
 		.plan_proposal_days = 7,
 		.dispute_answer_days = 30,
@@ -1133,9 +1134,9 @@ static void parse_authority(struct ctx *c, const struct ytree_node *n, const cha
 
 static void parse_plans(struct ctx *c, const struct ytree_node *n, struct policy_arrangements *a)
 {
-	struct ytree_node *agent, *sup, *grace, *prop;
+	struct ytree_node *agent, *sup, *cust, *grace, *prop;
 	struct ytree_field f[] = {
-		{ "agent", &agent, 0 }, { "supervisor", &sup, 0 },
+		{ "agent", &agent, 0 }, { "supervisor", &sup, 0 }, { "customer", &cust, 0 },
 		{ "grace_days", &grace, 0 }, { "proposal_days", &prop, 0 },
 	};
 	const struct ytree_node *at;
@@ -1146,6 +1147,24 @@ static void parse_plans(struct ctx *c, const struct ytree_node *n, struct policy
 		parse_authority(c, agent, "agent", &a->agent);
 	if (sup)
 		parse_authority(c, sup, "supervisor", &a->supervisor);
+	/* Unwritten, a customer may ask alone for what an agent may agree
+	 * to, in at most 3 instalments: policies written before the portal
+	 * keep their meaning. */
+	a->customer = a->agent;
+	if (a->customer.max_instalments > 3)
+		a->customer.max_instalments = 3;
+	if (cust) {
+		parse_authority(c, cust, "customer", &a->customer);
+		/* An agent agrees to anything a customer may have alone. */
+		if (a->customer.max_instalments > a->agent.max_instalments)
+			diag(c, key_of(n, cust), "a customer may not ask for more instalments "
+			     "than an agent may offer (customer %d, agent %d)",
+			     a->customer.max_instalments, a->agent.max_instalments);
+		if (a->customer.min_down_payment_pct < a->agent.min_down_payment_pct)
+			diag(c, key_of(n, cust), "a customer may not have a smaller down payment "
+			     "than an agent asks (customer %d %%, agent %d %%)",
+			     a->customer.min_down_payment_pct, a->agent.min_down_payment_pct);
+	}
 	if (grace)
 		int_of(c, grace, "grace_days", 0, 60, &a->plan_grace_days);
 	if (prop)

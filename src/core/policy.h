@@ -188,6 +188,9 @@ struct policy_arrangements {
 	int promise_default_days;   /* [7] a promise made by a key press on a call */
 	struct policy_plan_authority agent;      /* [6 instalments, 10 %] */
 	struct policy_plan_authority supervisor; /* [24 instalments, 0 %] */
+	/* What a customer may ask for alone in the portal, accepted at once;
+	 * within the agent's. [the agent's, at most 3 instalments] */
+	struct policy_plan_authority customer;
 	int plan_grace_days;        /* [5] 0..60 days late before an instalment is missed */
 	int plan_proposal_days;     /* [7] a proposal not accepted by then expires, 1..60 */
 	int dispute_answer_days;    /* [30] a dispute not answered by then is late, 1..365 */

@@ -3466,6 +3466,22 @@ static int pg_token_revoke(struct store *s, int64_t key, int64_t at)
 
 static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx);
+/* The managers' reports, at the end of the file. */
+static int pg_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			      store_report_contact_cb cb, void *ctx);
+static int pg_report_arrangements(struct store *s, int64_t from, int64_t to,
+				  store_report_arrangement_cb cb, void *ctx);
+static int pg_report_provisioning(struct store *s, int64_t from, int64_t to,
+				  store_report_provisioning_cb cb, void *ctx);
+
+static int pg_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx);
+static int pg_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb,
+			 void *ctx);
+static int pg_task_read(struct store *s, int64_t task_id, int64_t now, int lock,
+			store_task_cb cb, void *ctx);
+static int pg_task_write(struct store *s, int64_t task_id, const char *taken_by,
+			 int64_t taken_at, int64_t lease_until, const char *closed_by,
+			 int64_t closed_at, const char *outcome, const char *note);
 
 static const struct store_ops pg_ops = {
 	.engine = "postgresql",
@@ -3521,6 +3537,13 @@ static const struct store_ops pg_ops = {
 	.token_add = pg_token_add,
 	.token_find = pg_token_find,
 	.token_revoke = pg_token_revoke,
+	.queues_list = pg_queues_list,
+	.tasks_list = pg_tasks_list,
+	.task_read = pg_task_read,
+	.task_write = pg_task_write,
+	.report_contacts = pg_report_contacts,
+	.report_arrangements = pg_report_arrangements,
+	.report_provisioning = pg_report_provisioning,
 };
 
 static char *pg_strndup(const char *s, size_t n)
@@ -3732,6 +3755,358 @@ static int pg_contact_report(struct store *s, int64_t since, int64_t window_seco
 			goto out;
 	}
 out:
+	PQclear(r);
+	return rc;
+}
+
+/* ---- managers' reports ------------------------------------------------------- */
+
+/*
+ * The period's messages and payments (store.h "managers' reports"): the
+ * attribution of pg_contact_report over the messages in [from - window,
+ * to + window) and the payments in [from, to + window), each stretch (a
+ * message and the payments after it) then counted twice: for the message
+ * when it was performed in [from, to), for the payments received in
+ * [from, to). A message before from - window can own no payment of the
+ * period (it is too old), and one after to + window comes after every
+ * payment read, so the window of rows read gives the same attribution as
+ * the whole history. sqlite.c runs the same text: keep the two alike.
+ */
+static int pg_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			      store_report_contact_cb cb, void *ctx)
+{
+	static const char sql[] =
+	"WITH ev AS ("
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0::bigint AS amount"
+		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
+		" AND done_at >= $1::bigint - $3::bigint AND done_at < $2::bigint + $3::bigint"
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
+		" WHERE received_at >= $1::bigint AND received_at < $2::bigint + $3::bigint),"
+	"seq AS ("
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
+	"led AS ("
+		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk,"
+		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt,"
+		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
+		" AND t <= first_value(t) OVER w + $3::bigint THEN 1 ELSE 0 END AS att FROM seq"
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	"st AS ("
+		" SELECT account_key, mk, mid, mt, sum(att)::bigint AS n,"
+		" sum(att * amount)::bigint AS amount,"
+		" sum(CASE WHEN att = 1 AND t < $2::bigint THEN 1 ELSE 0 END)::bigint AS rn,"
+		" sum(CASE WHEN att = 1 AND t < $2::bigint THEN amount ELSE 0 END)::bigint"
+		" AS ramount,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $2::bigint THEN 1 ELSE 0 END)::bigint"
+		" AS un_n,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $2::bigint THEN amount ELSE 0"
+		" END)::bigint AS un_amount"
+		" FROM led GROUP BY account_key, stretch, mk, mid, mt),"
+	"m AS ("
+		" SELECT o.channel, coalesce(o.rule, '') AS rule, a.currency,"
+		" CASE WHEN st.mt >= $1::bigint AND st.mt < $2::bigint THEN 1 ELSE 0 END AS inp,"
+		" st.n, st.amount, st.rn, st.ramount FROM st"
+		" JOIN outbox o ON o.outbox_id = st.mid"
+		" JOIN accounts a ON a.account_key = st.account_key WHERE st.mk = 0) "
+	"SELECT 0 AS k, channel, rule, currency, sum(inp)::bigint,"
+		" sum(CASE WHEN inp = 1 AND n > 0 THEN 1 ELSE 0 END)::bigint, sum(inp * n)::bigint,"
+		" sum(inp * amount)::bigint, sum(rn)::bigint, sum(ramount)::bigint FROM m"
+		" GROUP BY channel, rule, currency HAVING sum(inp) > 0 OR sum(rn) > 0 "
+	"UNION ALL SELECT 2, '', '', a.currency, 0, 0, 0, 0, sum(st.un_n)::bigint,"
+		" sum(st.un_amount)::bigint"
+		" FROM st JOIN accounts a ON a.account_key = st.account_key"
+		" WHERE st.un_n > 0 GROUP BY a.currency "
+	"ORDER BY 1, 2, 3, 4";
+	struct pg_store *q = pg(s);
+	char p_from[24], p_to[24], p_window[24];
+	const char *params[3] = { p_from, p_to, p_window };
+	PGresult *r = NULL;
+	int rc, rows;
+
+	pg_fmt_i64(p_from, sizeof(p_from), from);
+	pg_fmt_i64(p_to, sizeof(p_to), to);
+	pg_fmt_i64(p_window, sizeof(p_window), window_seconds);
+	/* One row per (channel, rule, currency): no paging. */
+	if ((rc = pg_query(q, sql, 3, NULL, params, &r, "reading the dashboard's contact report"))
+	    != STORE_OK)
+		goto out;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		struct store_report_contact_row row = {
+			.kind = (int)pg_i64(r, i, 0),
+			.channel = PQgetvalue(r, i, 1),
+			.rule = PQgetvalue(r, i, 2),
+			.currency = PQgetvalue(r, i, 3),
+			.messages = pg_i64(r, i, 4),
+			.messages_paid = pg_i64(r, i, 5),
+			.payments = pg_i64(r, i, 6),
+			.amount = pg_i64(r, i, 7),
+			.recovered_payments = pg_i64(r, i, 8),
+			.recovered_amount = pg_i64(r, i, 9),
+		};
+
+		if ((rc = cb(ctx, &row)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Promises and plans of the period (store.h); the live test is the one
+ * every arrangement read uses. The result holds the period's rows whole. */
+static int pg_report_arrangements(struct store *s, int64_t from, int64_t to,
+				  store_report_arrangement_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT arrangement_key, kind, state, terms, created_at, updated_at"
+		" FROM arrangements WHERE kind IN ('promise', 'plan')"
+		" AND ((updated_at >= $1::bigint AND updated_at < $2::bigint)"
+		" OR (" STORE_ARRANGEMENT_LIVE("") " AND created_at < $2::bigint))"
+		" ORDER BY arrangement_key";
+	struct pg_store *q = pg(s);
+	char p_from[24], p_to[24];
+	const char *params[2] = { p_from, p_to };
+	PGresult *r = NULL;
+	int rc, rows;
+
+	pg_fmt_i64(p_from, sizeof(p_from), from);
+	pg_fmt_i64(p_to, sizeof(p_to), to);
+	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the arrangements report"))
+	    != STORE_OK)
+		goto out;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		char id[32];
+		struct store_report_arrangement a = {
+			.arrangement_id = id,
+			.kind = PQgetvalue(r, i, 1),
+			.state = PQgetvalue(r, i, 2),
+			.terms = PQgetvalue(r, i, 3),
+			.created_at = pg_i64(r, i, 4),
+			.updated_at = pg_i64(r, i, 5),
+		};
+
+		store_arrangement_id(a.kind, pg_i64(r, i, 0), id, sizeof(id));
+		if ((rc = cb(ctx, &a)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* Suspensions and restorations of the period (store.h). The clearing
+ * payment is one look-up in the payments' primary key and one in the
+ * outbox's (account_key, due_at) index per restoration. */
+static int pg_report_provisioning(struct store *s, int64_t from, int64_t to,
+				  store_report_provisioning_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT o.outbox_id, o.action, a.account_id, c.customer_id, c.jurisdiction,"
+		" coalesce(o.rule, ''), o.payload, coalesce(o.policy_version, 0), o.created_at,"
+		" o.done_at, CASE WHEN o.action = 'restore' THEN coalesce((SELECT"
+		" max(p.received_at) FROM payments p WHERE p.account_key = o.account_key"
+		" AND p.received_at <= o.created_at AND p.received_at >= (SELECT max(x.done_at)"
+		" FROM outbox x WHERE x.account_key = o.account_key"
+		" AND x.channel = 'provisioning' AND x.action = 'suspend' AND x.state = 'done'"
+		" AND x.done_at <= o.created_at)), 0) ELSE 0 END"
+		" FROM outbox o JOIN accounts a ON a.account_key = o.account_key"
+		" JOIN customers c ON c.customer_key = a.customer_key"
+		" WHERE o.channel = 'provisioning' AND o.state = 'done'"
+		" AND o.done_at >= $1::bigint AND o.done_at < $2::bigint"
+		" ORDER BY o.done_at, o.outbox_id";
+	struct pg_store *q = pg(s);
+	char p_from[24], p_to[24];
+	const char *params[2] = { p_from, p_to };
+	PGresult *r = NULL;
+	int rc, rows;
+
+	pg_fmt_i64(p_from, sizeof(p_from), from);
+	pg_fmt_i64(p_to, sizeof(p_to), to);
+	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the provisioning report"))
+	    != STORE_OK)
+		goto out;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows; i++) {
+		struct store_report_provisioning p = {
+			.outbox_id = pg_i64(r, i, 0),
+			.action = PQgetvalue(r, i, 1),
+			.account_id = PQgetvalue(r, i, 2),
+			.customer_id = PQgetvalue(r, i, 3),
+			.jurisdiction = PQgetvalue(r, i, 4),
+			.rule = PQgetvalue(r, i, 5),
+			.payload = PQgetvalue(r, i, 6),
+			.policy_version = pg_i64(r, i, 7),
+			.created_at = pg_i64(r, i, 8),
+			.done_at = pg_i64(r, i, 9),
+			.paid_at = pg_i64(r, i, 10),
+		};
+
+		if ((rc = cb(ctx, &p)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
+/* ---- work queues ------------------------------------------------------------------ */
+
+/*
+ * The task columns every read selects, in struct task_view order, as
+ * sqlite.c's SQ_TASK_COLUMNS (keep the two alike), $1 the instant at which
+ * leases are live.
+ */
+#define PG_TASK_PRIORITY "coalesce((o.payload::jsonb ->> 'priority')::int, 5)"
+#define PG_TASK_QUEUE "coalesce(o.payload::jsonb ->> 'target', '')"
+#define PG_TASK_COLUMNS \
+	"o.outbox_id, " PG_TASK_QUEUE ", coalesce(o.payload::jsonb ->> 'text', ''), " \
+	"coalesce(o.rule, ''), " PG_TASK_PRIORITY ", c.customer_id, a.account_id, o.created_at, " \
+	"CASE WHEN t.lease_until > $1::bigint THEN t.taken_by ELSE '' END, " \
+	"CASE WHEN t.lease_until > $1::bigint THEN t.taken_at ELSE 0 END, " \
+	"CASE WHEN t.lease_until > $1::bigint THEN t.lease_until ELSE 0 END, " \
+	"coalesce(t.closed_by, ''), coalesce(t.closed_at, 0), coalesce(t.outcome, ''), " \
+	"coalesce(t.note, '')"
+#define PG_TASK_FROM \
+	" FROM outbox o JOIN accounts a ON a.account_key = o.account_key " \
+	"JOIN customers c ON c.customer_key = a.customer_key " \
+	"LEFT JOIN queue_tasks t ON t.outbox_id = o.outbox_id " \
+	"WHERE o.channel = 'queue' AND o.state = 'done' "
+
+/* Calls cb for each task row of r (read whole: cb may use the store). */
+static int pg_task_rows(PGresult *r, store_task_cb cb, void *ctx)
+{
+	int rc = STORE_OK;
+
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct task_view t = {
+			.task_id = pg_i64(r, i, 0),
+			.queue = PQgetvalue(r, i, 1),
+			.text = PQgetvalue(r, i, 2),
+			.rule = PQgetvalue(r, i, 3),
+			.priority = (int)pg_i64(r, i, 4),
+			.customer_id = PQgetvalue(r, i, 5),
+			.account_id = PQgetvalue(r, i, 6),
+			.created_at = pg_i64(r, i, 7),
+			.taken_by = PQgetvalue(r, i, 8),
+			.taken_at = pg_i64(r, i, 9),
+			.lease_until = pg_i64(r, i, 10),
+			.closed_by = PQgetvalue(r, i, 11),
+			.closed_at = pg_i64(r, i, 12),
+			.outcome = PQgetvalue(r, i, 13),
+			.note = PQgetvalue(r, i, 14),
+		};
+
+		rc = cb(ctx, &t);
+	}
+	return rc == STORE_STOP ? STORE_OK : rc;
+}
+
+static int pg_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char at[24];
+	const char *params[1] = { at };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), now);
+	rc = pg_query(q, "SELECT " PG_TASK_QUEUE " AS queue, count(*), "
+		      "sum(CASE WHEN t.lease_until > $1::bigint THEN 0 ELSE 1 END), "
+		      "min(o.created_at) FROM outbox o "
+		      "LEFT JOIN queue_tasks t ON t.outbox_id = o.outbox_id "
+		      "WHERE o.channel = 'queue' AND o.state = 'done' AND t.closed_at IS NULL "
+		      "GROUP BY 1 ORDER BY " PG_TASK_QUEUE " COLLATE \"C\"", 1, NULL, params, &r,
+		      "reading the queues");
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct queue_count c = { PQgetvalue(r, i, 0), pg_i64(r, i, 1), pg_i64(r, i, 2),
+					 pg_i64(r, i, 3) };
+
+		rc = cb(ctx, &c);
+	}
+	PQclear(r);
+	return rc == STORE_STOP ? STORE_OK : rc;
+}
+
+static int pg_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb,
+			 void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char at[24], who[24], after[24], limit[24];
+	const char *params[6] = { at, f->queue ? f->queue : "", who, f->user ? f->user : "",
+				  after, limit };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), f->now);
+	pg_fmt_i64(who, sizeof(who), f->who);
+	pg_fmt_i64(after, sizeof(after), f->after);
+	pg_fmt_i64(limit, sizeof(limit), f->limit);
+	rc = pg_query(q, "SELECT " PG_TASK_COLUMNS PG_TASK_FROM "AND t.closed_at IS NULL "
+		      "AND ($2::text = '' OR " PG_TASK_QUEUE " = $2::text) "
+		      "AND ($3::int = 0 OR ($3::int = 1 AND t.taken_by = $4::text "
+		      "AND t.lease_until > $1::bigint) "
+		      "OR ($3::int = 2 AND (t.lease_until IS NULL OR t.lease_until <= $1::bigint))) "
+		      "AND ($5::bigint = 0 OR (" PG_TASK_PRIORITY ", o.created_at, o.outbox_id) > "
+		      "(SELECT coalesce((x.payload::jsonb ->> 'priority')::int, 5), x.created_at, "
+		      "x.outbox_id FROM outbox x WHERE x.outbox_id = $5::bigint)) "
+		      "ORDER BY " PG_TASK_PRIORITY ", o.created_at, o.outbox_id LIMIT $6::bigint",
+		      6, NULL, params, &r, "reading the tasks");
+	if (rc == STORE_OK)
+		rc = pg_task_rows(r, cb, ctx);
+	PQclear(r);
+	return rc;
+}
+
+/* lock: the outbox row stays locked until the caller's transaction ends, so
+ * that concurrent takes of one task decide one after the other. */
+static int pg_task_read(struct store *s, int64_t task_id, int64_t now, int lock,
+			store_task_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char at[24], id[24];
+	const char *params[2] = { at, id };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(at, sizeof(at), now);
+	pg_fmt_i64(id, sizeof(id), task_id);
+	rc = pg_query(q, lock ? "SELECT " PG_TASK_COLUMNS PG_TASK_FROM
+		      "AND o.outbox_id = $2::bigint FOR UPDATE OF o" :
+		      "SELECT " PG_TASK_COLUMNS PG_TASK_FROM "AND o.outbox_id = $2::bigint",
+		      2, NULL, params, &r, "reading a task");
+	if (rc == STORE_OK)
+		rc = pg_task_rows(r, cb, ctx);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_task_write(struct store *s, int64_t task_id, const char *taken_by,
+			 int64_t taken_at, int64_t lease_until, const char *closed_by,
+			 int64_t closed_at, const char *outcome, const char *note)
+{
+	struct pg_store *q = pg(s);
+	char id[24], t_at[24], lease[24], c_at[24];
+	const char *params[8] = { id, pg_absent(taken_by) ? NULL : taken_by,
+				  taken_at ? t_at : NULL, lease_until ? lease : NULL,
+				  pg_absent(closed_by) ? NULL : closed_by, closed_at ? c_at : NULL,
+				  pg_absent(outcome) ? NULL : outcome, note ? note : "" };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(id, sizeof(id), task_id);
+	pg_fmt_i64(t_at, sizeof(t_at), taken_at);
+	pg_fmt_i64(lease, sizeof(lease), lease_until);
+	pg_fmt_i64(c_at, sizeof(c_at), closed_at);
+	rc = pg_query(q, "INSERT INTO queue_tasks (outbox_id, taken_by, taken_at, lease_until, "
+		      "closed_by, closed_at, outcome, note) VALUES ($1::bigint, $2::text, "
+		      "$3::bigint, $4::bigint, $5::text, $6::bigint, $7::text, $8::text) "
+		      "ON CONFLICT (outbox_id) DO UPDATE SET taken_by = excluded.taken_by, "
+		      "taken_at = excluded.taken_at, lease_until = excluded.lease_until, "
+		      "closed_by = excluded.closed_by, closed_at = excluded.closed_at, "
+		      "outcome = excluded.outcome, note = excluded.note",
+		      8, NULL, params, &r, "writing a task");
 	PQclear(r);
 	return rc;
 }

@@ -3145,6 +3145,22 @@ static int sq_token_revoke(struct store *s, int64_t key, int64_t at)
 
 static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx);
+/* The managers' reports, at the end of the file. */
+static int sq_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			      store_report_contact_cb cb, void *ctx);
+static int sq_report_arrangements(struct store *s, int64_t from, int64_t to,
+				  store_report_arrangement_cb cb, void *ctx);
+static int sq_report_provisioning(struct store *s, int64_t from, int64_t to,
+				  store_report_provisioning_cb cb, void *ctx);
+
+static int sq_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx);
+static int sq_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb,
+			 void *ctx);
+static int sq_task_read(struct store *s, int64_t task_id, int64_t now, int lock,
+			store_task_cb cb, void *ctx);
+static int sq_task_write(struct store *s, int64_t task_id, const char *taken_by,
+			 int64_t taken_at, int64_t lease_until, const char *closed_by,
+			 int64_t closed_at, const char *outcome, const char *note);
 
 static const struct store_ops sqlite_ops = {
 	.engine = "sqlite",
@@ -3200,6 +3216,13 @@ static const struct store_ops sqlite_ops = {
 	.token_add = sq_token_add,
 	.token_find = sq_token_find,
 	.token_revoke = sq_token_revoke,
+	.queues_list = sq_queues_list,
+	.tasks_list = sq_tasks_list,
+	.task_read = sq_task_read,
+	.task_write = sq_task_write,
+	.report_contacts = sq_report_contacts,
+	.report_arrangements = sq_report_arrangements,
+	.report_provisioning = sq_report_provisioning,
 };
 
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsize)
@@ -3344,6 +3367,470 @@ static int sq_contact_report(struct store *s, int64_t since, int64_t window_seco
 	}
 	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the contact report");
 out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- managers' reports ------------------------------------------------------- */
+
+/*
+ * The period's messages and payments (store.h "managers' reports"): the
+ * attribution of sq_contact_report over the messages in [from - window,
+ * to + window) and the payments in [from, to + window), each stretch (a
+ * message and the payments after it) then counted twice: for the message
+ * when it was performed in [from, to), for the payments received in
+ * [from, to). A message before from - window can own no payment of the
+ * period (it is too old), and one after to + window comes after every
+ * payment read, so the window of rows read gives the same attribution as
+ * the whole history. postgres.c runs the same text: keep the two alike.
+ */
+static int sq_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			      store_report_contact_cb cb, void *ctx)
+{
+	static const char sql[] =
+	"WITH ev AS ("
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount"
+		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
+		" AND done_at >= ?1 - ?3 AND done_at < ?2 + ?3"
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
+		" WHERE received_at >= ?1 AND received_at < ?2 + ?3),"
+	"seq AS ("
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
+	"led AS ("
+		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk,"
+		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt,"
+		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
+		" AND t <= first_value(t) OVER w + ?3 THEN 1 ELSE 0 END AS att FROM seq"
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	"st AS ("
+		" SELECT account_key, mk, mid, mt, sum(att) AS n, sum(att * amount) AS amount,"
+		" sum(CASE WHEN att = 1 AND t < ?2 THEN 1 ELSE 0 END) AS rn,"
+		" sum(CASE WHEN att = 1 AND t < ?2 THEN amount ELSE 0 END) AS ramount,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?2 THEN 1 ELSE 0 END) AS un_n,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?2 THEN amount ELSE 0 END) AS un_amount"
+		" FROM led GROUP BY account_key, stretch, mk, mid, mt),"
+	"m AS ("
+		" SELECT o.channel, coalesce(o.rule, '') AS rule, a.currency,"
+		" CASE WHEN st.mt >= ?1 AND st.mt < ?2 THEN 1 ELSE 0 END AS inp,"
+		" st.n, st.amount, st.rn, st.ramount FROM st"
+		" JOIN outbox o ON o.outbox_id = st.mid"
+		" JOIN accounts a ON a.account_key = st.account_key WHERE st.mk = 0) "
+	"SELECT 0 AS k, channel, rule, currency, sum(inp),"
+		" sum(CASE WHEN inp = 1 AND n > 0 THEN 1 ELSE 0 END), sum(inp * n),"
+		" sum(inp * amount), sum(rn), sum(ramount) FROM m GROUP BY channel, rule, currency"
+		" HAVING sum(inp) > 0 OR sum(rn) > 0 "
+	"UNION ALL SELECT 2, '', '', a.currency, 0, 0, 0, 0, sum(st.un_n), sum(st.un_amount)"
+		" FROM st JOIN accounts a ON a.account_key = st.account_key"
+		" WHERE st.un_n > 0 GROUP BY a.currency "
+	"ORDER BY 1, 2, 3, 4";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "preparing the dashboard's contact report");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, window_seconds);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_report_contact_row r = {
+			.kind = sqlite3_column_int(st, 0),
+			.channel = (const char *)sqlite3_column_text(st, 1),
+			.rule = (const char *)sqlite3_column_text(st, 2),
+			.currency = (const char *)sqlite3_column_text(st, 3),
+			.messages = sqlite3_column_int64(st, 4),
+			.messages_paid = sqlite3_column_int64(st, 5),
+			.payments = sqlite3_column_int64(st, 6),
+			.amount = sqlite3_column_int64(st, 7),
+			.recovered_payments = sqlite3_column_int64(st, 8),
+			.recovered_amount = sqlite3_column_int64(st, 9),
+		};
+
+		if (r.channel == NULL || r.rule == NULL || r.currency == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		if ((rc = cb(ctx, &r)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the dashboard's contact report");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Promises and plans of the period (store.h); the live test is the one
+ * every arrangement read uses. */
+static int sq_report_arrangements(struct store *s, int64_t from, int64_t to,
+				  store_report_arrangement_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT arrangement_key, kind, state, terms, created_at, updated_at"
+		" FROM arrangements WHERE kind IN ('promise', 'plan')"
+		" AND ((updated_at >= ?1 AND updated_at < ?2)"
+		" OR (" STORE_ARRANGEMENT_LIVE("") " AND created_at < ?2))"
+		" ORDER BY arrangement_key";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "preparing the arrangements report");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char id[32];
+		struct store_report_arrangement a = {
+			.arrangement_id = id,
+			.kind = (const char *)sqlite3_column_text(st, 1),
+			.state = (const char *)sqlite3_column_text(st, 2),
+			.terms = (const char *)sqlite3_column_text(st, 3),
+			.created_at = sqlite3_column_int64(st, 4),
+			.updated_at = sqlite3_column_int64(st, 5),
+		};
+
+		if (a.kind == NULL || a.state == NULL || a.terms == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		store_arrangement_id(a.kind, sqlite3_column_int64(st, 0), id, sizeof(id));
+		if ((rc = cb(ctx, &a)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the arrangements report");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Suspensions and restorations of the period (store.h). The clearing
+ * payment is one look-up in the payments' primary key and one in the
+ * outbox's (account_key, due_at) index per restoration. */
+static int sq_report_provisioning(struct store *s, int64_t from, int64_t to,
+				  store_report_provisioning_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT o.outbox_id, o.action, a.account_id, c.customer_id, c.jurisdiction,"
+		" coalesce(o.rule, ''), o.payload, coalesce(o.policy_version, 0), o.created_at,"
+		" o.done_at, CASE WHEN o.action = 'restore' THEN coalesce((SELECT"
+		" max(p.received_at) FROM payments p WHERE p.account_key = o.account_key"
+		" AND p.received_at <= o.created_at AND p.received_at >= (SELECT max(x.done_at)"
+		" FROM outbox x WHERE x.account_key = o.account_key"
+		" AND x.channel = 'provisioning' AND x.action = 'suspend' AND x.state = 'done'"
+		" AND x.done_at <= o.created_at)), 0) ELSE 0 END"
+		" FROM outbox o JOIN accounts a ON a.account_key = o.account_key"
+		" JOIN customers c ON c.customer_key = a.customer_key"
+		" WHERE o.channel = 'provisioning' AND o.state = 'done'"
+		" AND o.done_at >= ?1 AND o.done_at < ?2 ORDER BY o.done_at, o.outbox_id";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "preparing the provisioning report");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_report_provisioning p = {
+			.outbox_id = sqlite3_column_int64(st, 0),
+			.action = (const char *)sqlite3_column_text(st, 1),
+			.account_id = (const char *)sqlite3_column_text(st, 2),
+			.customer_id = (const char *)sqlite3_column_text(st, 3),
+			.jurisdiction = (const char *)sqlite3_column_text(st, 4),
+			.rule = (const char *)sqlite3_column_text(st, 5),
+			.payload = (const char *)sqlite3_column_text(st, 6),
+			.policy_version = sqlite3_column_int64(st, 7),
+			.created_at = sqlite3_column_int64(st, 8),
+			.done_at = sqlite3_column_int64(st, 9),
+			.paid_at = sqlite3_column_int64(st, 10),
+		};
+
+		if (p.action == NULL || p.account_id == NULL || p.customer_id == NULL ||
+		    p.jurisdiction == NULL || p.rule == NULL || p.payload == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		if ((rc = cb(ctx, &p)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the provisioning report");
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- work queues ------------------------------------------------------------------ */
+
+/*
+ * The task columns every read selects, in struct task_view order, outbox o,
+ * account a, customer c and queue_tasks t (LEFT JOINed), with ?1 the
+ * instant at which leases are live. The queue, priority and text are the
+ * payload's (run.c writes them); postgres.c reads the same with jsonb.
+ */
+#define SQ_TASK_PRIORITY "coalesce(json_extract(o.payload, '$.priority'), 5)"
+#define SQ_TASK_COLUMNS \
+	"o.outbox_id, coalesce(json_extract(o.payload, '$.target'), ''), " \
+	"coalesce(json_extract(o.payload, '$.text'), ''), coalesce(o.rule, ''), " \
+	SQ_TASK_PRIORITY ", c.customer_id, a.account_id, o.created_at, " \
+	"CASE WHEN t.lease_until > ?1 THEN t.taken_by ELSE '' END, " \
+	"CASE WHEN t.lease_until > ?1 THEN t.taken_at ELSE 0 END, " \
+	"CASE WHEN t.lease_until > ?1 THEN t.lease_until ELSE 0 END, " \
+	"coalesce(t.closed_by, ''), coalesce(t.closed_at, 0), coalesce(t.outcome, ''), " \
+	"coalesce(t.note, '')"
+#define SQ_TASK_FROM \
+	" FROM outbox o JOIN accounts a ON a.account_key = o.account_key " \
+	"JOIN customers c ON c.customer_key = a.customer_key " \
+	"LEFT JOIN queue_tasks t ON t.outbox_id = o.outbox_id " \
+	"WHERE o.channel = 'queue' AND o.state = 'done' "
+
+/* A task row read whole into copies (cb may use the store). */
+struct sq_task_page {
+	struct task_view *v;
+	char **text;            /* one malloc'ed block per row holding its strings */
+	size_t n, cap;
+};
+
+static void sq_task_page_free(struct sq_task_page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->text[i]);
+	free(p->v);
+	free(p->text);
+}
+
+static int sq_task_page_add(struct sq_task_page *p, sqlite3_stmt *st)
+{
+	const int strs[] = { 1, 2, 3, 5, 6, 8, 11, 13, 14 };
+	size_t len = 0;
+	char *b;
+	const char **dst[9];
+	struct task_view *t;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct task_view *v = realloc(p->v, cap * sizeof(*v));
+		char **tx;
+
+		if (v == NULL)
+			return -1;
+		p->v = v;
+		if ((tx = realloc(p->text, cap * sizeof(*tx))) == NULL)
+			return -1;
+		p->text = tx;
+		p->cap = cap;
+	}
+	for (size_t i = 0; i < 9; i++)
+		len += strlen(col_text(st, strs[i])) + 1;
+	if ((b = malloc(len)) == NULL)
+		return -1;
+	t = &p->v[p->n];
+	p->text[p->n++] = b;
+	memset(t, 0, sizeof(*t));
+	t->task_id = sqlite3_column_int64(st, 0);
+	t->priority = sqlite3_column_int(st, 4);
+	t->created_at = sqlite3_column_int64(st, 7);
+	t->taken_at = sqlite3_column_int64(st, 9);
+	t->lease_until = sqlite3_column_int64(st, 10);
+	t->closed_at = sqlite3_column_int64(st, 12);
+	dst[0] = &t->queue;
+	dst[1] = &t->text;
+	dst[2] = &t->rule;
+	dst[3] = &t->customer_id;
+	dst[4] = &t->account_id;
+	dst[5] = &t->taken_by;
+	dst[6] = &t->closed_by;
+	dst[7] = &t->outcome;
+	dst[8] = &t->note;
+	for (size_t i = 0; i < 9; i++) {
+		size_t n = strlen(col_text(st, strs[i])) + 1;
+
+		memcpy(b, col_text(st, strs[i]), n);
+		*dst[i] = b;
+		b += n;
+	}
+	return 0;
+}
+
+/* Steps st to the end into a page, then calls cb for each row. */
+static int sq_task_rows(struct sqlite_store *q, sqlite3_stmt *st, store_task_cb cb, void *ctx,
+			const char *what)
+{
+	struct sq_task_page p = { 0 };
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sq_task_page_add(&p, st) != 0) {
+			sq_task_page_free(&p);
+			return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+		}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(q, what);
+		sq_task_page_free(&p);
+		return rc;
+	}
+	sqlite3_reset(st);
+	rc = STORE_OK;
+	for (size_t i = 0; i < p.n && rc == STORE_OK; i++)
+		rc = cb(ctx, &p.v[i]);
+	sq_task_page_free(&p);
+	return rc == STORE_STOP ? STORE_OK : rc;
+}
+
+static int sq_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx)
+{
+	static const char sql[] =
+		"SELECT coalesce(json_extract(o.payload, '$.target'), '') AS queue, count(*), "
+		"sum(CASE WHEN t.lease_until > ?1 THEN 0 ELSE 1 END), min(o.created_at) "
+		"FROM outbox o LEFT JOIN queue_tasks t ON t.outbox_id = o.outbox_id "
+		"WHERE o.channel = 'queue' AND o.state = 'done' AND t.closed_at IS NULL "
+		"GROUP BY queue ORDER BY queue";
+	struct sqlite_store *q = sq(s);
+	struct queue_count *v = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_error(q, "preparing the queues");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	/* Read whole first (a few queues), so that cb may use the store. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct queue_count *nv = realloc(v, c * sizeof(*nv));
+			char **nn;
+
+			if (nv != NULL)
+				v = nv;
+			if (nv == NULL || (nn = realloc(names, c * sizeof(*nn))) == NULL) {
+				rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+				goto out;
+			}
+			names = nn;
+			cap = c;
+		}
+		if ((names[n] = strdup(col_text(st, 0))) == NULL) {
+			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+			goto out;
+		}
+		v[n].queue = names[n];
+		v[n].open = sqlite3_column_int64(st, 1);
+		v[n].unassigned = sqlite3_column_int64(st, 2);
+		v[n].oldest_at = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(q, "reading the queues");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	rc = STORE_OK;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++)
+		rc = cb(ctx, &v[i]);
+	if (rc == STORE_STOP)
+		rc = STORE_OK;
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(v);
+	return rc;
+}
+
+static int sq_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb,
+			 void *ctx)
+{
+	static const char sql[] =
+		"SELECT " SQ_TASK_COLUMNS SQ_TASK_FROM "AND t.closed_at IS NULL "
+		"AND (?2 = '' OR coalesce(json_extract(o.payload, '$.target'), '') = ?2) "
+		"AND (?3 = 0 OR (?3 = 1 AND t.taken_by = ?4 AND t.lease_until > ?1) "
+		"OR (?3 = 2 AND (t.lease_until IS NULL OR t.lease_until <= ?1))) "
+		"AND (?5 = 0 OR (" SQ_TASK_PRIORITY ", o.created_at, o.outbox_id) > "
+		"(SELECT coalesce(json_extract(x.payload, '$.priority'), 5), x.created_at, "
+		"x.outbox_id FROM outbox x WHERE x.outbox_id = ?5)) "
+		"ORDER BY " SQ_TASK_PRIORITY ", o.created_at, o.outbox_id LIMIT ?6";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "preparing the tasks");
+	sqlite3_bind_int64(st, 1, f->now);
+	bind_text(st, 2, f->queue);
+	sqlite3_bind_int(st, 3, f->who);
+	bind_text(st, 4, f->user);
+	sqlite3_bind_int64(st, 5, f->after);
+	sqlite3_bind_int64(st, 6, f->limit);
+	rc = sq_task_rows(q, st, cb, ctx, "reading the tasks");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* lock: the caller's BEGIN IMMEDIATE holds the write lock already. */
+static int sq_task_read(struct store *s, int64_t task_id, int64_t now, int lock,
+			store_task_cb cb, void *ctx)
+{
+	static const char sql[] = "SELECT " SQ_TASK_COLUMNS SQ_TASK_FROM "AND o.outbox_id = ?2";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	(void)lock;
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "preparing a task's read");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, task_id);
+	rc = sq_task_rows(q, st, cb, ctx, "reading a task");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void sq_bind_opt_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+static int sq_task_write(struct store *s, int64_t task_id, const char *taken_by,
+			 int64_t taken_at, int64_t lease_until, const char *closed_by,
+			 int64_t closed_at, const char *outcome, const char *note)
+{
+	static const char sql[] =
+		"INSERT INTO queue_tasks (outbox_id, taken_by, taken_at, lease_until, closed_by, "
+		"closed_at, outcome, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		"ON CONFLICT (outbox_id) DO UPDATE SET taken_by = excluded.taken_by, "
+		"taken_at = excluded.taken_at, lease_until = excluded.lease_until, "
+		"closed_by = excluded.closed_by, closed_at = excluded.closed_at, "
+		"outcome = excluded.outcome, note = excluded.note";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(q, "preparing a task's write");
+	sqlite3_bind_int64(st, 1, task_id);
+	bind_opt(st, 2, taken_by);
+	sq_bind_opt_i64(st, 3, taken_at);
+	sq_bind_opt_i64(st, 4, lease_until);
+	bind_opt(st, 5, closed_by);
+	sq_bind_opt_i64(st, 6, closed_at);
+	bind_opt(st, 7, outcome);
+	bind_text(st, 8, note);
+	rc = step_done(q, st, "writing a task");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -688,4 +689,209 @@ int store_token_revoke(struct store *s, int64_t key, int64_t at)
 	if (key <= 0)
 		return store_set_error(s, STORE_ERR_INPUT, "no token %lld", (long long)key);
 	return s->ops->token_revoke(s, key, at);
+}
+
+/* ---- managers' reports ------------------------------------------------------- */
+
+static int report_period(struct store *s, int64_t from, int64_t to)
+{
+	if (to < from)
+		return store_set_error(s, STORE_ERR_INPUT, "a period that ends before it starts");
+	return STORE_OK;
+}
+
+int store_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			  store_report_contact_cb cb, void *ctx)
+{
+	if (window_seconds < 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a negative attribution window");
+	if (report_period(s, from, to) != STORE_OK)
+		return STORE_ERR_INPUT;
+	return s->ops->report_contacts(s, from, to, window_seconds, cb, ctx);
+}
+
+int store_report_arrangements(struct store *s, int64_t from, int64_t to,
+			      store_report_arrangement_cb cb, void *ctx)
+{
+	if (report_period(s, from, to) != STORE_OK)
+		return STORE_ERR_INPUT;
+	return s->ops->report_arrangements(s, from, to, cb, ctx);
+}
+
+int store_report_provisioning(struct store *s, int64_t from, int64_t to,
+			      store_report_provisioning_cb cb, void *ctx)
+{
+	if (report_period(s, from, to) != STORE_OK)
+		return STORE_ERR_INPUT;
+	return s->ops->report_provisioning(s, from, to, cb, ctx);
+}
+
+/* ---- work queues -------------------------------------------------------------- */
+
+int store_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx)
+{
+	return s->ops->queues_list(s, now, cb, ctx);
+}
+
+int store_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb, void *ctx)
+{
+	assert(f != NULL);
+	if (f->limit < 1 || f->limit > 1000 || f->after < 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a page is 1 to 1000 tasks after a "
+				       "task id");
+	if (f->who < STORE_TASKS_ANY || f->who > STORE_TASKS_UNASSIGNED ||
+	    (f->who == STORE_TASKS_MINE && (f->user == NULL || f->user[0] == '\0')))
+		return store_set_error(s, STORE_ERR_INPUT, "whose tasks: any, mine (with a user) "
+				       "or unassigned");
+	return s->ops->tasks_list(s, f, cb, ctx);
+}
+
+int store_task_get(struct store *s, int64_t task_id, int64_t now, store_task_cb cb, void *ctx)
+{
+	return s->ops->task_read(s, task_id, now, 0, cb, ctx);
+}
+
+/* What take, release and close decide on: a copy of the task read. */
+struct task_facts {
+	int found;
+	char queue[128], customer_id[128], account_id[128], taken_by[128], closed_by[128];
+	char text[512];
+	int64_t taken_at, lease_until;
+	int closed;
+};
+
+static int keep_task_facts(void *ctx, const struct task_view *t)
+{
+	struct task_facts *f = ctx;
+
+	f->found = 1;
+	snprintf(f->queue, sizeof(f->queue), "%s", t->queue);
+	snprintf(f->customer_id, sizeof(f->customer_id), "%s", t->customer_id);
+	snprintf(f->account_id, sizeof(f->account_id), "%s", t->account_id);
+	snprintf(f->taken_by, sizeof(f->taken_by), "%s", t->taken_by);
+	snprintf(f->closed_by, sizeof(f->closed_by), "%s", t->closed_by);
+	snprintf(f->text, sizeof(f->text), "%s", t->text);
+	f->taken_at = t->taken_at;
+	f->lease_until = t->lease_until;
+	f->closed = t->closed_at != 0;
+	return 0;
+}
+
+/*
+ * Opens the transaction and reads task_id locked; answers why `user` may
+ * not act on it (no task, closed, held by another agent). On success the
+ * transaction stays open for the caller; on failure it is rolled back.
+ */
+static int task_begin(struct store *s, int64_t task_id, const char *user, int64_t now,
+		      struct task_facts *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (user == NULL || user[0] == '\0' || strlen(user) >= sizeof(f->taken_by))
+		return store_set_error(s, STORE_ERR_INPUT, "a task is taken or closed by a named "
+				       "user");
+	if (task_id <= 0)
+		return store_set_error(s, STORE_ERR_INPUT, "no task %lld", (long long)task_id);
+	if ((rc = s->ops->begin(s)) != STORE_OK)
+		return rc;
+	rc = s->ops->task_read(s, task_id, now, 1, keep_task_facts, f);
+	if (rc == STORE_OK && !f->found)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no task %lld", (long long)task_id);
+	else if (rc == STORE_OK && f->closed)
+		rc = store_set_error(s, STORE_ERR_CONFLICT, "task %lld was closed by %s",
+				     (long long)task_id, f->closed_by);
+	else if (rc == STORE_OK && f->taken_by[0] != '\0' && strcmp(f->taken_by, user) != 0)
+		rc = store_set_error(s, STORE_ERR_CONFLICT, "task %lld is held by %s",
+				     (long long)task_id, f->taken_by);
+	if (rc != STORE_OK) {
+		char why[sizeof(s->err)];
+
+		/* The rollback must not replace the reason. */
+		snprintf(why, sizeof(why), "%s", s->err);
+		s->ops->rollback(s);
+		snprintf(s->err, sizeof(s->err), "%s", why);
+	}
+	return rc;
+}
+
+/* Commits, or rolls back keeping the reason of the failure `rc`. */
+static int task_end(struct store *s, int rc)
+{
+	char why[sizeof(s->err)];
+
+	if (rc == STORE_OK)
+		rc = s->ops->commit(s);
+	if (rc != STORE_OK) {
+		snprintf(why, sizeof(why), "%s", s->err);
+		s->ops->rollback(s);
+		snprintf(s->err, sizeof(s->err), "%s", why);
+	}
+	return rc;
+}
+
+int store_task_take(struct store *s, int64_t task_id, const char *user, int64_t now,
+		    int lease_seconds)
+{
+	struct task_facts f;
+	int rc;
+
+	if (lease_seconds <= 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a lease lasts a positive number of "
+				       "seconds");
+	if ((rc = task_begin(s, task_id, user, now, &f)) != STORE_OK)
+		return rc;
+	/* Taken again by its holder: the lease is renewed, taken_at kept. */
+	rc = s->ops->task_write(s, task_id, user, f.taken_by[0] ? f.taken_at : now,
+				now + lease_seconds, NULL, 0, NULL, NULL);
+	return task_end(s, rc);
+}
+
+int store_task_release(struct store *s, int64_t task_id, const char *user, int64_t now)
+{
+	struct task_facts f;
+	int rc;
+
+	if ((rc = task_begin(s, task_id, user, now, &f)) != STORE_OK)
+		return rc;
+	if (f.taken_by[0] != '\0')
+		rc = s->ops->task_write(s, task_id, NULL, 0, 0, NULL, 0, NULL, NULL);
+	return task_end(s, rc);
+}
+
+int store_task_close(struct store *s, int64_t task_id, const char *user, int64_t now,
+		     const char *outcome, const char *note, int64_t *seq_out)
+{
+	struct task_facts f;
+	char *body = NULL;
+	size_t len;
+	int64_t seq = 0;
+	int rc;
+
+	if (outcome == NULL || !store_kind_listed(STORE_TASK_OUTCOMES, outcome))
+		return store_set_error(s, STORE_ERR_INPUT, "outcome '%.64s' is not one of: %s",
+				       outcome ? outcome : "", STORE_TASK_OUTCOMES);
+	if (note != NULL && strlen(note) > 8000)
+		return store_set_error(s, STORE_ERR_INPUT, "a note is at most 8000 bytes");
+	if ((rc = task_begin(s, task_id, user, now, &f)) != STORE_OK)
+		return rc;
+	rc = s->ops->task_write(s, task_id, f.taken_by[0] ? f.taken_by : NULL, f.taken_at, 0,
+				user, now, outcome, note ? note : "");
+	/* The file says who closed what, and why, as every action on it does. */
+	len = strlen(f.queue) + strlen(f.text) + strlen(outcome) + (note ? strlen(note) : 0) + 128;
+	if (rc == STORE_OK && (body = malloc(len)) == NULL)
+		rc = store_set_error(s, STORE_ERR_NOMEM, "out of memory");
+	if (rc == STORE_OK) {
+		snprintf(body, len, "task %lld on queue %s closed: %s%s%s%s%s", (long long)task_id,
+			 f.queue, outcome, note && note[0] ? ": " : "", note ? note : "",
+			 f.text[0] ? " (task: " : "", f.text[0] ? f.text : "");
+		if (f.text[0])
+			snprintf(body + strlen(body), len - strlen(body), ")");
+		rc = s->ops->file_append(s, f.customer_id, f.account_id, now, "task", user, body,
+					 &seq);
+	}
+	free(body);
+	if ((rc = task_end(s, rc)) == STORE_OK && seq_out != NULL)
+		*seq_out = seq;
+	return rc;
 }

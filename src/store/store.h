@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -776,5 +776,175 @@ struct store_contact_row {
 typedef int (*store_contact_row_cb)(void *ctx, const struct store_contact_row *r);
 int store_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			 store_contact_row_cb cb, void *ctx);
+
+/* ---- work queues ------------------------------------------------------------ */
+
+/*
+ * Agents' work queues (docs/queues.md). A task is an outbox row of channel
+ * "queue" in state "done" (the action "enqueue" was performed); its id is
+ * the outbox row's. Its queue is the payload's "target", its priority the
+ * payload's "priority" (1 highest .. 9; 5 when absent), its text the
+ * payload's "text". What agents do is kept beside it (queue_tasks):
+ *
+ *   open        not closed; free when nobody holds a live lease
+ *   held        taken by an agent until lease_until (a take renews it)
+ *   closed      closed by an agent with an outcome and a note: final
+ *
+ * A lease that has expired frees the task without anybody releasing it.
+ * Taking or closing a task another agent holds, and anything on a closed
+ * task, is STORE_ERR_CONFLICT with the reason in store_errmsg; an id that
+ * is no task is STORE_ERR_INPUT ("no task ID"). take, release and close
+ * run their own transaction: call them outside one. On PostgreSQL the
+ * task's outbox row is locked while they decide, so that two agents taking
+ * one task at the same instant get one success and one conflict.
+ */
+#define STORE_TASK_LEASE_SECONDS 1800
+/* The outcomes a task may be closed with, space-separated. */
+#define STORE_TASK_OUTCOMES "done promise plan dispute no-answer wrong-number callback " \
+	"escalated not-needed"
+
+/* One queue with open tasks (store_queues_list), in queue name order. */
+struct queue_count {
+	const char *queue;
+	int64_t open;           /* tasks not closed */
+	int64_t unassigned;     /* of those, held by nobody at `now` */
+	int64_t oldest_at;      /* the oldest open task's created_at */
+};
+typedef int (*store_queue_cb)(void *ctx, const struct queue_count *q);
+int store_queues_list(struct store *s, int64_t now, store_queue_cb cb, void *ctx);
+
+/* A task as read. Strings are never NULL ("" for absent). */
+struct task_view {
+	int64_t task_id;        /* the outbox row's id */
+	const char *queue, *text, *rule;
+	int priority;
+	const char *customer_id, *account_id;
+	int64_t created_at;     /* when the action was decided */
+	const char *taken_by;   /* "" when nobody holds a live lease at `now` */
+	int64_t taken_at;       /* 0 when free */
+	int64_t lease_until;    /* 0 when free */
+	const char *closed_by;  /* "" while open */
+	int64_t closed_at;
+	const char *outcome, *note;
+};
+typedef int (*store_task_cb)(void *ctx, const struct task_view *t);
+
+enum store_task_who {
+	STORE_TASKS_ANY = 0,
+	STORE_TASKS_MINE = 1,        /* held by `user` */
+	STORE_TASKS_UNASSIGNED = 2,  /* held by nobody */
+};
+struct task_filter {
+	const char *queue;      /* NULL or "": every queue */
+	int who;                /* enum store_task_who */
+	const char *user;       /* for STORE_TASKS_MINE */
+	int64_t now;            /* leases are live when lease_until > now */
+	int64_t after;          /* the cursor: the last task id of the previous page; 0 */
+	int64_t limit;          /* 1 .. 1000 */
+};
+/*
+ * The open tasks the filter selects, by (priority, created_at, task id),
+ * those after the task `after` in that order; at most `limit` (cb may use
+ * the store: the page is read whole first). STORE_ERR_INPUT for a bad
+ * filter.
+ */
+int store_tasks_list(struct store *s, const struct task_filter *f, store_task_cb cb, void *ctx);
+/* Calls cb once with task `task_id` (open or closed) as seen at `now`,
+ * or returns STORE_ERR_INPUT "no task ID". */
+int store_task_get(struct store *s, int64_t task_id, int64_t now, store_task_cb cb, void *ctx);
+/* `user` holds the open task until now + lease_seconds (again: renewed). */
+int store_task_take(struct store *s, int64_t task_id, const char *user, int64_t now,
+		    int lease_seconds);
+/* The task held by `user` is free again (nothing happens when it is free). */
+int store_task_release(struct store *s, int64_t task_id, const char *user, int64_t now);
+/*
+ * Closes the open task (free, or held by `user`) with `outcome` (a word of
+ * STORE_TASK_OUTCOMES, else STORE_ERR_INPUT) and `note` (NULL: none), and
+ * writes the entry "task" on the customer's file, author `user`, in the
+ * same transaction. *seq_out (may be NULL) receives the entry's seq.
+ */
+int store_task_close(struct store *s, int64_t task_id, const char *user, int64_t now,
+		     const char *outcome, const char *note, int64_t *seq_out);
+
+/* ---- managers' reports ------------------------------------------------------- */
+
+/*
+ * The figures of the managers' dashboard (src/cmd/dashboard.h) over a
+ * period [from, to) of instants. Amounts are minor units of the row's
+ * currency; currencies are never added together. Sums beyond int64 are
+ * STORE_ERR_DB (both engines refuse them), never a wrong total.
+ */
+
+/*
+ * Messages and the payments they brought, with the attribution of
+ * store_contact_report (a payment goes to the LAST message performed to
+ * its account at or before it, if it came within window_seconds of it),
+ * seen from both ends of the period:
+ *
+ *   - messages performed in [from, to): how many, how many were followed
+ *     by an attributed payment, and those payments (even after `to`, up to
+ *     the window);
+ *   - payments received in [from, to) ("recovered"): attributed ones to
+ *     the message they are attributed to (performed in the period or up
+ *     to the window before it), the others in an UNATTRIBUTED row.
+ *
+ * Rows: kind STORE_CONTACT_RULE by (channel, rule, currency), then kind
+ * STORE_CONTACT_UNATTRIBUTED by currency (channel and rule ""; only the
+ * recovered_* members set). Cost: as store_contact_report's, over the
+ * messages in [from - window, to + window) and the payments in
+ * [from, to + window). cb returns as store_ledger_scan's; a negative
+ * window or to < from is STORE_ERR_INPUT.
+ */
+struct store_report_contact_row {
+	int kind;                  /* STORE_CONTACT_RULE or STORE_CONTACT_UNATTRIBUTED */
+	const char *channel, *rule, *currency;
+	int64_t messages;          /* performed in the period */
+	int64_t messages_paid;     /* of those, followed by an attributed payment */
+	int64_t payments, amount;  /* attributed to those messages */
+	int64_t recovered_payments, recovered_amount; /* received in the period */
+};
+typedef int (*store_report_contact_cb)(void *ctx, const struct store_report_contact_row *r);
+int store_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			  store_report_contact_cb cb, void *ctx);
+
+/*
+ * Promises and plans of the period, one callback each by arrangement key:
+ * those whose last change (updated_at) is in [from, to) — a promise kept
+ * or broken, a plan completed or broken in the period — and those still
+ * live now (store.h "arrangements") that were made before `to`. terms is
+ * the stored JSON (arrange.h reads it: amount, currency). Strings are
+ * never NULL. cb returns as store_ledger_scan's.
+ */
+struct store_report_arrangement {
+	const char *arrangement_id, *kind, *state, *terms;
+	int64_t created_at, updated_at;
+};
+typedef int (*store_report_arrangement_cb)(void *ctx, const struct store_report_arrangement *a);
+int store_report_arrangements(struct store *s, int64_t from, int64_t to,
+			      store_report_arrangement_cb cb, void *ctx);
+
+/*
+ * Suspensions and restorations performed in [from, to): outbox rows of
+ * channel "provisioning" in state "done" with done_at in the period, by
+ * (done_at, outbox id). For a restoration, paid_at is the last payment
+ * received on its account at or before the restoration was decided
+ * (created_at) and not before the last suspension of the account performed
+ * by then: the payment that cleared the debt; 0 when there is none (a
+ * credit note or a plan cleared it, or no suspension was performed).
+ * jurisdiction is the customer's, to find the legal delay in the policy
+ * version that decided the row. Strings are never NULL. cb returns as
+ * store_ledger_scan's.
+ */
+struct store_report_provisioning {
+	int64_t outbox_id;
+	const char *action;        /* suspend, restore */
+	const char *account_id, *customer_id, *jurisdiction, *rule, *payload;
+	int64_t policy_version;    /* 0: none */
+	int64_t created_at, done_at, paid_at;
+};
+typedef int (*store_report_provisioning_cb)(void *ctx,
+					    const struct store_report_provisioning *p);
+int store_report_provisioning(struct store *s, int64_t from, int64_t to,
+			      store_report_provisioning_cb cb, void *ctx);
 
 #endif

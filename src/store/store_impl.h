@@ -128,6 +128,26 @@ struct store_ops {
 	int (*token_find)(struct store *s, const unsigned char hash[32], store_token_cb cb,
 			  void *ctx);
 	int (*token_revoke)(struct store *s, int64_t key, int64_t at);
+	/* Managers' reports. store.c has checked from <= to and the window. */
+	int (*report_contacts)(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
+			       store_report_contact_cb cb, void *ctx);
+	int (*report_arrangements)(struct store *s, int64_t from, int64_t to,
+				   store_report_arrangement_cb cb, void *ctx);
+	int (*report_provisioning)(struct store *s, int64_t from, int64_t to,
+				   store_report_provisioning_cb cb, void *ctx);
+	/* Work queues. store.c checks the input and decides take, release and
+	 * close from a read of the task (task_read with lock set: PostgreSQL
+	 * locks the outbox row until the transaction ends; SQLite holds the
+	 * write lock already), then writes its queue_tasks row whole: NULL or
+	 * 0 for an absent column. */
+	int (*queues_list)(struct store *s, int64_t now, store_queue_cb cb, void *ctx);
+	int (*tasks_list)(struct store *s, const struct task_filter *f, store_task_cb cb,
+			  void *ctx);
+	int (*task_read)(struct store *s, int64_t task_id, int64_t now, int lock,
+			 store_task_cb cb, void *ctx);
+	int (*task_write)(struct store *s, int64_t task_id, const char *taken_by,
+			  int64_t taken_at, int64_t lease_until, const char *closed_by,
+			  int64_t closed_at, const char *outcome, const char *note);
 };
 
 /* The user columns every reader selects, in struct user_view order, the

@@ -5,6 +5,14 @@
 
 expect_status 0 relance init
 node --check "$TOP/web/console/app.js" || fail "web/console/app.js does not parse"
+# The content security policy allows no inline script or style, and text
+# from users is set as text: no inline code, no innerHTML.
+if grep -Eq '<script>|<script [^>]*>[^<]|<style|[[:space:]]style=|[[:space:]]on[a-z]+=' "$TOP/web/console/index.html"; then
+	fail "web/console/index.html has inline script or style"
+fi
+if grep -Eq 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' "$TOP/web/console/app.js"; then
+	fail "web/console/app.js writes HTML"
+fi
 
 get() {   # PATH: status.txt, headers.txt, body.txt
 	curl -s -D headers.txt -o body.txt -w '%{http_code}' "$URL$1" > status.txt

@@ -1,7 +1,9 @@
 # Who may call what: the route table of `relance serve` is exactly the
 # matrix of docs/api.md, and every route is called with no token, with a
 # token of each scope, with admin, and with a session of each staff role
-# (the role table of docs/api.md): no route answers without its scope.
+# (the role table of docs/api.md), and with a portal customer's session
+# signed in by a one-time code: no route answers without its scope, and the
+# portal's routes ("portal") answer a customer's session only.
 . "$TOP/tests/lib/integration.sh"
 . "$TOP/tests/lib/fixtures.sh"
 
@@ -40,7 +42,12 @@ for s in $SCOPES; do
 	cp out.txt "token-$(echo "$s" | tr : _)"
 done
 
-start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0
+# A policy, for the cycle that sends the portal's sign-in code.
+expect_status 0 relance policy load "$TOP/examples/policies/brazil-isp.yaml"
+expect_status 0 relance user add portal-customer --customer C-BR-1
+
+start_serve --now 2024-07-25T10:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
+	--record rec.jsonl
 
 # status METHOD PATH [TOKEN]: the HTTP status of a call with an empty body.
 status() {
@@ -60,6 +67,7 @@ as_role() {
 # allowed SCOPES WANT: whether space-separated SCOPES let WANT through.
 allowed() {
 	[ "$2" = any ] && return 0
+	[ "$2" = portal ] && return 1   # not even admin: a customer's session only
 	for x in $1; do [ "$x" = "$2" ] || [ "$x" = admin ] && return 0; done
 	return 1
 }
@@ -78,6 +86,17 @@ while read -r role scopes; do
 	sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p' "login-$role.json" > "csrf-$role"
 	[ -s "csrf-$role" ] || { cat "login-$role.json"; fail "staff-$role could not sign in"; }
 done < roles.txt
+
+# A customer's session, by the portal's one-time code (the record file has it).
+curl -s -o /dev/null -H 'Content-Type: application/json' \
+	--data-binary '{"user":"portal-customer","channel":"sms"}' "$URL/api/v1/portal/code"
+wait_for 20 grep -q '"action":"code"' rec.jsonl
+code=$(grep '"action":"code"' rec.jsonl | tail -n 1 | sed -n 's/.*[^0-9]\([0-9]\{6\}\)\..*/\1/p')
+curl -s -c jar-customer -H 'Content-Type: application/json' \
+	--data-binary "{\"user\":\"portal-customer\",\"code\":\"$code\"}" \
+	"$URL/api/v1/portal/session" > login-customer.json
+sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p' login-customer.json > csrf-customer
+[ -s csrf-customer ] || { cat login-customer.json; fail "the portal customer could not sign in"; }
 
 calls=0
 while read -r method path scope; do
@@ -109,6 +128,14 @@ while read -r method path scope; do
 			[ "$got" = 403 ] || fail "$method $path as $role: $got, expected 403"
 		fi
 	done < roles.txt
+	# The customer (of A-BR-1): the portal and "any", nothing else.
+	got=$(as_role "$method" "$p" customer)
+	calls=$((calls + 1))
+	if [ "$scope" = portal ] || [ "$scope" = any ]; then
+		case $got in 401|403) fail "$method $path as a customer: $got, expected it through";; esac
+	else
+		[ "$got" = 403 ] || fail "$method $path as a customer: $got, expected 403"
+	fi
 done < documented.txt
 [ "$calls" -gt 0 ] || fail "no protected route was called"
 kill -TERM "$SERVE"

@@ -1,0 +1,955 @@
+/*
+ * serve_portal — the customers' portal (docs/portal.md): a customer signs
+ * in with a one-time code sent by SMS or e-mail, then sees the balance,
+ * invoices, payments and credit notes of their own accounts and the stage
+ * of each in plain words, asks for a payment plan within the policy's
+ * `plans.customer`, promises a date, reports a payment already made or
+ * contests an amount.
+ *
+ * Who. A portal user is a user of kind "customer" tied to one customer_id
+ * (`relance user add NAME --customer ID`). They ask for a code with their
+ * user name and the channel (sms: the customer's phone, email: the e-mail
+ * address on record, unless flagged bad). The answer is the same whether
+ * the name exists or not. A right code opens a session of role "customer"
+ * whose only scope is "portal"; serve_auth.c lets nobody else through a
+ * "portal" route, and every route here checks that the account is one of
+ * that customer's (serve_account answers 404 for any other).
+ *
+ * Codes. 6 digits from libsodium's randomness, valid CODE_SECONDS, one live
+ * code per user (a new one replaces it), used once. Only a keyed BLAKE2b
+ * hash of user and code is kept, in this process under a lock (a restart
+ * forgets them, as it signs everyone out). Wrong codes count as failed
+ * sign-ins of the name (serve_attempt_allowed: 5 per 15 minutes, then 429).
+ * The code travels as an outbox row (action "code", sent by the next cycle
+ * through the configured SMS or e-mail peer, or the recording adapter);
+ * serve never writes it to its log.
+ *
+ * Changes go through the commands of the command line (serve_run_command),
+ * so the portal refuses exactly what they refuse; the author on the
+ * customer file is the portal user.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/auth.h"
+#include "../core/caltime.h"
+#include "../core/casestate.h"
+#include "../core/dynbuf.h"
+#include "../core/engine.h"
+#include "../core/policy.h"
+#include "../core/position.h"
+#include "../store/store.h"
+#include "cmd.h"
+#include "holds.h"
+#include "serve.h"
+
+#define CODE_SECONDS 600        /* a code is valid 10 minutes */
+#define CODE_RESEND_SECONDS 30  /* a new code at most this often per user */
+#define CODE_SLOTS 4096
+#define PORTAL_ACCOUNTS_MAX 64  /* accounts listed for one customer */
+#define TEXT_MAX 2000           /* a note or a reason from the customer, in bytes */
+
+/* ---- the customer's language ----------------------------------------------------------- */
+
+enum lang { LANG_EN, LANG_FR, LANG_PT, LANG_UK, LANG_N };
+
+/* "fr-BI" → fr, "pt-BR" → pt, "uk-UA" → uk; anything else: English. */
+static enum lang lang_of(const char *locale)
+{
+	static const char *const codes[LANG_N] = { "en", "fr", "pt", "uk" };
+
+	for (int i = 0; i < LANG_N; i++)
+		if (locale && strncmp(locale, codes[i], 2) == 0 &&
+		    (locale[2] == '\0' || locale[2] == '-' || locale[2] == '_'))
+			return (enum lang)i;
+	return LANG_EN;
+}
+
+/* The code message: what comes before the code and what after. */
+static const char *const code_text[LANG_N][2] = {
+	{ "Your sign-in code: ", ". It is valid for 10 minutes. Never give it to anyone, not "
+	  "even to us." },
+	{ "Votre code de connexion : ", ". Il est valable 10 minutes. Ne le donnez à personne, "
+	  "pas même à nous." },
+	{ "Seu código de acesso: ", ". Válido por 10 minutos. Não o passe a ninguém, nem a nós." },
+	{ "Ваш код для входу: ", ". Дійсний 10 хвилин. Нікому його не повідомляйте, навіть нам." },
+};
+static const char *const code_subject[LANG_N] = {
+	"Your sign-in code", "Votre code de connexion", "Seu código de acesso",
+	"Ваш код для входу",
+};
+
+/*
+ * Where an account stands, in words a customer understands: from the
+ * position, the case and the live arrangements, never the policy's own
+ * stage or rule names (an operator's vocabulary). First match wins.
+ */
+enum stage_word {
+	ST_HANDED_OFF, ST_SUSPENDED, ST_DISPUTED, ST_PLAN, ST_PROMISED, ST_NOTICE, ST_REMINDERS,
+	ST_OVERDUE, ST_NOT_DUE, ST_UP_TO_DATE, ST_N
+};
+static const char *const stage_code[ST_N] = {
+	"handed_off", "suspended", "disputed", "plan", "promised", "notice", "reminders",
+	"overdue", "not_due", "up_to_date",
+};
+static const char *const stage_text[ST_N][LANG_N] = {
+	{ "Passed to an outside agency", "Confié à un organisme extérieur",
+	  "Encaminhado a uma empresa externa", "Передано зовнішній організації" },
+	{ "Service suspended until payment", "Service suspendu jusqu'au paiement",
+	  "Serviço suspenso até o pagamento", "Послугу призупинено до оплати" },
+	{ "Under review: you contested an amount", "Contestation en cours d'examen",
+	  "Contestação em análise", "Спір розглядається" },
+	{ "Payment plan in progress", "Échéancier en cours", "Parcelamento em andamento",
+	  "Діє план розстрочки" },
+	{ "Payment promised", "Paiement promis", "Pagamento prometido", "Оплату обіцяно" },
+	{ "Formal notice sent: the service may be suspended",
+	  "Mise en demeure envoyée : le service peut être suspendu",
+	  "Aviso formal enviado: o serviço pode ser suspenso",
+	  "Надіслано офіційне попередження: послугу може бути призупинено" },
+	{ "Reminders sent", "Relances envoyées", "Lembretes enviados", "Надіслано нагадування" },
+	{ "Payment overdue", "Paiement en retard", "Pagamento em atraso", "Оплату прострочено" },
+	{ "Invoice issued, not yet due", "Facture émise, pas encore échue",
+	  "Fatura emitida, ainda não vencida", "Рахунок виставлено, строк оплати ще не настав" },
+	{ "Up to date", "À jour", "Em dia", "Заборгованості немає" },
+};
+
+/* ---- one-time codes -------------------------------------------------------------------- */
+
+struct live_code {
+	char user[STORE_USER_NAME_MAX + 1];   /* "" : free slot */
+	unsigned char hash[crypto_generichash_BYTES];
+	int64_t issued, expires;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	int keyed;
+	/* The hash is keyed by a secret of this process: a copy of memory
+	 * without it gives no way to test the million codes offline. */
+	unsigned char key[crypto_generichash_KEYBYTES];
+	struct live_code v[CODE_SLOTS];
+} C = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Under C.lock. */
+static void code_hash(const char *user, const char *code, unsigned char out[crypto_generichash_BYTES])
+{
+	crypto_generichash_state st;
+
+	if (!C.keyed) {
+		randombytes_buf(C.key, sizeof(C.key));
+		C.keyed = 1;
+	}
+	crypto_generichash_init(&st, C.key, sizeof(C.key), crypto_generichash_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)user, strlen(user) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
+	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+}
+
+/*
+ * Issues a new code for `user` into code[7], replacing any live one.
+ * Returns 0, or 1 when one was issued less than CODE_RESEND_SECONDS ago
+ * (nothing issued: a user's phone is not flooded).
+ */
+static int code_issue(const char *user, char code[7])
+{
+	int64_t now = (int64_t)time(NULL);
+	struct live_code *slot = NULL, *oldest = &C.v[0];
+	int rc = 0;
+
+	snprintf(code, 7, "%06u", (unsigned)randombytes_uniform(1000000));
+	pthread_mutex_lock(&C.lock);
+	for (size_t i = 0; i < CODE_SLOTS && slot == NULL; i++) {
+		struct live_code *x = &C.v[i];
+
+		if (x->user[0] && strcmp(x->user, user) == 0)
+			slot = x;
+		else if (x->issued < oldest->issued)
+			oldest = x;
+	}
+	if (slot != NULL && slot->expires > now && now - slot->issued < CODE_RESEND_SECONDS) {
+		rc = 1;
+	} else {
+		if (slot == NULL) {
+			/* A free or expired slot, else the oldest code gives way. */
+			for (size_t i = 0; i < CODE_SLOTS && slot == NULL; i++)
+				if (!C.v[i].user[0] || C.v[i].expires <= now)
+					slot = &C.v[i];
+			if (slot == NULL)
+				slot = oldest;
+		}
+		memset(slot, 0, sizeof(*slot));
+		snprintf(slot->user, sizeof(slot->user), "%s", user);
+		code_hash(user, code, slot->hash);
+		slot->issued = now;
+		slot->expires = now + CODE_SECONDS;
+	}
+	pthread_mutex_unlock(&C.lock);
+	if (rc != 0)
+		sodium_memzero(code, 7);
+	return rc;
+}
+
+/* Whether `code` is the live code of `user`: 1 (it is then used up) or 0. */
+static int code_take(const char *user, const char *code)
+{
+	unsigned char h[crypto_generichash_BYTES];
+	int64_t now = (int64_t)time(NULL);
+	int ok = 0;
+
+	pthread_mutex_lock(&C.lock);
+	code_hash(user, code, h);
+	for (size_t i = 0; i < CODE_SLOTS; i++) {
+		struct live_code *x = &C.v[i];
+
+		if (!x->user[0] || strcmp(x->user, user) != 0)
+			continue;
+		ok = x->expires > now && auth_equal(x->hash, h, sizeof(h));
+		if (ok || x->expires <= now)
+			memset(x, 0, sizeof(*x));
+		break;
+	}
+	pthread_mutex_unlock(&C.lock);
+	return ok;
+}
+
+/* ---- reading bodies ----------------------------------------------------------------------- */
+
+/*
+ * The body as a JSON object whose members are all strings among `names`
+ * (NULL-terminated), or NULL with a 400 problem that says what is wrong.
+ */
+static json_t *body_object(struct http_request *r, struct http_answer *a,
+			   const char *const *names)
+{
+	json_error_t jerr;
+	json_t *o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr), *v;
+	const char *key;
+
+	if (o == NULL) {
+		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		http_answer_problem(a, 400, "Bad Request", "the body must be a JSON object");
+		json_decref(o);
+		return NULL;
+	}
+	json_object_foreach(o, key, v) {
+		size_t k = 0;
+
+		while (names[k] && strcmp(names[k], key) != 0)
+			k++;
+		if (names[k] == NULL || !json_is_string(v)) {
+			http_answer_problem(a, 400, "Bad Request", names[k] ? "'%.64s' must be a string" :
+					    "unknown field '%.64s'", key);
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static const char *member(json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* ---- asking for a code and signing in --------------------------------------------------------- */
+
+struct portal_user {
+	int found, customer, disabled;
+	char customer_id[128];
+};
+
+static int keep_user(void *ctx, const struct user_view *u)
+{
+	struct portal_user *p = ctx;
+
+	p->found = 1;
+	p->customer = strcmp(u->kind, "customer") == 0;
+	p->disabled = u->disabled_at != 0;
+	snprintf(p->customer_id, sizeof(p->customer_id), "%s", u->customer_id);
+	return 0;
+}
+
+/* A customer's user, active: 1; else 0 (whatever the reason). */
+static int portal_user_get(struct store *s, const char *name, struct portal_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (store_user_get(s, name, keep_user, u) != STORE_OK)
+		return 0;
+	return u->found && u->customer && !u->disabled && u->customer_id[0];
+}
+
+struct contact {
+	int found;
+	char name[256], locale[36], phone[64], email[256];
+};
+
+static int keep_contact(void *ctx, const struct customer_view *v)
+{
+	struct contact *c = ctx;
+
+	c->found = 1;
+	snprintf(c->name, sizeof(c->name), "%s", v->name ? v->name : "");
+	snprintf(c->locale, sizeof(c->locale), "%s", v->locale ? v->locale : "");
+	snprintf(c->phone, sizeof(c->phone), "%s", v->phone ? v->phone : "");
+	snprintf(c->email, sizeof(c->email), "%s", v->email ? v->email : "");
+	return 0;
+}
+
+/*
+ * The customer's accounts, by id: those its file names. Every account with
+ * a ledger entry has an entry there (imports write one per account they
+ * touch), and the file only ever names the customer's own accounts, so this
+ * reads one customer's entries, never the whole account table.
+ */
+struct account_ids {
+	char v[PORTAL_ACCOUNTS_MAX][128];
+	size_t n;
+};
+
+static int keep_account_id(void *ctx, const struct file_entry_view *e)
+{
+	struct account_ids *ids = ctx;
+
+	if (!e->account_id[0] || strlen(e->account_id) >= sizeof(ids->v[0]))
+		return 0;
+	for (size_t i = 0; i < ids->n; i++)
+		if (strcmp(ids->v[i], e->account_id) == 0)
+			return 0;
+	if (ids->n == PORTAL_ACCOUNTS_MAX)
+		return 0;
+	snprintf(ids->v[ids->n++], sizeof(ids->v[0]), "%s", e->account_id);
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int accounts_of(struct store *s, const char *customer_id, struct account_ids *ids)
+{
+	int rc;
+
+	ids->n = 0;
+	rc = store_file_scan(s, customer_id, keep_account_id, ids);
+	qsort(ids->v, ids->n, sizeof(ids->v[0]), cmp_id);
+	return rc;
+}
+
+/*
+ * Queues the code for the customer's phone or e-mail address, if the user
+ * is a portal user with that contact, not flagged bad. Says nothing back:
+ * the caller answers the same either way.
+ */
+static void send_code(struct app *app, const char *user, const char *channel)
+{
+	struct serve_thread *t = serve_thread(app);
+	struct portal_user u;
+	struct contact c = { 0 };
+	struct account_ids *ids = NULL;
+	struct account_facts f = { 0 };
+	char code[7] = "", text[512], key[160], *payload = NULL;
+	unsigned char nonce[8];
+	const char *to;
+	int bad = 1, sms = strcmp(channel, "sms") == 0;
+	enum lang l;
+	struct dynbuf b = { .max = 8192 };
+	struct outbox_row row = { 0 };
+	struct store_outcome out;
+
+	if (!portal_user_get(t->store, user, &u) ||
+	    store_customer_get(t->store, u.customer_id, keep_contact, &c) != STORE_OK || !c.found)
+		return;
+	to = sms ? c.phone : c.email;
+	if (!to[0] || store_contact_bad(t->store, u.customer_id, sms ? "phone" : "email", to,
+					&bad) != STORE_OK || bad)
+		return;
+	/* An outbox row belongs to an account: the customer's first. */
+	if ((ids = malloc(sizeof(*ids))) == NULL ||
+	    accounts_of(t->store, u.customer_id, ids) != STORE_OK || ids->n == 0 ||
+	    account_facts_get(&t->cmd, t->store, ids->v[0], &f) != 0 || !f.found)
+		goto out;
+	if (code_issue(user, code) != 0)
+		goto out;
+	l = lang_of(c.locale);
+	snprintf(text, sizeof(text), "%s%s%s", code_text[l][0], code, code_text[l][1]);
+	/* Unique per code, and telling nothing of it. */
+	randombytes_buf(nonce, sizeof(nonce));
+	snprintf(key, sizeof(key), "portal-code|%s|%02x%02x%02x%02x%02x%02x%02x%02x", user,
+		 nonce[0], nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+	dynbuf_str(&b, "{\"customer_id\":");
+	dynbuf_json_str(&b, u.customer_id);
+	dynbuf_str(&b, ",\"account_id\":");
+	dynbuf_json_str(&b, f.account_id);
+	dynbuf_str(&b, ",\"to\":");
+	dynbuf_json_str(&b, to);
+	if (!sms) {
+		dynbuf_str(&b, ",\"subject\":");
+		dynbuf_json_str(&b, code_subject[l]);
+	}
+	dynbuf_str(&b, ",\"text\":");
+	dynbuf_json_str(&b, text);
+	dynbuf_str(&b, "}");
+	if (b.failed)
+		goto out;
+	payload = b.p;
+	b.p = NULL;
+	row.idempotency_key = key;
+	row.account_key = f.account_key;
+	row.channel = channel;
+	row.action = "code";
+	row.due_at = serve_now(app);
+	row.payload = payload;
+	row.rule = "portal/code";
+	row.created_at = serve_now(app);
+	if (store_outbox_put(t->store, &row, 1, &out) != STORE_OK)
+		fprintf(stderr, "relance serve: a portal code could not be queued: %s\n",
+			store_errmsg(t->store));
+	else
+		serve_cycle_soon(app);   /* sent within seconds, not at the next cycle */
+out:
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(text, sizeof(text));
+	if (payload)
+		sodium_memzero(payload, strlen(payload));
+	free(payload);
+	free(b.p);
+	if (f.found)
+		account_facts_release(&f);
+	free(ids);
+}
+
+/* POST /api/v1/portal/code {"user", "channel": "sms" | "email"}: 202 whatever
+ * the name, so that the answer never tells who is a customer. */
+static int ask_code(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const names[] = { "user", "channel", NULL };
+	json_t *o = body_object(r, a, names);
+	const char *user, *channel;
+
+	if (o == NULL)
+		return 0;
+	user = member(o, "user");
+	channel = member(o, "channel");
+	if (user == NULL || user[0] == '\0' || strlen(user) > STORE_USER_NAME_MAX) {
+		http_answer_problem(a, 400, "Bad Request", "\"user\" must be a user name of 1 to %d "
+				    "bytes", STORE_USER_NAME_MAX);
+	} else if (channel == NULL || (strcmp(channel, "sms") != 0 && strcmp(channel, "email") != 0)) {
+		http_answer_problem(a, 400, "Bad Request", "\"channel\" must be \"sms\" or \"email\"");
+	} else {
+		send_code(ctx, user, channel);
+		http_answer_json(a, 202, strdup("{\"status\":\"if this user may sign in by this "
+						"channel, a code is on its way\"}"));
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* POST /api/v1/portal/session {"user", "code"}: a customer signs in. */
+static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const names[] = { "user", "code", NULL };
+	struct serve_thread *t = serve_thread(ctx);
+	json_t *o = body_object(r, a, names);
+	const char *user, *code;
+	char attempts[STORE_USER_NAME_MAX + 8];
+	struct portal_user u;
+	struct principal p = { 0 };
+	int retry, ok;
+
+	if (o == NULL)
+		return 0;
+	user = member(o, "user");
+	code = member(o, "code");
+	if (user == NULL || user[0] == '\0' || strlen(user) > STORE_USER_NAME_MAX ||
+	    code == NULL || strlen(code) != 6 || strspn(code, "0123456789") != 6) {
+		http_answer_problem(a, 400, "Bad Request", "the body is {\"user\": ..., \"code\": "
+				    "...}, the code being the 6 digits sent");
+		json_decref(o);
+		return 0;
+	}
+	/* Counted apart from passwords: guessing codes does not lock a name
+	 * out of the staff sign-in, nor the reverse. */
+	snprintf(attempts, sizeof(attempts), "code:%s", user);
+	if (!serve_attempt_allowed(attempts, &retry)) {
+		a->retry_after = retry;
+		http_answer_problem(a, 429, "Too Many Requests", "too many wrong codes for this user: "
+				    "try again in %d seconds", retry);
+		json_decref(o);
+		return 0;
+	}
+	ok = code_take(user, code) && portal_user_get(t->store, user, &u);
+	serve_attempt_result(attempts, ok);
+	if (!ok) {
+		json_decref(o);
+		http_answer_problem(a, 401, "Unauthorized", "the code is wrong or expired: ask for a "
+				    "new one");
+		return 0;
+	}
+	snprintf(p.user, sizeof(p.user), "%s", user);
+	snprintf(p.role, sizeof(p.role), "customer");
+	snprintf(p.scopes, sizeof(p.scopes), "portal");
+	snprintf(p.customer_id, sizeof(p.customer_id), "%s", u.customer_id);
+	json_decref(o);
+	return serve_session_open(&p, a);
+}
+
+/* ---- what the customer sees ------------------------------------------------------------------ */
+
+struct live {
+	struct dynbuf *b;
+	int n, handoff, plan, dispute, promise;
+};
+
+static int keep_live(void *ctx, const struct arrangement_view *v)
+{
+	struct live *l = ctx;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *saved = cmd_out;
+	int rc;
+
+	l->handoff |= strcmp(v->kind, "handoff") == 0;
+	l->plan |= strcmp(v->kind, "plan") == 0 && strcmp(v->state, "current") == 0;
+	l->dispute |= strcmp(v->kind, "dispute") == 0;
+	l->promise |= strcmp(v->kind, "promise") == 0;
+	/* As the arrangement commands print it: amounts as decimal text. */
+	if ((cmd_out = open_memstream(&text, &len)) == NULL) {
+		cmd_out = saved;
+		return STORE_ERR_NOMEM;
+	}
+	rc = cmd_arrangement_print(v, 1, 1);
+	fclose(cmd_out);
+	cmd_out = saved;
+	if (rc == 0 && text) {
+		dynbuf_str(l->b, l->n++ ? "," : "");
+		dynbuf_str(l->b, text);
+	}
+	free(text);
+	return rc;
+}
+
+struct case_seen {
+	int found;
+	char *state;
+};
+
+static int keep_case(void *ctx, const struct case_row *c)
+{
+	struct case_seen *cs = ctx;
+
+	cs->found = 1;
+	cs->state = strdup(c->state);
+	return cs->state ? 0 : STORE_ERR_NOMEM;
+}
+
+/* Appends one account: position, stage in words, live arrangements. */
+static int account_json(struct serve_thread *t, const char *id, enum lang l, struct dynbuf *b,
+			int first)
+{
+	struct account_facts f;
+	struct case_seen cs = { 0 };
+	struct case_state st;
+	struct live lv = { .b = b };
+	char date[DATE_TEXT_LEN + 1], num[64];
+	enum stage_word w;
+	int rc;
+
+	if (account_facts_get(&t->cmd, t->store, id, &f) != 0)
+		return -1;
+	if (!f.found)
+		return 0;
+	case_state_init(&st);
+	if ((rc = store_case_get(t->store, f.account_key, keep_case, &cs)) != STORE_OK ||
+	    (cs.found && case_state_decode(cs.state, strlen(cs.state), &st, NULL, 0) != 0)) {
+		free(cs.state);
+		account_facts_release(&f);
+		return -1;
+	}
+	free(cs.state);
+	dynbuf_str(b, first ? "{\"account_id\":" : ",{\"account_id\":");
+	dynbuf_json_str(b, f.account_id);
+	dynbuf_str(b, ",\"currency\":");
+	dynbuf_json_str(b, f.currency);
+	serve_json_amount(b, "balance", f.pos.balance, f.exponent);
+	serve_json_amount(b, "overdue", f.pos.overdue, f.exponent);
+	dynbuf_str(b, ",\"oldest_unpaid_due_on\":");
+	if (f.pos.oldest_unpaid_due_on == POSITION_NO_DATE) {
+		dynbuf_str(b, "null");
+	} else {
+		date_format(f.pos.oldest_unpaid_due_on, date);
+		dynbuf_json_str(b, date);
+	}
+	snprintf(num, sizeof(num), ",\"days_past_due\":%d,\"arrangements\":[", f.pos.days_past_due);
+	dynbuf_str(b, num);
+	rc = store_arrangements_of_account(t->store, f.account_key, 1, keep_live, &lv);
+	dynbuf_str(b, "]");
+	if (lv.handoff)
+		w = ST_HANDED_OFF;
+	else if (st.n_suspended > 0)
+		w = ST_SUSPENDED;
+	else if (lv.dispute)
+		w = ST_DISPUTED;
+	else if (lv.plan)
+		w = ST_PLAN;
+	else if (lv.promise)
+		w = ST_PROMISED;
+	else if (st.stage && st.notice_at != ENGINE_NEVER)
+		w = ST_NOTICE;
+	else if (st.stage)
+		w = ST_REMINDERS;
+	else if (f.pos.overdue > 0)
+		w = ST_OVERDUE;
+	else if (f.pos.balance > 0)
+		w = ST_NOT_DUE;
+	else
+		w = ST_UP_TO_DATE;
+	dynbuf_str(b, ",\"stage\":{\"code\":");
+	dynbuf_json_str(b, stage_code[w]);
+	dynbuf_str(b, ",\"text\":");
+	dynbuf_json_str(b, stage_text[w][l]);
+	dynbuf_str(b, "}}");
+	case_state_release(&st);
+	account_facts_release(&f);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+struct policy_seen {
+	struct policy *p;
+};
+
+static int keep_policy(void *ctx, const struct stored_policy *sp)
+{
+	struct policy_seen *ps = ctx;
+	struct policy_diags d = { 0 };
+
+	if (policy_parse(sp->source, sp->body, sp->body_len, &ps->p, &d) != 0)
+		ps->p = NULL;
+	policy_diags_release(&d);
+	return 0;
+}
+
+/* GET /api/v1/portal/accounts: the signed-in customer's accounts. */
+static int accounts(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct serve_thread *t = serve_thread(ctx);
+	struct principal *who = r->principal;
+	struct contact c = { 0 };
+	struct account_ids *ids = malloc(sizeof(*ids));
+	struct policy_seen ps = { 0 };
+	struct dynbuf b = { .max = 16u << 20 };
+	enum lang l;
+	char num[128];
+	int failed = 0;
+
+	if (ids == NULL)
+		return -1;
+	if (store_customer_get(t->store, who->customer_id, keep_contact, &c) != STORE_OK ||
+	    accounts_of(t->store, who->customer_id, ids) != STORE_OK) {
+		free(ids);
+		http_answer_problem(a, 503, "Service Unavailable", "the accounts could not be read");
+		return 0;
+	}
+	l = lang_of(c.locale);
+	dynbuf_str(&b, "{\"customer_id\":");
+	dynbuf_json_str(&b, who->customer_id);
+	dynbuf_str(&b, ",\"name\":");
+	dynbuf_json_str(&b, c.name);
+	dynbuf_str(&b, ",\"locale\":");
+	dynbuf_json_str(&b, c.locale[0] ? c.locale : "en");
+	/* What the customer may ask for alone (the page says it beforehand). */
+	store_policy_get(t->store, 0, keep_policy, &ps);
+	if (ps.p != NULL) {
+		snprintf(num, sizeof(num), ",\"plans\":{\"max_instalments\":%d,"
+			 "\"min_down_payment_percent\":%d},\"promise_max_days\":%d",
+			 ps.p->arrangements.customer.max_instalments,
+			 ps.p->arrangements.customer.min_down_payment_pct,
+			 ps.p->arrangements.promise_max_days);
+		dynbuf_str(&b, num);
+		policy_free(ps.p);
+	} else {
+		dynbuf_str(&b, ",\"plans\":null");
+	}
+	dynbuf_str(&b, ",\"accounts\":[");
+	for (size_t i = 0; i < ids->n && !failed; i++)
+		failed = account_json(t, ids->v[i], l, &b, i == 0) != 0;
+	dynbuf_str(&b, "]}");
+	free(ids);
+	if (failed || b.failed) {
+		free(b.p);
+		http_answer_problem(a, 503, "Service Unavailable", "the accounts could not be read");
+		return 0;
+	}
+	http_answer_json(a, 200, b.p);
+	return 0;
+}
+
+struct ledger_page {
+	struct dynbuf *b;
+};
+
+static void amount_member(struct dynbuf *b, const char *name, int64_t minor, int exponent)
+{
+	serve_json_amount(b, name, minor, exponent);
+}
+
+static int keep_ledger(void *ctx, const struct account_ledger *l)
+{
+	struct dynbuf *b = ((struct ledger_page *)ctx)->b;
+	char d1[DATE_TEXT_LEN + 1], d2[DATE_TEXT_LEN + 1], when[INSTANT_TEXT_LEN + 1];
+	int n = 0;
+
+	dynbuf_str(b, ",\"invoices\":[");
+	for (size_t i = 0; i < l->n_invoices; i++) {
+		const struct ledger_invoice *v = &l->invoices[i];
+
+		date_format(v->issued_on, d1);
+		date_format(v->due_on, d2);
+		dynbuf_str(b, i ? ",{\"id\":" : "{\"id\":");
+		dynbuf_json_str(b, v->id);
+		dynbuf_str(b, ",\"issued_on\":");
+		dynbuf_json_str(b, d1);
+		dynbuf_str(b, ",\"due_on\":");
+		dynbuf_json_str(b, d2);
+		amount_member(b, "amount", v->amount, l->exponent);
+		dynbuf_str(b, "}");
+	}
+	for (int kind = LEDGER_PAYMENT; kind <= LEDGER_CREDIT_NOTE; kind++) {
+		dynbuf_str(b, kind == LEDGER_PAYMENT ? "],\"payments\":[" : "],\"credit_notes\":[");
+		n = 0;
+		for (size_t i = 0; i < l->n_credits; i++) {
+			const struct ledger_credit *c = &l->credits[i];
+
+			if (c->kind != kind)
+				continue;
+			dynbuf_str(b, n++ ? ",{\"id\":" : "{\"id\":");
+			dynbuf_json_str(b, c->id);
+			if (kind == LEDGER_PAYMENT) {
+				instant_format(c->received_at, when);
+				dynbuf_str(b, ",\"received_at\":");
+				dynbuf_json_str(b, when);
+			} else {
+				date_format(c->issued_on, d1);
+				dynbuf_str(b, ",\"issued_on\":");
+				dynbuf_json_str(b, d1);
+			}
+			dynbuf_str(b, ",\"invoice_id\":");
+			if (c->invoice_id)
+				dynbuf_json_str(b, c->invoice_id);
+			else
+				dynbuf_str(b, "null");
+			amount_member(b, "amount", c->amount, l->exponent);
+			dynbuf_str(b, "}");
+		}
+	}
+	dynbuf_str(b, "]");
+	return 0;
+}
+
+/* GET /api/v1/portal/accounts/{id}/ledger: invoices, payments, credit notes. */
+static int ledger(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	struct app *app = ctx;
+	struct account_facts f;
+	struct dynbuf b = { .max = 16u << 20 };
+	struct ledger_page lp = { &b };
+	int rc;
+
+	if (serve_account(app, r, &f, a) != 0)
+		return 0;
+	dynbuf_str(&b, "{\"account_id\":");
+	dynbuf_json_str(&b, f.account_id);
+	dynbuf_str(&b, ",\"currency\":");
+	dynbuf_json_str(&b, f.currency);
+	serve_json_amount(&b, "balance", f.pos.balance, f.exponent);
+	rc = store_ledger_scan(serve_thread(app)->store, &f.account_key, 1, keep_ledger, &lp);
+	dynbuf_str(&b, "}");
+	account_facts_release(&f);
+	if (rc != STORE_OK || b.failed) {
+		free(b.p);
+		http_answer_problem(a, 503, "Service Unavailable", "the ledger could not be read");
+		return 0;
+	}
+	http_answer_json(a, 200, b.p);
+	return 0;
+}
+
+/* ---- what the customer asks for ------------------------------------------------------------- */
+
+/*
+ * Whether the route's account is the customer's (404 otherwise, as for an
+ * account that does not exist) and its id names one account only (a
+ * command would read "A,B" as a list).
+ */
+static int own_account(struct app *app, struct http_request *r, struct http_answer *a)
+{
+	struct account_facts f;
+
+	if (strchr(r->params[0], ',') != NULL) {
+		http_answer_problem(a, 404, "Not Found", "no account %s", r->params[0]);
+		return 0;
+	}
+	if (serve_account(app, r, &f, a) != 0)
+		return 0;
+	account_facts_release(&f);
+	return 1;
+}
+
+/* Runs `fn` for the request with `body` (taken) as the body's fields. */
+static int run_with(struct app *app, struct http_request *r, struct http_answer *a, command_fn fn,
+		    const char *subject, json_t *body, const struct field_option *fields, size_t n,
+		    unsigned how)
+{
+	struct http_request r2 = *r;
+	char *text = json_dumps(body, JSON_COMPACT);
+	int rc;
+
+	json_decref(body);
+	if (text == NULL)
+		return -1;
+	r2.body = text;
+	r2.body_len = strlen(text);
+	rc = serve_run_command(app, &r2, a, fn, subject, fields, n, how);
+	free(text);
+	return rc;
+}
+
+/* A text of the customer's (a note, a reason): absent, or 1 to TEXT_MAX bytes. */
+static int text_ok(json_t *o, const char *name, int required, struct http_answer *a)
+{
+	const char *v = member(o, name);
+
+	if ((v == NULL && !required) || (v && v[0] && strlen(v) <= TEXT_MAX))
+		return 1;
+	http_answer_problem(a, 400, "Bad Request", "\"%s\" must be a text of 1 to %d bytes", name,
+			    TEXT_MAX);
+	return 0;
+}
+
+/*
+ * POST /api/v1/portal/accounts/{id}/plans {"instalments", "every_days" |
+ * "day_of_month", "first", "down", "note"}: proposed with the customer's
+ * authority (the policy's plans.customer) and, being within it, accepted
+ * at once: 201 with the plan, current. Beyond it: 400 with the reason.
+ */
+static int ask_plan(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const names[] = { "instalments", "every_days", "day_of_month", "first",
+					     "down", "note", NULL };
+	static const struct field_option f[] = {
+		{ "instalments", "--instalments", NULL }, { "every_days", "--every-days", NULL },
+		{ "day_of_month", "--day-of-month", NULL }, { "first", "--first", NULL },
+		{ "down", "--down", NULL }, { "note", "--note", NULL }, { "role", "--role", NULL },
+	};
+	struct app *app = ctx;
+	json_t *o = body_object(r, a, names), *made;
+	json_error_t jerr;
+	char id[64] = "";
+
+	if (o == NULL)
+		return 0;
+	if (!text_ok(o, "note", 0, a) || !own_account(app, r, a)) {
+		json_decref(o);
+		return 0;
+	}
+	/* The customer's own authority, never one the body could name. */
+	json_object_set_new(o, "role", json_string("customer"));
+	if (run_with(app, r, a, cmd_plan_propose, r->params[0], o, f, sizeof(f) / sizeof(f[0]),
+		     RUN_CREATES) != 0)
+		return -1;
+	if (a->status != 201)
+		return 0;
+	if ((made = json_loadb(a->body, a->len, 0, &jerr)) != NULL)
+		snprintf(id, sizeof(id), "%s", member(made, "id") ? member(made, "id") : "");
+	json_decref(made);
+	if (!id[0]) {
+		http_answer_problem(a, 500, "Internal Server Error", "the plan was proposed but its "
+				    "answer is unreadable");
+		return 0;
+	}
+	/* Within what the customer may have alone: agreed now. */
+	if (run_with(app, r, a, cmd_plan_accept, id, json_object(), NULL, 0, 0) != 0)
+		return -1;
+	if (a->status == 200)
+		a->status = 201;
+	return 0;
+}
+
+/* POST /api/v1/portal/accounts/{id}/promises {"amount", "date", "note"}. */
+static int promise(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const names[] = { "amount", "date", "note", NULL };
+	static const struct field_option f[] = {
+		{ "amount", "--amount", NULL }, { "date", "--date", NULL }, { "note", "--note", NULL },
+	};
+	json_t *o = body_object(r, a, names);
+
+	if (o == NULL)
+		return 0;
+	if (!text_ok(o, "note", 0, a) || !own_account(ctx, r, a)) {
+		json_decref(o);
+		return 0;
+	}
+	return run_with(ctx, r, a, cmd_promise_add, r->params[0], o, f, 3, RUN_CREATES);
+}
+
+/*
+ * POST /api/v1/portal/accounts/{id}/disputes {"about": "payment_made" |
+ * "amount_wrong", "text", "invoice", "amount"}: a payment the customer says
+ * was already made, or an amount contested; either opens a dispute, which
+ * freezes the amount until an agent answers.
+ */
+static int dispute(void *ctx, struct http_request *r, struct http_answer *a)
+{
+	static const char *const names[] = { "about", "text", "invoice", "amount", NULL };
+	static const struct field_option f[] = {
+		{ "invoice", "--invoice", NULL }, { "amount", "--amount", NULL },
+		{ "reason", "--reason", NULL },
+	};
+	json_t *o = body_object(r, a, names);
+	const char *about;
+	char reason[TEXT_MAX + 64];
+
+	if (o == NULL)
+		return 0;
+	about = member(o, "about");
+	if (about == NULL || (strcmp(about, "payment_made") != 0 &&
+			      strcmp(about, "amount_wrong") != 0)) {
+		http_answer_problem(a, 400, "Bad Request", "\"about\" must be \"payment_made\" or "
+				    "\"amount_wrong\"");
+		json_decref(o);
+		return 0;
+	}
+	if (!text_ok(o, "text", 1, a) || !own_account(ctx, r, a)) {
+		json_decref(o);
+		return 0;
+	}
+	/* The agents read on the file what the customer reported, in
+	 * the customer's words. */
+	snprintf(reason, sizeof(reason), "%s: %s", strcmp(about, "payment_made") == 0 ?
+		 "the customer reports a payment already made" : "the customer contests the amount",
+		 member(o, "text"));
+	json_object_del(o, "about");
+	json_object_del(o, "text");
+	json_object_set_new(o, "reason", json_string(reason));
+	return run_with(ctx, r, a, cmd_dispute_open, r->params[0], o, f, 3, RUN_CREATES);
+}
+
+const struct http_route serve_portal_routes[] = {
+	{ "POST", "/api/v1/portal/code", NULL, ask_code },
+	{ "POST", "/api/v1/portal/session", NULL, sign_in },
+	{ "GET", "/api/v1/portal/accounts", "portal", accounts },
+	{ "GET", "/api/v1/portal/accounts/{id}/ledger", "portal", ledger },
+	{ "POST", "/api/v1/portal/accounts/{id}/plans", "portal", ask_plan },
+	{ "POST", "/api/v1/portal/accounts/{id}/promises", "portal", promise },
+	{ "POST", "/api/v1/portal/accounts/{id}/disputes", "portal", dispute },
+};
+const size_t serve_portal_n_routes = sizeof(serve_portal_routes) / sizeof(serve_portal_routes[0]);

@@ -8,10 +8,8 @@
 //   node tests/browser/portal.js URL USER RECORD_FILE PHONE ACCOUNT SHOTS
 'use strict';
 
-const { chromium } = require('playwright-core');
 const fs = require('fs');
-const os = require('os');
-const path = require('path');
+const { withPage, run } = require('./lib');
 
 const [url, user, record, phone, account, shots] = process.argv.slice(2);
 
@@ -31,88 +29,60 @@ async function codeFor(to) {
   throw new Error(`no code sent to ${to}`);
 }
 
-async function main() {
-  fs.mkdirSync(shots, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'relance-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync'],
-    locale: 'fr-FR',
-    viewport: { width: 390, height: 844 },   // a phone
-  });
-  try {
-    const page = await browser.newPage();
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    // Script errors count; refused requests (a wrong code) are the page working.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-    });
+run(() => withPage({ shots, locale: 'fr-FR', viewport: { width: 390, height: 844 } }, async (page, shot) => {
+  // Before signing in: the browser's language.
+  await page.goto(`${url}/portal/`);
+  await page.getByRole('button', { name: 'Recevoir un code' }).waitFor();
+  if (await page.locator('#signin-form').isVisible()) throw new Error('the code field shows before a code was asked for');
+  await shot('portal-1-sign-in');
 
-    // Before signing in: the browser's language.
-    await page.goto(`${url}/portal/`);
-    await page.getByRole('button', { name: 'Recevoir un code' }).waitFor();
-    if (await page.locator('#signin-form').isVisible()) throw new Error('the code field shows before a code was asked for');
-    await page.screenshot({ path: path.join(shots, 'portal-1-sign-in.png') });
+  // By keyboard: the name, the channel, Enter.
+  await page.fill('input[name=user]', user);
+  await page.check('input[name=channel][value=sms]');
+  await page.press('input[name=user]', 'Enter');
+  await page.locator('#code-sent').filter({ hasText: 'un code est en route' }).waitFor();
+  const code = await codeFor(phone);
 
-    // By keyboard: the name, the channel, Enter.
-    await page.fill('input[name=user]', user);
-    await page.check('input[name=channel][value=sms]');
-    await page.press('input[name=user]', 'Enter');
-    await page.locator('#code-sent').filter({ hasText: 'un code est en route' }).waitFor();
-    const code = await codeFor(phone);
+  // A wrong code first: told, not signed in.
+  const wrong = code === '000000' ? '000001' : '000000';
+  await page.fill('input[name=code]', wrong);
+  await page.press('input[name=code]', 'Enter');
+  await page.locator('#signin-error').filter({ hasText: 'wrong or expired' }).waitFor();
+  await page.fill('input[name=code]', code);
+  await page.press('input[name=code]', 'Enter');
 
-    // A wrong code first: told, not signed in.
-    const wrong = code === '000000' ? '000001' : '000000';
-    await page.fill('input[name=code]', wrong);
-    await page.press('input[name=code]', 'Enter');
-    await page.locator('#signin-error').filter({ hasText: 'wrong or expired' }).waitFor();
-    await page.fill('input[name=code]', code);
-    await page.press('input[name=code]', 'Enter');
+  // Signed in: the customer's language (pt-BR), her amounts in reais.
+  await page.locator('#accounts-title').filter({ hasText: 'Suas contas' }).waitFor();
+  const card = page.locator(`#accounts li[data-account="${account}"]`);
+  await card.waitFor();
+  const text = await card.innerText();
+  if (!/R\$\s*200,00/.test(text)) throw new Error(`the balance shown: ${text}`);
+  if (!/(Aviso formal|Pagamento em atraso|Lembretes|Serviço suspenso)/.test(text)) throw new Error(`no stage in words: ${text}`);
+  const all = await page.locator('#accounts').innerText();
+  if (/A-FR-1|Marie/.test(all)) throw new Error('another customer is shown');
+  await shot('portal-2-accounts', { fullPage: true });
 
-    // Signed in: the customer's language (pt-BR), her amounts in reais.
-    await page.locator('#accounts-title').filter({ hasText: 'Suas contas' }).waitFor();
-    const card = page.locator(`#accounts li[data-account="${account}"]`);
-    await card.waitFor();
-    const text = await card.innerText();
-    if (!/R\$\s*200,00/.test(text)) throw new Error(`the balance shown: ${text}`);
-    if (!/(Aviso formal|Pagamento em atraso|Lembretes|Serviço suspenso)/.test(text)) throw new Error(`no stage in words: ${text}`);
-    const all = await page.locator('#accounts').innerText();
-    if (/A-FR-1|Marie/.test(all)) throw new Error('another customer is shown');
-    await page.screenshot({ path: path.join(shots, 'portal-2-accounts.png'), fullPage: true });
+  await card.getByRole('button', { name: 'Detalhes' }).click();
+  await page.locator('#invoices').filter({ hasText: 'I-BR-3' }).waitFor();
+  const limit = await page.locator('#plan-limit').innerText();
+  if (!limit.includes('até 3 parcelas')) throw new Error(`the plan limit shown: ${limit}`);
 
-    await card.getByRole('button', { name: 'Detalhes' }).click();
-    await page.locator('#invoices').filter({ hasText: 'I-BR-3' }).waitFor();
-    const limit = await page.locator('#plan-limit').innerText();
-    if (!limit.includes('até 3 parcelas')) throw new Error(`the plan limit shown: ${limit}`);
+  // Beyond what she may have alone: refused with the reason.
+  await page.fill('#plan-form input[name=instalments]', '3');
+  await page.click('#plan-form button[type=submit]');
+  await page.locator('#action-error').filter({ hasText: 'Não aceito' }).waitFor();
 
-    // Beyond what she may have alone: refused with the reason.
-    await page.fill('#plan-form input[name=instalments]', '3');
-    await page.click('#plan-form button[type=submit]');
-    await page.locator('#action-error').filter({ hasText: 'Não aceito' }).waitFor();
+  // Within it: accepted at once.
+  await page.fill('#plan-form input[name=instalments]', '3');
+  await page.fill('#plan-form input[name=down]', '20.00');
+  await page.selectOption('#plan-form select[name=every_days]', '30');
+  await page.click('#plan-form button[type=submit]');
+  await page.locator('#action-ok').filter({ hasText: 'Feito' }).waitFor();
+  await page.locator('#arrangements').filter({ hasText: 'Parcelamento' }).filter({ hasText: 'em andamento' }).waitFor();
+  await page.locator('#position').filter({ hasText: 'Parcelamento em andamento' }).waitFor();
+  await shot('portal-3-plan', { fullPage: true });
 
-    // Within it: accepted at once.
-    await page.fill('#plan-form input[name=instalments]', '3');
-    await page.fill('#plan-form input[name=down]', '20.00');
-    await page.selectOption('#plan-form select[name=every_days]', '30');
-    await page.click('#plan-form button[type=submit]');
-    await page.locator('#action-ok').filter({ hasText: 'Feito' }).waitFor();
-    await page.locator('#arrangements').filter({ hasText: 'Parcelamento' }).filter({ hasText: 'em andamento' }).waitFor();
-    await page.locator('#position').filter({ hasText: 'Parcelamento em andamento' }).waitFor();
-    await page.screenshot({ path: path.join(shots, 'portal-3-plan.png'), fullPage: true });
-
-    // Signing out brings back the browser's language.
-    await page.click('#signout');
-    await page.getByRole('button', { name: 'Recevoir un code' }).waitFor();
-
-    if (problems.length) throw new Error(`the page reported: ${problems.join('; ')}`);
-  } finally {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-main().then(() => console.log('portal: signed in by code, read the accounts, a plan accepted'),
-            (e) => { console.error(e.stack || String(e)); process.exit(1); });
+  // Signing out brings back the browser's language.
+  await page.click('#signout');
+  await page.getByRole('button', { name: 'Recevoir un code' }).waitFor();
+}), 'portal: signed in by code, read the accounts, a plan accepted');

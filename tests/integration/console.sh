@@ -4,14 +4,17 @@
 . "$TOP/tests/lib/integration.sh"
 
 expect_status 0 relance init
-node --check "$TOP/web/console/app.js" || fail "web/console/app.js does not parse"
+for f in "$TOP/web/console/app.js" "$TOP"/web/common/*.js; do
+	node --check "$f" || fail "$f does not parse"
+done
 # The content security policy allows no inline script or style, and text
 # from users is set as text: no inline code, no innerHTML.
 if grep -Eq '<script>|<script [^>]*>[^<]|<style|[[:space:]]style=|[[:space:]]on[a-z]+=' "$TOP/web/console/index.html"; then
 	fail "web/console/index.html has inline script or style"
 fi
-if grep -Eq 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' "$TOP/web/console/app.js"; then
-	fail "web/console/app.js writes HTML"
+if grep -Eq 'innerHTML|outerHTML|insertAdjacentHTML|document\.write' "$TOP/web/console/app.js" \
+	"$TOP"/web/common/*.js; then
+	fail "web/console/app.js or web/common/ writes HTML"
 fi
 
 get() {   # PATH: status.txt, headers.txt, body.txt
@@ -34,6 +37,13 @@ get /console/app.js
 expect_http 200
 expect_grep headers.txt "Content-Type: text/javascript"
 get /console/style.css
+expect_http 200
+expect_grep headers.txt "Content-Type: text/css"
+# What the pages share, under /common/.
+get /common/api.js
+expect_http 200
+expect_grep headers.txt "Content-Type: text/javascript"
+get /common/base.css
 expect_http 200
 expect_grep headers.txt "Content-Type: text/css"
 # Nothing but plain names of the folder, with known extensions.

@@ -4,32 +4,9 @@
 # second task, proposes a plan and closes it. What the agent did is then
 # checked in the database through the command line.
 # Screenshots: build/screenshots/ENGINE/console-*.png.
-. "$TOP/tests/lib/integration.sh"
-. "$TOP/tests/lib/fixtures.sh"
-
-write_fixtures
-cat >> customers.csv <<'CSV'
-C-BR-2,Carlos Lima,pt-BR,America/Sao_Paulo,BR,+5511987650002,carlos@example.com.br,residential
-C-BR-3,Beatriz Rocha,pt-BR,America/Sao_Paulo,BR,+5511987650003,,residential
-CSV
-cat >> accounts.csv <<'CSV'
-A-BR-2,C-BR-2,BRL
-A-BR-3,C-BR-3,BRL
-CSV
-cat >> invoices.csv <<'CSV'
-A-BR-2,I-BR-21,99.90,2024-07-01,2024-07-12,
-A-BR-3,I-BR-31,59.90,2024-07-01,2024-07-18,
-CSV
-# The Brazilian ladder with its negotiation stages on one queue, so that
-# the queue holds tasks of two priorities.
-sed -e 's/queue: negociacao/queue: cobranca/' -e 's/queue: renegociacao/queue: cobranca/' \
-	"$TOP/examples/policies/brazil-isp.yaml" > policy.yaml
-expect_status 0 relance init
-import_fixtures
-expect_status 0 relance policy load policy.yaml
-for d in 2024-07-22 2024-07-23 2024-07-24; do
-	expect_status 0 relance --now "${d}T15:00:00Z" run --record actions.jsonl
-done
+# The story of queues.sh (two priorities on one queue, three cycles).
+QUEUES_STORY_ONLY=1
+. "$TOP/tests/integration/queues.sh"
 expect_status 0 relance note add A-BR-1 --author back-office --text "<b>bold?</b> called twice"
 export RELANCE_PWHASH_FAST=1
 printf 'correct horse battery\n' | "$RELANCE_BIN" user add ana --role agent --password-stdin \

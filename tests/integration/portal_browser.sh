@@ -1,17 +1,10 @@
 # The portal in a real browser (headless Chromium, tests/browser/portal.js):
 # a customer asks for a code, reads it from the record file, signs in, sees
 # her balance and asks for a payment plan, accepted at once.
-# Screenshots: build/screenshots/ENGINE/portal-*.png.
-. "$TOP/tests/lib/integration.sh"
-. "$TOP/tests/lib/fixtures.sh"
-
-write_fixtures
-printf 'A-BR-2,C-BR-1,BRL\n' >> accounts.csv
-printf 'A-BR-2,I-BR-3,200.00,2024-06-01,2024-06-10,\n' >> invoices.csv
-expect_status 0 relance init
-import_fixtures
-expect_status 0 relance policy load "$TOP/examples/policies/brazil-isp.yaml"
-expect_status 0 relance user add ana.souza --customer C-BR-1
+# Screenshots: build/screenshots/ENGINE/portal-*.png. The customers, their
+# accounts and users are those of tests/integration/portal.sh.
+PORTAL_STORY_ONLY=1
+. "$TOP/tests/integration/portal.sh"
 
 start_serve --now 2024-07-25T15:00:00Z serve --listen 127.0.0.1:0 --cycle-every 0 \
 	--record rec.jsonl --web "$TOP/web"

@@ -31,6 +31,8 @@ expect_status 0 relance policy load policy.yaml
 for d in 2024-07-22 2024-07-23 2024-07-24; do
 	expect_status 0 relance --now "${d}T15:00:00Z" run --record actions.jsonl
 done
+# console_browser.sh starts from this story and goes on in the browser.
+[ "${QUEUES_STORY_ONLY:-}" = 1 ] && return 0
 NOW=2024-07-25T15:00:00Z
 q() { relance --now "$NOW" "$@"; }
 

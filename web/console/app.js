@@ -8,6 +8,10 @@
 // whole timeline, and the forms an agent acts with). Keys: "/" goes to the
 // account search, Alt+W to the worklist, Ctrl+Enter sends a note.
 
+import { client, passwordSignIn, signOutButton } from '../common/api.js';
+import { $, describe, item, showLabels } from '../common/dom.js';
+import { formats, languageOf } from '../common/format.js';
+
 const words = {
   en: { signin: 'Sign in', signout: 'Sign out', user: 'User', password: 'Password',
         account: 'Account', open: 'Open', arrangements: 'Arrangements', note: 'Note',
@@ -112,55 +116,23 @@ const words = {
         due: 'на', opendisp: 'Відкрити спір' },
 };
 const locale = navigator.language || 'en';
-const t = words[locale.slice(0, 2)] || words.en;
+const t = words[languageOf(locale)];
 document.documentElement.lang = locale;
-for (const el of document.querySelectorAll('[data-t]')) el.textContent = t[el.dataset.t];
+showLabels(t);
 
-let csrf = sessionStorage.getItem('csrf');
+const session = client('csrf');
+const { api } = session;
 let me = null;          // who is signed in
 let account = null;     // the position of the account on screen
 let task = null;        // the task the file was opened from, while held
 let queue = null;       // the queue on screen
 let tasksNext = null;   // the cursor of the queue's next page
-const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 
-async function api(method, path, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin',
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.detail || res.statusText);
-  return data;
-}
-
-function money(amount, currency) {
-  // Amounts are decimal strings: formatted, never computed with.
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-  } catch { return `${amount} ${currency}`; }
-}
-
-function day(iso) {
-  if (!iso) return t.none;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
-    .format(new Date(`${iso}T00:00:00Z`));
-}
-
-function when(instant) {
-  if (!instant) return t.none;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
-    .format(new Date(instant));
-}
-
-function item(parent, tag, text, cls) {
-  const el = document.createElement(tag);
-  el.textContent = text;
-  if (cls) el.className = cls;
-  parent.append(el);
-  return el;
-}
+const fmt = formats(locale);
+const money = fmt.money;
+const day = (iso) => (iso ? fmt.day(iso) : t.none);
+const when = (instant) => (instant ? fmt.when(instant) : t.none);
 
 function button(parent, text, onclick) {
   const b = item(parent, 'button', text);
@@ -275,18 +247,15 @@ async function openAccount(id) {
   $('file-title').textContent = `${pos.account_id} — ${pos.customer_id}`;
   showTaskBar();
   const holds = arr.arrangements.filter((a) => (live[a.kind] || []).includes(a.state));
-  const dl = $('position');
-  dl.replaceChildren();
-  for (const [k, v] of [[t.balance, money(pos.balance, pos.currency)],
-                        [t.overdue, money(pos.overdue, pos.currency)],
-                        [t.oldest, day(pos.oldest_unpaid_due_on)],
-                        [t.dpd, String(pos.days_past_due)],
-                        [t.stage, acts.case ? `${acts.case.stage} (${t.since} ${when(acts.case.stage_since)})` : t.nocase],
-                        [t.nextcheck, acts.case ? when(acts.case.next_check_at) : t.none],
-                        [t.holds, holds.length ? holds.map((a) => `${a.id} ${a.kind}`).join(', ') : t.none]]) {
-    item(dl, 'dt', k);
-    item(dl, 'dd', v);
-  }
+  describe($('position'), [
+    [t.balance, money(pos.balance, pos.currency)],
+    [t.overdue, money(pos.overdue, pos.currency)],
+    [t.oldest, day(pos.oldest_unpaid_due_on)],
+    [t.dpd, String(pos.days_past_due)],
+    [t.stage, acts.case ? `${acts.case.stage} (${t.since} ${when(acts.case.stage_since)})` : t.nocase],
+    [t.nextcheck, acts.case ? when(acts.case.next_check_at) : t.none],
+    [t.holds, holds.length ? holds.map((a) => `${a.id} ${a.kind}`).join(', ') : t.none],
+  ]);
   const ul = $('arrangements');
   ul.replaceChildren();
   for (const a of arr.arrangements) item(ul, 'li', `${a.id} ${a.kind} — ${a.state}`);
@@ -380,23 +349,9 @@ $('task-release').addEventListener('click', async () => {
 
 // ---- sign-in, search, keys -----------------------------------------------------------------
 
-$('signin-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const f = new FormData(ev.target);
-  try {
-    const who = await api('POST', '/api/v1/session', { user: f.get('user'), password: f.get('password') });
-    csrf = who.csrf;
-    sessionStorage.setItem('csrf', csrf);
-    $('signin-error').textContent = '';
-    ev.target.reset();
-    show(true, who);
-  } catch (e) { $('signin-error').textContent = e.message; }
-});
+passwordSignIn(session, $('signin-form'), $('signin-error'), (who) => show(true, who));
 
-$('signout').addEventListener('click', async () => {
-  await api('DELETE', '/api/v1/session').catch(() => {});
-  sessionStorage.removeItem('csrf');
-  csrf = null;
+signOutButton(session, $('signout'), () => {
   task = null;
   show(false);
 });
@@ -429,4 +384,4 @@ document.addEventListener('keydown', (ev) => {
 });
 
 // A session that is still open (the cookie) signs in by itself.
-api('GET', '/api/v1/session').then((who) => show(true, who)).catch(() => show(false));
+session.current().then((who) => show(true, who)).catch(() => show(false));

@@ -5,6 +5,10 @@
 // set as text, never as HTML. Amounts are decimal strings: they are
 // formatted for the reader, and turned into numbers only to size the bars.
 
+import { client, passwordSignIn, signOutButton } from '../common/api.js';
+import { $, item, showLabels } from '../common/dom.js';
+import { formats, languageOf } from '../common/format.js';
+
 const words = {
   en: { language: 'Language', signin: 'Sign in', signout: 'Sign out', user: 'User',
         password: 'Password', from: 'From', to: 'To', days: 'Days after a message',
@@ -83,66 +87,29 @@ const regions = { en: 'en-GB', fr: 'fr-FR', pt: 'pt-BR', uk: 'uk-UA' };
 const bucketNames = ['0–30', '31–60', '61–90', '91+'];
 const SVG = 'http://www.w3.org/2000/svg';
 
-const $ = (id) => document.getElementById(id);
-let lang = (navigator.language || 'en').slice(0, 2);
-if (!words[lang]) lang = 'en';
+let lang = languageOf(navigator.language);
 let t = words[lang];
-let locale = regions[lang];
-let csrf = sessionStorage.getItem('csrf');
+let fmt = formats(regions[lang]);
+const session = client('csrf');
+const { api } = session;
 let last = null;   // the figures shown, drawn again when the language changes
 
 function setLanguage(l) {
   lang = l;
   t = words[l];
   const nav = navigator.language || '';
-  locale = nav.slice(0, 2) === l ? nav : regions[l];
-  document.documentElement.lang = locale;
+  fmt = formats(nav.slice(0, 2) === l ? nav : regions[l]);
+  document.documentElement.lang = fmt.locale;
   $('lang').value = l;
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t[el.dataset.t];
+  showLabels(t);
   if (last) render(last);
 }
 
-async function api(method, path, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin',
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.detail || res.statusText);
-  return data;
-}
-
-function money(amount, currency) {
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-  } catch { return `${amount} ${currency}`; }
-}
-
-function count(n) {
-  return new Intl.NumberFormat(locale).format(n);
-}
-
-function day(iso) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
-    .format(new Date(`${iso}T00:00:00Z`));
-}
-
-function instant(iso) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: 'UTC' })
-    .format(new Date(iso)) + ' UTC';
-}
-
-function hours(seconds) {
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(seconds / 3600)} ${t.hours}`;
-}
-
-function el(parent, tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  parent.append(e);
-  return e;
-}
+const money = (amount, currency) => fmt.money(amount, currency);
+const count = (n) => fmt.number(n);
+const day = (iso) => fmt.day(iso);
+const instant = (iso) => fmt.utc(iso);
+const hours = (seconds) => `${fmt.number(seconds / 3600, { maximumFractionDigits: 1 })} ${t.hours}`;
 
 function svgEl(parent, tag, attrs, text) {
   const e = document.createElementNS(SVG, tag);
@@ -155,22 +122,22 @@ function svgEl(parent, tag, attrs, text) {
 function table(id, head, rows) {
   const tb = $(id);
   tb.replaceChildren();
-  const tr = el(el(tb, 'thead'), 'tr');
-  for (const h of head) el(tr, 'th', h);
-  const body = el(tb, 'tbody');
+  const tr = item(item(tb, 'thead'), 'tr');
+  for (const h of head) item(tr, 'th', h);
+  const body = item(tb, 'tbody');
   for (const r of rows) {
-    const row = el(body, 'tr');
-    for (const c of r) el(row, 'td', c);
+    const row = item(body, 'tr');
+    for (const c of r) item(row, 'td', c);
   }
-  if (!rows.length) el(el(body, 'tr'), 'td', t.nothing).colSpan = head.length;
+  if (!rows.length) item(item(body, 'tr'), 'td', t.nothing).colSpan = head.length;
 }
 
 // Horizontal bars, one per item {label, value (a number, for the length
 // only), text (what is written)}; `mark` draws a vertical line at that
 // value (a legal maximum) and items with `late` are drawn apart.
 function barChart(parent, title, items, mark) {
-  const fig = el(parent, 'figure', undefined, 'chart');
-  el(fig, 'figcaption', title);
+  const fig = item(parent, 'figure', undefined, 'chart');
+  item(fig, 'figcaption', title);
   const rowH = 26, labelW = 190, barW = 300, textW = 130;
   const svg = svgEl(fig, 'svg', { width: labelW + barW + textW, height: rowH * Math.max(items.length, 1) + 8,
                                    role: 'img', 'aria-label': title });
@@ -191,8 +158,8 @@ function barChart(parent, title, items, mark) {
 
 // Vertical stacked bars: one per point, one segment per bucket.
 function stackedChart(parent, title, points) {
-  const fig = el(parent, 'figure', undefined, 'chart');
-  el(fig, 'figcaption', title);
+  const fig = item(parent, 'figure', undefined, 'chart');
+  item(fig, 'figcaption', title);
   const colW = 72, h = 200, left = 10, legendH = 24;
   const svg = svgEl(fig, 'svg', { width: left + colW * points.length + 20, height: h + 40 + legendH,
                                    role: 'img', 'aria-label': title });
@@ -252,7 +219,7 @@ function renderContacts(d) {
                                                                value: num(r.amount), text: money(r.amount, r.currency) })));
   table('contacts-table', [t.channelHead, t.rule, t.currency, t.messages, t.paid, t.payments, t.amount],
         rules.map((r) => [r.channel, r.rule, r.currency, count(r.messages),
-                          `${count(r.messages_paid)} (${new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(r.paid_per_mille / 1000)})`,
+                          `${count(r.messages_paid)} (${fmt.number(r.paid_per_mille / 1000, { style: 'percent', maximumFractionDigits: 1 })})`,
                           count(r.payments), money(r.amount, r.currency)]));
 }
 
@@ -262,8 +229,7 @@ function renderAgeing(d) {
   const points = d.ageing.points;
   for (const [cur, list] of byCurrency(points))
     stackedChart(box, `${t.ageing} (${cur})`, list.map((p) => ({
-      label: new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' })
-        .format(new Date(`${p.date}T00:00:00Z`)),
+      label: fmt.dayMonth(p.date),
       values: p.amounts.map(num), texts: p.amounts.map((a) => money(a, cur)) })));
   table('ageing-table', [t.date, t.currency, ...bucketNames, t.overdue],
         points.map((p) => [day(p.date), p.currency, ...p.amounts.map((a) => money(a, p.currency)),
@@ -348,23 +314,9 @@ function show(signedIn, who) {
 
 $('lang').addEventListener('change', (ev) => setLanguage(ev.target.value));
 
-$('signin-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  const f = new FormData(ev.target);
-  try {
-    const who = await api('POST', '/api/v1/session', { user: f.get('user'), password: f.get('password') });
-    csrf = who.csrf;
-    sessionStorage.setItem('csrf', csrf);
-    $('signin-error').textContent = '';
-    ev.target.reset();
-    show(true, who);
-  } catch (e) { $('signin-error').textContent = e.message; }
-});
+passwordSignIn(session, $('signin-form'), $('signin-error'), (who) => show(true, who));
 
-$('signout').addEventListener('click', async () => {
-  await api('DELETE', '/api/v1/session').catch(() => {});
-  sessionStorage.removeItem('csrf');
-  csrf = null;
+signOutButton(session, $('signout'), () => {
   last = null;
   show(false);
 });
@@ -379,4 +331,4 @@ $('period-form').addEventListener('submit', async (ev) => {
 
 setLanguage(lang);
 // A session that is still open (the cookie) signs in by itself.
-api('GET', '/api/v1/session').then((who) => show(true, who)).catch(() => show(false));
+session.current().then((who) => show(true, who)).catch(() => show(false));

@@ -5,6 +5,10 @@
 // once signed in (the locale of the customer's record), before that in the
 // browser's; amounts and dates are formatted with Intl in that locale.
 
+import { client, signOutButton } from '../common/api.js';
+import { $, describe, item, showLabels } from '../common/dom.js';
+import { formats, languageOf } from '../common/format.js';
+
 const words = {
   en: {
     title: 'Customer area', signin: 'Sign in', signout: 'Sign out', user: 'User name',
@@ -99,19 +103,19 @@ const words = {
   },
 };
 
-const $ = (id) => document.getElementById(id);
-let locale = navigator.language || 'en';
+let fmt = formats(navigator.language || 'en');
 let t = words.en;
-let csrf = sessionStorage.getItem('portal-csrf');
+const session = client('portal-csrf');
+const { api } = session;
 let home = null;        // GET /api/v1/portal/accounts
 let current = null;     // the account shown
 
 // Labels in the language of `tag` (a BCP 47 locale), English when not one of ours.
 function speak(tag) {
-  locale = tag;
-  t = words[tag.slice(0, 2).toLowerCase()] || words.en;
+  fmt = formats(tag);
+  t = words[languageOf(tag)];
   document.documentElement.lang = tag;
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t[el.dataset.t];
+  showLabels(t);
   document.title = `relance — ${t.title}`;
 }
 
@@ -119,40 +123,8 @@ function fill(text, values) {
   return text.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
 }
 
-async function api(method, path, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(path, { method, headers, credentials: 'same-origin',
-                                  body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const e = new Error(data.detail || res.statusText);
-    e.status = res.status;
-    throw e;
-  }
-  return data;
-}
-
-// Amounts are decimal strings: formatted for reading, never computed with.
-function money(amount, currency) {
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
-  } catch { return `${amount} ${currency}`; }
-}
-
-function day(iso) {
-  if (!iso) return t.none;
-  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
-}
-
-function item(parent, tag, text, cls) {
-  const el = document.createElement(tag);
-  el.textContent = text;
-  if (cls) el.className = cls;
-  parent.append(el);
-  return el;
-}
+const money = (amount, currency) => fmt.money(amount, currency);
+const day = (iso) => (iso ? fmt.day(iso) : t.none);
 
 function arrangementText(a) {
   const kind = t.kind[a.kind] || a.kind;
@@ -204,16 +176,13 @@ async function openAccount(id) {
   const ledger = await api('GET', `/api/v1/portal/accounts/${encodeURIComponent(id)}/ledger`);
   current = a;
   $('account-title').textContent = `${t.account} ${id}`;
-  const dl = $('position');
-  dl.replaceChildren();
-  for (const [k, v] of [[t.balance, money(a.balance, a.currency)],
-                        [t.overdue, money(a.overdue, a.currency)],
-                        [t.since, day(a.oldest_unpaid_due_on)],
-                        [t.dpd, String(a.days_past_due)],
-                        [t.stage, a.stage.text]]) {
-    item(dl, 'dt', k);
-    item(dl, 'dd', v);
-  }
+  describe($('position'), [
+    [t.balance, money(a.balance, a.currency)],
+    [t.overdue, money(a.overdue, a.currency)],
+    [t.since, day(a.oldest_unpaid_due_on)],
+    [t.dpd, String(a.days_past_due)],
+    [t.stage, a.stage.text],
+  ]);
   const ul = $('arrangements');
   ul.replaceChildren();
   for (const x of a.arrangements) item(ul, 'li', arrangementText(x));
@@ -284,20 +253,15 @@ $('code-form').addEventListener('submit', async (ev) => {
 $('signin-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   try {
-    const who = await api('POST', '/api/v1/portal/session',
-                          { user: field($('code-form'), 'user'), code: field(ev.target, 'code') });
-    csrf = who.csrf;
-    sessionStorage.setItem('portal-csrf', csrf);
+    await session.signIn('/api/v1/portal/session',
+                         { user: field($('code-form'), 'user'), code: field(ev.target, 'code') });
     $('signin-error').textContent = '';
     ev.target.reset();
     await loadHome();
   } catch (e) { $('signin-error').textContent = e.message; }
 });
 
-$('signout').addEventListener('click', async () => {
-  await api('DELETE', '/api/v1/session').catch(() => {});
-  sessionStorage.removeItem('portal-csrf');
-  csrf = null;
+signOutButton(session, $('signout'), () => {
   home = null;
   $('who').textContent = '';
   $('signin-form').hidden = true;
@@ -333,5 +297,5 @@ $('contest-form').addEventListener('submit', (ev) => {
 
 speak(navigator.language || 'en');
 // A session still open (its cookie) goes straight to the accounts.
-if (csrf) loadHome().catch(() => show('signin'));
+if (session.held) loadHome().catch(() => show('signin'));
 else show('signin');

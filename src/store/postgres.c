@@ -4072,9 +4072,23 @@ static int pg_task_read(struct store *s, int64_t task_id, int64_t now, int lock,
 
 	pg_fmt_i64(at, sizeof(at), now);
 	pg_fmt_i64(id, sizeof(id), task_id);
-	rc = pg_query(q, lock ? "SELECT " PG_TASK_COLUMNS PG_TASK_FROM
-		      "AND o.outbox_id = $2::bigint FOR UPDATE OF o" :
-		      "SELECT " PG_TASK_COLUMNS PG_TASK_FROM "AND o.outbox_id = $2::bigint",
+	/*
+	 * Locking: the outbox row first, in a statement of its own. Locked in
+	 * the same statement as the read, a second taker waiting for the lock
+	 * would then see the task row as its own snapshot had it (READ
+	 * COMMITTED re-checks only the locked row): not yet taken, when the
+	 * first taker has just taken it. The read that follows the lock sees
+	 * what the first committed.
+	 */
+	if (lock) {
+		rc = pg_query(q, "SELECT 1 FROM outbox WHERE outbox_id = $1::bigint FOR UPDATE", 1,
+			      NULL, &params[1], &r, "locking a task");
+		PQclear(r);
+		r = NULL;
+		if (rc != STORE_OK)
+			return rc;
+	}
+	rc = pg_query(q, "SELECT " PG_TASK_COLUMNS PG_TASK_FROM "AND o.outbox_id = $2::bigint",
 		      2, NULL, params, &r, "reading a task");
 	if (rc == STORE_OK)
 		rc = pg_task_rows(r, cb, ctx);

@@ -49,44 +49,37 @@ struct args {
 
 static int parse_args(int argc, char **argv, struct args *a, const char *usage)
 {
-	static const struct { const char *name; size_t off; } opts[] = {
-		{ "--amount", offsetof(struct args, amount) },
-		{ "--date", offsetof(struct args, date) },
-		{ "--by", offsetof(struct args, by) },
-		{ "--note", offsetof(struct args, note) },
-		{ "--role", offsetof(struct args, role) },
-		{ "--instalments", offsetof(struct args, instalments) },
-		{ "--day-of-month", offsetof(struct args, dom) },
-		{ "--every-days", offsetof(struct args, every) },
-		{ "--first", offsetof(struct args, first) },
-		{ "--down", offsetof(struct args, down) },
-		{ "--invoice", offsetof(struct args, invoice) },
-		{ "--reason", offsetof(struct args, reason) },
-		{ "--to", offsetof(struct args, to) },
-		{ "--waive", offsetof(struct args, waive) },
-		{ "--amounts", offsetof(struct args, amounts) },
+	static const struct cmd_arg_opt opts[] = {
+		{ "--amount", offsetof(struct args, amount), 0 },
+		{ "--date", offsetof(struct args, date), 0 },
+		{ "--by", offsetof(struct args, by), 0 },
+		{ "--note", offsetof(struct args, note), 0 },
+		{ "--role", offsetof(struct args, role), 0 },
+		{ "--instalments", offsetof(struct args, instalments), 0 },
+		{ "--day-of-month", offsetof(struct args, dom), 0 },
+		{ "--every-days", offsetof(struct args, every), 0 },
+		{ "--first", offsetof(struct args, first), 0 },
+		{ "--down", offsetof(struct args, down), 0 },
+		{ "--invoice", offsetof(struct args, invoice), 0 },
+		{ "--reason", offsetof(struct args, reason), 0 },
+		{ "--to", offsetof(struct args, to), 0 },
+		{ "--waive", offsetof(struct args, waive), 0 },
+		{ "--amounts", offsetof(struct args, amounts), 0 },
+		{ "--json", offsetof(struct args, json), 1 },
+		{ "--all", offsetof(struct args, all), 1 },
+		{ "--upheld", offsetof(struct args, upheld), 1 },
+		{ "--rejected", offsetof(struct args, rejected), 1 },
 	};
 
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
-		int r = 0;
+		int r = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), a);
 
-		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && r == 0; k++)
-			r = cmd_option(argc, argv, &i, opts[k].name,
-				       (const char **)((char *)a + opts[k].off));
 		if (r < 0)
-			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
+			return EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (strcmp(argv[i], "--json") == 0)
-			a->json = 1;
-		else if (strcmp(argv[i], "--all") == 0)
-			a->all = 1;
-		else if (strcmp(argv[i], "--upheld") == 0)
-			a->upheld = 1;
-		else if (strcmp(argv[i], "--rejected") == 0)
-			a->rejected = 1;
-		else if (argv[i][0] == '-' && argv[i][1] == '-')
+		if (argv[i][0] == '-' && argv[i][1] == '-')
 			return cmd_fail(EXIT_USAGE, "unknown option %s; usage: %s", argv[i], usage);
 		else if (a->n_pos < 2)
 			a->pos[a->n_pos++] = argv[i];
@@ -121,12 +114,6 @@ static int keep_policy(void *ctx, const struct stored_policy *p)
 	return rc == 0 ? 0 : STORE_ERR_INPUT;
 }
 
-static int store_status(struct store *s, int rc)
-{
-	return cmd_fail(rc == STORE_ERR_DB || rc == STORE_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE,
-			"%s", store_errmsg(s));
-}
-
 static int credit_note(struct session *x, const char *source, const char *id,
 		       const char *invoice_id, int64_t amount, const struct account_facts *f);
 
@@ -142,7 +129,7 @@ static int session_open(struct cmd_ctx *cmd, struct session *x, int want_policy)
 	if (!want_policy)
 		return 0;
 	if ((rc = store_policy_get(x->s, 0, keep_policy, x)) != STORE_OK)
-		return store_status(x->s, rc);
+		return cmd_store_fail(x->s, rc);
 	return 0;
 }
 
@@ -192,7 +179,7 @@ static int finish_tx(struct session *x, int rc)
 	if (rc == STORE_OK && (rc = store_commit(x->s)) == STORE_OK)
 		return 0;
 	{
-		int status = store_status(x->s, rc);
+		int status = cmd_store_fail(x->s, rc);
 
 		store_rollback(x->s);
 		return status;
@@ -266,7 +253,7 @@ static int get_arrangement(struct session *x, const char *id, const char *kind, 
 
 	memset(g, 0, sizeof(*g));
 	if ((rc = store_arrangement_get(x->s, id, keep_got, g)) != STORE_OK)
-		return store_status(x->s, rc);
+		return cmd_store_fail(x->s, rc);
 	if (strcmp(g->kind, kind) != 0)
 		return cmd_fail(EXIT_USAGE, "%s is a %s, not a %s", id, g->kind, kind);
 	return 0;
@@ -645,7 +632,7 @@ int cmd_promise_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if (a.json)
 		fprintf(OUT, "]\n");
 	if (rc != STORE_OK)
-		status = store_status(x.s, rc);
+		status = cmd_store_fail(x.s, rc);
 	else if (!a.json && l.n == 0)
 		fprintf(OUT, "no %spromise on account %s\n", a.all ? "" : "open ", f.account_id);
 out:
@@ -1047,7 +1034,7 @@ int cmd_dispute_open(struct cmd_ctx *ctx, int argc, char **argv)
 	if (a.invoice) {
 		inv.id = a.invoice;
 		if ((rc = store_ledger_scan(x.s, &f.account_key, 1, find_invoice, &inv)) != STORE_OK) {
-			status = store_status(x.s, rc);
+			status = cmd_store_fail(x.s, rc);
 			goto out;
 		}
 		if (!inv.found) {
@@ -1149,7 +1136,7 @@ static int refresh_snapshot(struct session *x, const struct account_facts *f)
 		position_release(&so.pos);
 		if (so.rc != POSITION_OK)
 			return cmd_fail(EXIT_RUNTIME, "account %s: position overflows", f->account_id);
-		return store_status(x->s, rc);
+		return cmd_store_fail(x->s, rc);
 	}
 	position_release(&so.pos);
 	return 0;
@@ -1174,11 +1161,11 @@ static int credit_note(struct session *x, const char *source, const char *id,
 	if ((rc = store_import_begin(x->s, "credit_notes", source, x->cmd->now, &import_id)) !=
 	    STORE_OK ||
 	    (rc = store_credits_put(x->s, import_id, &row, 1, &out)) != STORE_OK)
-		return store_status(x->s, rc);
+		return cmd_store_fail(x->s, rc);
 	if (out.put != STORE_PUT_NEW)
 		return cmd_fail(EXIT_USAGE, "credit note %s is already in the ledger", id);
 	if ((rc = store_import_finish(x->s, import_id, 1, 1)) != STORE_OK)
-		return store_status(x->s, rc);
+		return cmd_store_fail(x->s, rc);
 	return refresh_snapshot(x, f);
 }
 
@@ -1222,7 +1209,7 @@ int cmd_dispute_resolve(struct cmd_ctx *ctx, int argc, char **argv)
 		snprintf(body, sizeof(body), "dispute %s rejected by %s: %s is collectible again%s%s",
 			 g.id, a.by, amt, a.note ? "; " : "", a.note ? a.note : "");
 	if ((rc = store_begin(x.s)) != STORE_OK) {
-		status = store_status(x.s, rc);
+		status = cmd_store_fail(x.s, rc);
 		goto out;
 	}
 	snprintf(credit, sizeof(credit), "%s-credit", g.id);
@@ -1295,7 +1282,7 @@ int cmd_handoff_recall(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	if ((rc = store_arrangements_of_account(x.s, f.account_key, 1, keep_handoff, &h)) !=
 	    STORE_OK) {
-		status = store_status(x.s, rc);
+		status = cmd_store_fail(x.s, rc);
 		goto out;
 	}
 	if (h.n == 0) {
@@ -1369,7 +1356,7 @@ int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = store_invoices_find(x.s, ids, 1, &ref)) != STORE_OK ||
 	    (ref.found && (rc = store_ledger_scan(x.s, &ref.account_key, 1, keep_invoice_of,
 						   &inv)) != STORE_OK)) {
-		status = store_status(x.s, rc);
+		status = cmd_store_fail(x.s, rc);
 		goto out;
 	}
 	if (!inv.found) {
@@ -1379,7 +1366,7 @@ int cmd_invoice_postpone(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((status = account_of(&x, inv.account_id, &f)) != 0 ||
 	    (rc = postpone_load(x.s)) != STORE_OK) {
 		if (status == 0)
-			status = store_status(x.s, rc);
+			status = cmd_store_fail(x.s, rc);
 		goto out;
 	}
 	moved = postpone_due_on(inv.id);

@@ -64,6 +64,31 @@ int cmd_option(int argc, char **argv, int *i, const char *name, const char **val
 /* Whether argv holds --json (and removes nothing). */
 int cmd_flag(int argc, char **argv, const char *flag);
 
+/*
+ * A command's options as a table over its arguments struct: "--name V" or
+ * "--name=V" stores V (a const char *, pointing into argv) at offset `off`;
+ * a switch ("--name" alone) stores 1 in the int at `off`.
+ */
+struct cmd_arg_opt {
+	const char *name;
+	size_t off;
+	int is_switch;
+};
+/*
+ * Matches argv[*i] against opts[0..n) and stores what it gives into `args`:
+ * returns 1 when it is one of them (*i on the last argument used), 0 when it
+ * is none, -1 after printing "--name needs a value" when the value is missing.
+ */
+int cmd_arg_match(int argc, char **argv, int *i, const struct cmd_arg_opt *opts, size_t n,
+		  void *args);
+
+/*
+ * Prints the store's last error (store_errmsg) and returns the exit status
+ * for store code rc: EXIT_RUNTIME when the database or memory failed,
+ * EXIT_USAGE for what the store refused (bad input, a conflict, no schema).
+ */
+int cmd_store_fail(struct store *s, int rc);
+
 struct account_summary;
 struct position;
 /*

@@ -31,6 +31,12 @@ int cmd_flag(int argc, char **argv, const char *flag)
 	return 0;
 }
 
+int cmd_store_fail(struct store *s, int rc)
+{
+	return cmd_fail(rc == STORE_ERR_DB || rc == STORE_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE,
+			"%s", store_errmsg(s));
+}
+
 int cmd_open_store(struct cmd_ctx *ctx, struct store **out)
 {
 	char err[512];
@@ -66,4 +72,26 @@ int cmd_option(int argc, char **argv, int *i, const char *name, const char **val
 		return -1;
 	*value = argv[++*i];
 	return 1;
+}
+
+int cmd_arg_match(int argc, char **argv, int *i, const struct cmd_arg_opt *opts, size_t n,
+		  void *args)
+{
+	for (size_t k = 0; k < n; k++) {
+		char *field = (char *)args + opts[k].off;
+		int r;
+
+		if (opts[k].is_switch) {
+			if (strcmp(argv[*i], opts[k].name) != 0)
+				continue;
+			*(int *)field = 1;
+			return 1;
+		}
+		r = cmd_option(argc, argv, i, opts[k].name, (const char **)field);
+		if (r < 0)
+			return cmd_fail(-1, "%s needs a value", argv[*i]);
+		if (r > 0)
+			return 1;
+	}
+	return 0;
 }

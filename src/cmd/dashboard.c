@@ -638,6 +638,20 @@ static void instant_text(int64_t t, char *buf)
 	instant_format(t, buf);
 }
 
+/* ,"name":"v", v escaped. */
+static void json_text(FILE *f, const char *name, const char *v)
+{
+	fprintf(f, ",\"%s\":", name);
+	out_json(f, v);
+}
+
+/* A CSV field (quoted when it must be) and the comma after it. */
+static void csv_field(FILE *f, const char *v)
+{
+	out_csv(f, v);
+	fputc(',', f);
+}
+
 /* Messages followed by a payment, per mille of messages, rounded half up. */
 static int64_t per_mille(int64_t part, int64_t whole)
 {
@@ -686,10 +700,8 @@ static void json_contacts(FILE *f, const struct dashboard *d)
 	for (size_t i = 0; i < d->rules.n; i++) {
 		fputs(i ? ",{\"channel\":" : "{\"channel\":", f);
 		out_json(f, r[i].channel);
-		fputs(",\"rule\":", f);
-		out_json(f, r[i].rule);
-		fputs(",\"currency\":", f);
-		out_json(f, r[i].currency);
+		json_text(f, "rule", r[i].rule);
+		json_text(f, "currency", r[i].currency);
 		fprintf(f, ",\"messages\":%lld,\"messages_paid\":%lld,\"paid_per_mille\":%lld,"
 			"\"payments\":%lld", (long long)r[i].messages,
 			(long long)r[i].messages_paid,
@@ -752,8 +764,7 @@ static void json_arrangements(FILE *f, const struct dashboard *d)
 	for (size_t i = 0; i < d->arrangements.n; i++) {
 		fprintf(f, "%s{\"kind\":\"%s\",\"state\":", i ? "," : "", a[i].kind);
 		out_json(f, a[i].state);
-		fputs(",\"currency\":", f);
-		out_json(f, a[i].currency);
+		json_text(f, "currency", a[i].currency);
 		fprintf(f, ",\"count\":%lld", (long long)a[i].count);
 		json_amount(f, "amount", a[i].amount, a[i].currency);
 		fputc('}', f);
@@ -773,10 +784,8 @@ static void json_restorations(FILE *f, const struct dashboard *d)
 		instant_text(p[i].done_at, at);
 		fprintf(f, "%s{\"action\":\"%s\",\"account_id\":", i ? "," : "", p[i].action);
 		out_json(f, p[i].account_id);
-		fputs(",\"rule\":", f);
-		out_json(f, p[i].rule);
-		fputs(",\"level\":", f);
-		out_json(f, p[i].level);
+		json_text(f, "rule", p[i].rule);
+		json_text(f, "level", p[i].level);
 		fprintf(f, ",\"done_at\":\"%s\"", at);
 		if (p[i].paid_at > 0) {
 			instant_text(p[i].paid_at, at);
@@ -821,8 +830,7 @@ static void csv_sums(FILE *f, const char *by, const struct dashboard_list *l)
 
 	for (size_t i = 0; i < l->n; i++) {
 		fprintf(f, "%s,", by);
-		out_csv(f, v[i].name);
-		fputc(',', f);
+		csv_field(f, v[i].name);
 		out_csv(f, v[i].currency);
 		fprintf(f, ",%lld,", (long long)v[i].payments);
 		csv_amount(f, v[i].amount, v[i].currency);
@@ -848,10 +856,8 @@ void dashboard_csv(FILE *f, const struct dashboard *d, enum dashboard_part part)
 		fputs("channel,rule,currency,messages,messages_paid,paid_per_mille,payments,"
 		      "amount\r\n", f);
 		for (size_t i = 0; i < d->rules.n; i++) {
-			out_csv(f, r[i].channel);
-			fputc(',', f);
-			out_csv(f, r[i].rule);
-			fputc(',', f);
+			csv_field(f, r[i].channel);
+			csv_field(f, r[i].rule);
 			out_csv(f, r[i].currency);
 			fprintf(f, ",%lld,%lld,%lld,%lld,", (long long)r[i].messages,
 				(long long)r[i].messages_paid,
@@ -884,8 +890,7 @@ void dashboard_csv(FILE *f, const struct dashboard *d, enum dashboard_part part)
 		fputs("kind,state,currency,count,amount\r\n", f);
 		for (size_t i = 0; i < d->arrangements.n; i++) {
 			fprintf(f, "%s,", a[i].kind);
-			out_csv(f, a[i].state);
-			fputc(',', f);
+			csv_field(f, a[i].state);
 			out_csv(f, a[i].currency);
 			fprintf(f, ",%lld,", (long long)a[i].count);
 			csv_amount(f, a[i].amount, a[i].currency);
@@ -901,10 +906,8 @@ void dashboard_csv(FILE *f, const struct dashboard *d, enum dashboard_part part)
 		for (size_t i = 0; i < d->provisioning.n; i++) {
 			instant_text(p[i].done_at, at);
 			fprintf(f, "%s,", p[i].action);
-			out_csv(f, p[i].account_id);
-			fputc(',', f);
-			out_csv(f, p[i].rule);
-			fputc(',', f);
+			csv_field(f, p[i].account_id);
+			csv_field(f, p[i].rule);
 			out_csv(f, p[i].level);
 			fprintf(f, ",%s,", at);
 			if (p[i].paid_at > 0) {

@@ -40,34 +40,28 @@ struct queue_args {
 
 static int parse_args(int argc, char **argv, struct queue_args *a, const char *usage)
 {
-	static const struct { const char *name; size_t off; } opts[] = {
-		{ "--by", offsetof(struct queue_args, by) },
-		{ "--outcome", offsetof(struct queue_args, outcome) },
-		{ "--note", offsetof(struct queue_args, note) },
-		{ "--after", offsetof(struct queue_args, after) },
-		{ "--limit", offsetof(struct queue_args, limit) },
-		{ "--kind", offsetof(struct queue_args, kind) },
-		{ "--account", offsetof(struct queue_args, account) },
+	static const struct cmd_arg_opt opts[] = {
+		{ "--by", offsetof(struct queue_args, by), 0 },
+		{ "--outcome", offsetof(struct queue_args, outcome), 0 },
+		{ "--note", offsetof(struct queue_args, note), 0 },
+		{ "--after", offsetof(struct queue_args, after), 0 },
+		{ "--limit", offsetof(struct queue_args, limit), 0 },
+		{ "--kind", offsetof(struct queue_args, kind), 0 },
+		{ "--account", offsetof(struct queue_args, account), 0 },
+		{ "--json", offsetof(struct queue_args, json), 1 },
+		{ "--mine", offsetof(struct queue_args, mine), 1 },
+		{ "--unassigned", offsetof(struct queue_args, unassigned), 1 },
 	};
 
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
-		int r = 0;
+		int r = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), a);
 
-		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && r == 0; k++)
-			r = cmd_option(argc, argv, &i, opts[k].name,
-				       (const char **)((char *)a + opts[k].off));
 		if (r < 0)
-			return cmd_fail(EXIT_USAGE, "%s needs a value", argv[i]);
+			return EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (strcmp(argv[i], "--json") == 0)
-			a->json = 1;
-		else if (strcmp(argv[i], "--mine") == 0)
-			a->mine = 1;
-		else if (strcmp(argv[i], "--unassigned") == 0)
-			a->unassigned = 1;
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return cmd_fail(EXIT_USAGE, "unknown option %s; usage: %s", argv[i], usage);
 		else if (a->n_pos < 2)
 			a->pos[a->n_pos++] = argv[i];
@@ -90,12 +84,6 @@ static int parse_int(const char *text, const char *what, int64_t lo, int64_t hi,
 				what, (long long)lo, (long long)hi, text);
 	*out = v;
 	return 0;
-}
-
-static int store_status(struct store *s, int rc)
-{
-	return cmd_fail(rc == STORE_ERR_DB || rc == STORE_ERR_NOMEM ? EXIT_RUNTIME : EXIT_USAGE,
-			"%s", store_errmsg(s));
 }
 
 /* Prints b (the answer) on OUT and frees it; EXIT_RUNTIME when it failed. */
@@ -287,7 +275,7 @@ int cmd_queue_list(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (rc != STORE_OK) {
 		free(l.b.p);
-		status = store_status(s, rc);
+		status = cmd_store_fail(s, rc);
 	} else {
 		status = print_buf(&l.b);
 	}
@@ -324,7 +312,7 @@ static int print_task(struct cmd_ctx *ctx, struct store *s, int64_t id, int json
 	}
 	if ((rc = store_task_get(s, id, ctx->now, keep_one, &o)) != STORE_OK) {
 		free(o.b.p);
-		return store_status(s, rc);
+		return cmd_store_fail(s, rc);
 	}
 	if (seq > 0) {
 		/* The file entry the close wrote: where to read it. */
@@ -375,7 +363,7 @@ static int task_command(struct cmd_ctx *ctx, int argc, char **argv, enum task_ve
 		snprintf(done, sizeof(done), "closed by %.64s: %.32s", a.by, a.outcome);
 		break;
 	}
-	status = rc == STORE_OK ? print_task(ctx, s, id, a.json, done, seq) : store_status(s, rc);
+	status = rc == STORE_OK ? print_task(ctx, s, id, a.json, done, seq) : cmd_store_fail(s, rc);
 	store_close(s);
 	return status;
 }
@@ -450,7 +438,7 @@ int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((status = cmd_open_store(ctx, &s)) != 0)
 		return status;
 	if ((rc = store_customer_get(s, a.pos[0], keep_contact, &c)) != STORE_OK) {
-		status = store_status(s, rc);
+		status = cmd_store_fail(s, rc);
 		goto out;
 	}
 	if (!c.found) {
@@ -463,7 +451,7 @@ int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = store_contact_bad(s, a.pos[0], a.kind, value, &bad)) != STORE_OK) {
-		status = store_status(s, rc);
+		status = cmd_store_fail(s, rc);
 		goto out;
 	}
 	if (bad) {
@@ -483,7 +471,7 @@ int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv)
 	} else {
 		rc = store_file_scan(s, a.pos[0], first_account, account);
 		if (rc != STORE_OK && rc != STORE_STOP) {
-			status = store_status(s, rc);
+			status = cmd_store_fail(s, rc);
 			goto out;
 		}
 		if (account[0] == '\0') {
@@ -513,7 +501,7 @@ int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = store_commit(s);
 	}
 	if (rc != STORE_OK) {
-		status = store_status(s, rc);
+		status = cmd_store_fail(s, rc);
 		if (in_tx)
 			store_rollback(s);
 		goto out;

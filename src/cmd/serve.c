@@ -276,11 +276,8 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 			return 0;
 		}
 	}
-	if (b.failed) {
-		free(b.p);
+	if (serve_answer_json(a, 200, &b) != 0)
 		return -1;
-	}
-	http_answer_json(a, 200, b.p);
 	a->content_type = "text/plain; version=0.0.4";
 	return 0;
 }
@@ -496,12 +493,7 @@ static int cycles_state(void *ctx, struct http_request *r, struct http_answer *a
 		dynbuf_str(&b, "null}");
 	}
 	pthread_mutex_unlock(&app->lock);
-	if (b.failed) {
-		free(b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, b.p);
-	return 0;
+	return serve_answer_json(a, 200, &b);
 }
 
 /* POST /api/v1/cycles: a cycle now (within a second), whatever the times. */

@@ -131,6 +131,17 @@ int serve_query_int(struct http_request *r, const char *name, int64_t lo, int64_
 		    int64_t def, int64_t *out, struct http_answer *a);
 /* Appends ,"name":"12.34" (a decimal string in major units). */
 void serve_json_amount(struct dynbuf *b, const char *name, int64_t minor, int exponent);
+/*
+ * Answers the JSON text built in b with `status`, the answer taking b->p.
+ * When building it failed (out of memory, over b's cap) frees b->p instead
+ * and returns -1, for the handler to return: the server then answers 500.
+ * Returns 0 otherwise. Either way b->p is no longer the caller's.
+ */
+int serve_answer_json(struct http_answer *a, int status, struct dynbuf *b);
+/* Ends a page of a listing's array: ],"next":LAST} when there may be more
+ * after it (LAST, the page's last id, is the cursor for ?after=), else
+ * ],"next":null}. */
+void serve_json_page_end(struct dynbuf *b, int more, int64_t last);
 
 /*
  * Runs a command of the command line for a request, so that the API

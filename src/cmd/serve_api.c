@@ -53,6 +53,29 @@ void serve_json_amount(struct dynbuf *b, const char *name, int64_t minor, int ex
 	dynbuf_str(b, "\"");
 }
 
+int serve_answer_json(struct http_answer *a, int status, struct dynbuf *b)
+{
+	if (b->failed) {
+		free(b->p);
+		b->p = NULL;
+		return -1;
+	}
+	http_answer_json(a, status, b->p);
+	b->p = NULL;
+	return 0;
+}
+
+void serve_json_page_end(struct dynbuf *b, int more, int64_t last)
+{
+	char num[64];
+
+	if (more)
+		snprintf(num, sizeof(num), "],\"next\":%lld}", (long long)last);
+	else
+		snprintf(num, sizeof(num), "],\"next\":null}");
+	dynbuf_str(b, num);
+}
+
 static int position(void *ctx, struct http_request *r, struct http_answer *a)
 {
 	struct app *app = ctx;
@@ -80,12 +103,7 @@ static int position(void *ctx, struct http_request *r, struct http_answer *a)
 	snprintf(num, sizeof(num), ",\"days_past_due\":%d}", f.pos.days_past_due);
 	dynbuf_str(&b, num);
 	account_facts_release(&f);
-	if (b.failed) {
-		free(b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, b.p);
-	return 0;
+	return serve_answer_json(a, 200, &b);
 }
 
 struct file_page {
@@ -152,7 +170,6 @@ static int file(void *ctx, struct http_request *r, struct http_answer *a)
 	struct app *app = ctx;
 	struct account_facts f;
 	struct file_page p = { .b = { .max = 64u << 20 } };
-	char num[64];
 	int rc;
 
 	if (serve_query_int(r, "after", 0, INT64_MAX, 0, &p.after, a) != 0 ||
@@ -170,17 +187,8 @@ static int file(void *ctx, struct http_request *r, struct http_answer *a)
 		http_answer_problem(a, 500, "Internal Server Error", "the file could not be read");
 		return 0;
 	}
-	if (p.more)
-		snprintf(num, sizeof(num), "],\"next\":%lld}", (long long)p.last);
-	else
-		snprintf(num, sizeof(num), "],\"next\":null}");
-	dynbuf_str(&p.b, num);
-	if (p.b.failed) {
-		free(p.b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, p.b.p);
-	return 0;
+	serve_json_page_end(&p.b, p.more, p.last);
+	return serve_answer_json(a, 200, &p.b);
 }
 
 /* POST a note on the customer file: {"text": "..."}; its author is the
@@ -464,12 +472,7 @@ static int policies(void *ctx, struct http_request *r, struct http_answer *a)
 		return 0;
 	}
 	dynbuf_str(&pg.b, "]}");
-	if (pg.b.failed) {
-		free(pg.b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, pg.b.p);
-	return 0;
+	return serve_answer_json(a, 200, &pg.b);
 }
 
 static int keep_policy_text(void *ctx, const struct stored_policy *p)
@@ -502,11 +505,8 @@ static int policy_text(void *ctx, struct http_request *r, struct http_answer *a)
 		return 0;
 	}
 	dynbuf_add(&pg.b, "", 1);   /* NUL-terminated, not counted */
-	if (pg.b.failed) {
-		free(pg.b.p);
+	if (serve_answer_json(a, 200, &pg.b) != 0)
 		return -1;
-	}
-	http_answer_json(a, 200, pg.b.p);
 	a->len = pg.b.len - 1;
 	a->content_type = "application/yaml; charset=utf-8";
 	return 0;

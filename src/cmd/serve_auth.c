@@ -358,12 +358,7 @@ int serve_session_open(const struct principal *p, struct http_answer *a)
 	dynbuf_str(&b, ",\"csrf\":");
 	dynbuf_json_str(&b, csrf);
 	dynbuf_str(&b, "}");
-	if (b.failed) {
-		free(b.p);
-		return -1;
-	}
-	http_answer_json(a, 201, b.p);
-	return 0;
+	return serve_answer_json(a, 201, &b);
 }
 
 /* POST /api/v1/session {"user","password"}: a staff member signs in. */
@@ -445,12 +440,7 @@ static int whoami(void *ctx, struct http_request *r, struct http_answer *a)
 		dynbuf_json_str(&b, who->customer_id);
 	}
 	dynbuf_str(&b, "}");
-	if (b.failed) {
-		free(b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, b.p);
-	return 0;
+	return serve_answer_json(a, 200, &b);
 }
 
 /* DELETE /api/v1/session: signs out (a bearer token has nothing to end). */

@@ -10,10 +10,11 @@
  * (`relance user add NAME --customer ID`). They ask for a code with their
  * user name and the channel (sms: the customer's phone, email: the e-mail
  * address on record, unless flagged bad). The answer is the same whether
- * the name exists or not. A right code opens a session of role "customer"
- * whose only scope is "portal"; serve_auth.c lets nobody else through a
- * "portal" route, and every route here checks that the account is one of
- * that customer's (serve_account answers 404 for any other).
+ * the name exists or not, and takes as long (send_code says how). A right
+ * code opens a session of role "customer" whose only scope is "portal";
+ * serve_auth.c lets nobody else through a "portal" route, and every route
+ * here checks that the account is one of that customer's (serve_account
+ * answers 404 for any other).
  *
  * Codes. 6 digits from libsodium's randomness, valid CODE_SECONDS, one live
  * code per user (a new one replaces it), used once. Only a keyed BLAKE2b
@@ -26,7 +27,9 @@
  *
  * Changes go through the commands of the command line (serve_run_command),
  * so the portal refuses exactly what they refuse; the author on the
- * customer file is the portal user.
+ * customer file is the portal user. Of the arrangements they answer with,
+ * and of those listed, the customer sees only what is theirs to know
+ * (arrangement_for): never the name of someone on the staff.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -50,7 +53,6 @@
 #define CODE_SECONDS 600        /* a code is valid 10 minutes */
 #define CODE_RESEND_SECONDS 30  /* a new code at most this often per user */
 #define CODE_SLOTS 4096
-#define PORTAL_ACCOUNTS_MAX 64  /* accounts listed for one customer */
 #define TEXT_MAX 2000           /* a note or a reason from the customer, in bytes */
 
 /* ---- the customer's language ----------------------------------------------------------- */
@@ -151,49 +153,59 @@ static void code_hash(const char *user, const char *code, unsigned char out[cryp
 
 /*
  * Issues a new code for `user` into code[7], replacing any live one.
- * Returns 0, or 1 when one was issued less than CODE_RESEND_SECONDS ago
- * (nothing issued: a user's phone is not flooded).
+ * Returns 0, or 1 when nothing was issued: one was issued less than
+ * CODE_RESEND_SECONDS ago (a user's phone is not flooded), or `dry`. A dry
+ * call makes and hashes a code and looks at the slots as a real one does,
+ * and keeps nothing: send_code makes one for every name that is not sent a
+ * code, so that the time taken does not say which names are. For the same
+ * reason every slot is looked at, whether the user has one or not.
  */
-static int code_issue(const char *user, char code[7])
+static int code_issue(const char *user, char code[7], int dry)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct live_code *slot = NULL, *oldest = &C.v[0];
+	struct live_code *mine = NULL, *free_slot = NULL, *oldest = &C.v[0], *slot;
+	unsigned char h[crypto_generichash_BYTES];
 	int rc = 0;
 
 	snprintf(code, 7, "%06u", (unsigned)randombytes_uniform(1000000));
 	pthread_mutex_lock(&C.lock);
-	for (size_t i = 0; i < CODE_SLOTS && slot == NULL; i++) {
+	code_hash(user, code, h);
+	for (size_t i = 0; i < CODE_SLOTS; i++) {
 		struct live_code *x = &C.v[i];
 
 		if (x->user[0] && strcmp(x->user, user) == 0)
-			slot = x;
+			mine = x;
+		else if (free_slot == NULL && (!x->user[0] || x->expires <= now))
+			free_slot = x;
 		else if (x->issued < oldest->issued)
 			oldest = x;
 	}
-	if (slot != NULL && slot->expires > now && now - slot->issued < CODE_RESEND_SECONDS) {
+	if (mine != NULL && mine->expires > now && now - mine->issued < CODE_RESEND_SECONDS) {
+		rc = 1;
+	} else if (dry) {
 		rc = 1;
 	} else {
-		if (slot == NULL) {
-			/* A free or expired slot, else the oldest code gives way. */
-			for (size_t i = 0; i < CODE_SLOTS && slot == NULL; i++)
-				if (!C.v[i].user[0] || C.v[i].expires <= now)
-					slot = &C.v[i];
-			if (slot == NULL)
-				slot = oldest;
-		}
+		/* The user's own slot, a free or expired one, else the oldest
+		 * code gives way. */
+		slot = mine ? mine : free_slot ? free_slot : oldest;
 		memset(slot, 0, sizeof(*slot));
 		snprintf(slot->user, sizeof(slot->user), "%s", user);
-		code_hash(user, code, slot->hash);
+		memcpy(slot->hash, h, sizeof(h));
 		slot->issued = now;
 		slot->expires = now + CODE_SECONDS;
 	}
 	pthread_mutex_unlock(&C.lock);
+	sodium_memzero(h, sizeof(h));
 	if (rc != 0)
 		sodium_memzero(code, 7);
 	return rc;
 }
 
-/* Whether `code` is the live code of `user`: 1 (it is then used up) or 0. */
+/*
+ * Whether `code` is the live code of `user`: 1 (it is then used up) or 0.
+ * Every slot is looked at, so that a wrong code takes as long for a name
+ * that was sent one (a portal user's) as for any other.
+ */
 static int code_take(const char *user, const char *code)
 {
 	unsigned char h[crypto_generichash_BYTES];
@@ -204,15 +216,18 @@ static int code_take(const char *user, const char *code)
 	code_hash(user, code, h);
 	for (size_t i = 0; i < CODE_SLOTS; i++) {
 		struct live_code *x = &C.v[i];
+		int match;
 
 		if (!x->user[0] || strcmp(x->user, user) != 0)
 			continue;
-		ok = x->expires > now && auth_equal(x->hash, h, sizeof(h));
-		if (ok || x->expires <= now)
+		/* One slot per user (code_issue): no other can match. */
+		match = x->expires > now && auth_equal(x->hash, h, sizeof(h));
+		if (match || x->expires <= now)
 			memset(x, 0, sizeof(*x));
-		break;
+		ok |= match;
 	}
 	pthread_mutex_unlock(&C.lock);
+	sodium_memzero(h, sizeof(h));
 	return ok;
 }
 
@@ -303,81 +318,80 @@ static int keep_contact(void *ctx, const struct customer_view *v)
 	return 0;
 }
 
-/*
- * The customer's accounts, by id: those its file names. Every account with
- * a ledger entry has an entry there (imports write one per account they
- * touch), and the file only ever names the customer's own accounts, so this
- * reads one customer's entries, never the whole account table.
- */
-struct account_ids {
-	char v[PORTAL_ACCOUNTS_MAX][128];
-	size_t n;
+/* The first of a customer's accounts (account_id order), which an outbox row needs. */
+struct first_account {
+	int found;
+	int64_t account_key;
+	char account_id[128];
 };
 
-static int keep_account_id(void *ctx, const struct file_entry_view *e)
+static int keep_first(void *ctx, const struct customer_account *a)
 {
-	struct account_ids *ids = ctx;
+	struct first_account *fa = ctx;
 
-	if (!e->account_id[0] || strlen(e->account_id) >= sizeof(ids->v[0]))
-		return 0;
-	for (size_t i = 0; i < ids->n; i++)
-		if (strcmp(ids->v[i], e->account_id) == 0)
-			return 0;
-	if (ids->n == PORTAL_ACCOUNTS_MAX)
-		return 0;
-	snprintf(ids->v[ids->n++], sizeof(ids->v[0]), "%s", e->account_id);
-	return 0;
+	fa->found = strlen(a->account_id) < sizeof(fa->account_id);
+	fa->account_key = a->account_key;
+	snprintf(fa->account_id, sizeof(fa->account_id), "%s", a->account_id);
+	return STORE_STOP;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static int accounts_of(struct store *s, const char *customer_id, struct account_ids *ids)
-{
-	int rc;
-
-	ids->n = 0;
-	rc = store_file_scan(s, customer_id, keep_account_id, ids);
-	qsort(ids->v, ids->n, sizeof(ids->v[0]), cmp_id);
-	return rc;
-}
+/*
+ * The customer whose records an unknown name's request reads in place of
+ * its own (see send_code): the last portal user's who asked. "" until one
+ * has, after a start: until then those reads find nothing, a little sooner
+ * than reads that find a customer. Under C.lock.
+ */
+static char stand_in[128];
 
 /*
  * Queues the code for the customer's phone or e-mail address, if the user
  * is a portal user with that contact, not flagged bad. Says nothing back:
  * the caller answers the same either way.
+ *
+ * Timing. Had an unknown name stopped at the user look-up, the answer
+ * would come measurably sooner for it than for a portal user (three more
+ * reads and a hash), and the time taken would tell which names are
+ * customers'. So every name gets the same work: the user look-up, then the
+ * customer, the contact's flag and the first account read for the user's
+ * customer, or for a stand-in customer when the name is nobody's portal
+ * user (unknown, a staff or API user, disabled), then a code made and
+ * hashed (code_issue, dry when nothing is to be sent). A contact missing on
+ * record is looked up under a value that never matches, for the same
+ * reason. What remains different is the queueing itself, one outbox row,
+ * at most once per CODE_RESEND_SECONDS for a name, and the customer then
+ * receives a code they did not ask for.
  */
 static void send_code(struct app *app, const char *user, const char *channel)
 {
 	struct serve_thread *t = serve_thread(app);
 	struct portal_user u;
 	struct contact c = { 0 };
-	struct account_ids *ids = NULL;
-	struct account_facts f = { 0 };
-	char code[7] = "", text[512], key[160], *payload = NULL;
+	struct first_account fa = { 0 };
+	char customer[128], code[7] = "", text[512], key[160], *payload = NULL;
 	unsigned char nonce[8];
 	const char *to;
-	int bad = 1, sms = strcmp(channel, "sms") == 0;
+	int known, bad = 1, scanned, send, sms = strcmp(channel, "sms") == 0;
 	enum lang l;
 	struct dynbuf b = { .max = 8192 };
 	struct outbox_row row = { 0 };
 	struct store_outcome out;
 
-	if (!portal_user_get(t->store, user, &u) ||
-	    store_customer_get(t->store, u.customer_id, keep_contact, &c) != STORE_OK || !c.found)
-		return;
+	known = portal_user_get(t->store, user, &u);
+	pthread_mutex_lock(&C.lock);
+	if (known)
+		snprintf(stand_in, sizeof(stand_in), "%s", u.customer_id);
+	snprintf(customer, sizeof(customer), "%s", known ? u.customer_id : stand_in);
+	pthread_mutex_unlock(&C.lock);
+	c.found = store_customer_get(t->store, customer, keep_contact, &c) == STORE_OK && c.found;
 	to = sms ? c.phone : c.email;
-	if (!to[0] || store_contact_bad(t->store, u.customer_id, sms ? "phone" : "email", to,
-					&bad) != STORE_OK || bad)
-		return;
+	if (store_contact_bad(t->store, customer, sms ? "phone" : "email", to[0] ? to : "\x01",
+			      &bad) != STORE_OK)
+		bad = 1;
+	scanned = store_accounts_of_customer(t->store, customer, keep_first, &fa);
 	/* An outbox row belongs to an account: the customer's first. */
-	if ((ids = malloc(sizeof(*ids))) == NULL ||
-	    accounts_of(t->store, u.customer_id, ids) != STORE_OK || ids->n == 0 ||
-	    account_facts_get(&t->cmd, t->store, ids->v[0], &f) != 0 || !f.found)
-		goto out;
-	if (code_issue(user, code) != 0)
+	send = known && c.found && to[0] && !bad && (scanned == STORE_OK || scanned == STORE_STOP) &&
+	       fa.found;
+	if (code_issue(user, code, !send) != 0)
 		goto out;
 	l = lang_of(c.locale);
 	snprintf(text, sizeof(text), "%s%s%s", code_text[l][0], code, code_text[l][1]);
@@ -388,7 +402,7 @@ static void send_code(struct app *app, const char *user, const char *channel)
 	dynbuf_str(&b, "{\"customer_id\":");
 	dynbuf_json_str(&b, u.customer_id);
 	dynbuf_str(&b, ",\"account_id\":");
-	dynbuf_json_str(&b, f.account_id);
+	dynbuf_json_str(&b, fa.account_id);
 	dynbuf_str(&b, ",\"to\":");
 	dynbuf_json_str(&b, to);
 	if (!sms) {
@@ -403,7 +417,7 @@ static void send_code(struct app *app, const char *user, const char *channel)
 	payload = b.p;
 	b.p = NULL;
 	row.idempotency_key = key;
-	row.account_key = f.account_key;
+	row.account_key = fa.account_key;
 	row.channel = channel;
 	row.action = "code";
 	row.due_at = serve_now(app);
@@ -422,9 +436,6 @@ out:
 		sodium_memzero(payload, strlen(payload));
 	free(payload);
 	free(b.p);
-	if (f.found)
-		account_facts_release(&f);
-	free(ids);
 }
 
 /* POST /api/v1/portal/code {"user", "channel": "sms" | "email"}: 202 whatever
@@ -504,7 +515,90 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 
 /* ---- what the customer sees ------------------------------------------------------------------ */
 
+/*
+ * An arrangement as the customer sees it, made from the object the
+ * arrangement commands print: a list of what is shown, not of what is
+ * hidden, so that a member the commands print one day stays out of the
+ * portal until someone decides it is the customer's to know.
+ *
+ * Shown: what it is and where it stands (id, kind, state), what it covers
+ * (accounts, invoice_id), its amounts and dates, and what it holds back.
+ * Shown only when a portal user of this customer made it: its author and
+ * the note or reason, which are then the customer's own words. Never: the
+ * name of a staff or API author (the staff's, not the customer's to know;
+ * the commands print it as created_by), a note or reason staff wrote (what
+ * an agent writes for colleagues), the version (a counter for staff edits
+ * made at once), customer_id (the answer says whose it is already) and the
+ * party a case was handed to (a partner as the operator names it).
+ */
+static const char *const shown[] = {
+	"id", "kind", "state", "accounts", "currency", "amount", "due_on", "total",
+	"down_payment", "instalments", "expires_on", "was_due_on", "answer_by", "invoice_id",
+	"holds", NULL,
+};
+static const char *const shown_if_theirs[] = { "created_by", "note", "reason", NULL };
+
+static int listed(const char *const *names, const char *name)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether `name` is a portal user of customer_id, disabled or not. */
+static int theirs(struct store *s, const char *name, const char *customer_id)
+{
+	struct portal_user u;
+
+	memset(&u, 0, sizeof(u));
+	return name != NULL && name[0] && store_user_get(s, name, keep_user, &u) == STORE_OK &&
+	       u.found && u.customer && strcmp(u.customer_id, customer_id) == 0;
+}
+
+/*
+ * `text` (len bytes), one arrangement as the commands print it in JSON,
+ * as the customer of customer_id sees it: a new string (free it), or NULL
+ * when it is not a JSON object or memory ran out.
+ */
+static char *arrangement_for(struct store *s, const char *customer_id, const char *text,
+			     size_t len)
+{
+	json_t *in = json_loadb(text, len, 0, NULL), *out = json_object(), *v;
+	const char *key;
+	char *res = NULL;
+	int own;
+
+	if (!json_is_object(in) || out == NULL)
+		goto out;
+	own = theirs(s, member(in, "created_by"), customer_id);
+	json_object_foreach(in, key, v)
+		if ((listed(shown, key) || (own && listed(shown_if_theirs, key))) &&
+		    json_object_set(out, key, v) != 0)
+			goto out;
+	res = json_dumps(out, JSON_COMPACT);
+out:
+	json_decref(in);
+	json_decref(out);
+	return res;
+}
+
+/* The answer of an arrangement command, when it succeeded, as arrangement_for. */
+static int answer_for(struct store *s, const char *customer_id, struct http_answer *a)
+{
+	char *text;
+
+	if (a->status < 200 || a->status > 299)
+		return 0;
+	if ((text = arrangement_for(s, customer_id, a->body, a->len)) == NULL)
+		return -1;
+	http_answer_json(a, a->status, text);
+	return 0;
+}
+
 struct live {
+	struct store *s;
+	const char *customer_id;
 	struct dynbuf *b;
 	int n, handoff, plan, dispute, promise;
 };
@@ -512,7 +606,7 @@ struct live {
 static int keep_live(void *ctx, const struct arrangement_view *v)
 {
 	struct live *l = ctx;
-	char *text = NULL;
+	char *text = NULL, *shown_text = NULL;
 	size_t len = 0;
 	FILE *saved = cmd_out;
 	int rc;
@@ -521,7 +615,8 @@ static int keep_live(void *ctx, const struct arrangement_view *v)
 	l->plan |= strcmp(v->kind, "plan") == 0 && strcmp(v->state, "current") == 0;
 	l->dispute |= strcmp(v->kind, "dispute") == 0;
 	l->promise |= strcmp(v->kind, "promise") == 0;
-	/* As the arrangement commands print it: amounts as decimal text. */
+	/* As the arrangement commands print it (amounts as decimal text),
+	 * less what is not the customer's. */
 	if ((cmd_out = open_memstream(&text, &len)) == NULL) {
 		cmd_out = saved;
 		return STORE_ERR_NOMEM;
@@ -529,10 +624,14 @@ static int keep_live(void *ctx, const struct arrangement_view *v)
 	rc = cmd_arrangement_print(v, 1, 1);
 	fclose(cmd_out);
 	cmd_out = saved;
-	if (rc == 0 && text) {
+	if (rc == 0 && (text == NULL ||
+			(shown_text = arrangement_for(l->s, l->customer_id, text, len)) == NULL))
+		rc = STORE_ERR_NOMEM;
+	if (rc == 0) {
 		dynbuf_str(l->b, l->n++ ? "," : "");
-		dynbuf_str(l->b, text);
+		dynbuf_str(l->b, shown_text);
 	}
+	free(shown_text);
 	free(text);
 	return rc;
 }
@@ -551,14 +650,18 @@ static int keep_case(void *ctx, const struct case_row *c)
 	return cs->state ? 0 : STORE_ERR_NOMEM;
 }
 
-/* Appends one account: position, stage in words, live arrangements. */
-static int account_json(struct serve_thread *t, const char *id, enum lang l, struct dynbuf *b,
-			int first)
+/*
+ * Appends one account of customer_id: position, stage in words, live
+ * arrangements. Returns 0, 1 when there is no such account (nothing
+ * appended), -1 when it could not be read.
+ */
+static int account_json(struct serve_thread *t, const char *customer_id, const char *id,
+			enum lang l, struct dynbuf *b, int first)
 {
 	struct account_facts f;
 	struct case_seen cs = { 0 };
 	struct case_state st;
-	struct live lv = { .b = b };
+	struct live lv = { t->store, customer_id, b, 0, 0, 0, 0, 0 };
 	char date[DATE_TEXT_LEN + 1], num[64];
 	enum stage_word w;
 	int rc;
@@ -566,7 +669,7 @@ static int account_json(struct serve_thread *t, const char *id, enum lang l, str
 	if (account_facts_get(&t->cmd, t->store, id, &f) != 0)
 		return -1;
 	if (!f.found)
-		return 0;
+		return 1;
 	case_state_init(&st);
 	if ((rc = store_case_get(t->store, f.account_key, keep_case, &cs)) != STORE_OK ||
 	    (cs.found && case_state_decode(cs.state, strlen(cs.state), &st, NULL, 0) != 0)) {
@@ -637,28 +740,49 @@ static int keep_policy(void *ctx, const struct stored_policy *sp)
 	return 0;
 }
 
-/* GET /api/v1/portal/accounts: the signed-in customer's accounts. */
+/* The customer's accounts into the answer, one by one as the store lists them. */
+struct listing {
+	struct serve_thread *t;
+	const char *customer_id;
+	enum lang l;
+	struct dynbuf *b;
+	size_t n;
+};
+
+static int list_account(void *ctx, const struct customer_account *ca)
+{
+	struct listing *ls = ctx;
+	int rc = account_json(ls->t, ls->customer_id, ca->account_id, ls->l, ls->b, ls->n == 0);
+
+	if (rc < 0 || ls->b->failed)
+		return -1;
+	ls->n += rc == 0;
+	return 0;
+}
+
+/*
+ * GET /api/v1/portal/accounts: the signed-in customer's accounts, every
+ * one the accounts table gives them (with or without a ledger entry or an
+ * entry on the file), by account_id. No cap on their number: the answer's
+ * own (16 MiB, tens of thousands of accounts) is the only bound, and
+ * reaching it is a 503, never a list cut short without a word.
+ */
 static int accounts(void *ctx, struct http_request *r, struct http_answer *a)
 {
 	struct serve_thread *t = serve_thread(ctx);
 	struct principal *who = r->principal;
 	struct contact c = { 0 };
-	struct account_ids *ids = malloc(sizeof(*ids));
 	struct policy_seen ps = { 0 };
 	struct dynbuf b = { .max = 16u << 20 };
-	enum lang l;
+	struct listing ls = { t, who->customer_id, LANG_EN, &b, 0 };
 	char num[128];
-	int failed = 0;
+	int rc;
 
-	if (ids == NULL)
-		return -1;
-	if (store_customer_get(t->store, who->customer_id, keep_contact, &c) != STORE_OK ||
-	    accounts_of(t->store, who->customer_id, ids) != STORE_OK) {
-		free(ids);
+	if (store_customer_get(t->store, who->customer_id, keep_contact, &c) != STORE_OK) {
 		http_answer_problem(a, 503, "Service Unavailable", "the accounts could not be read");
 		return 0;
 	}
-	l = lang_of(c.locale);
+	ls.l = lang_of(c.locale);
 	dynbuf_str(&b, "{\"customer_id\":");
 	dynbuf_json_str(&b, who->customer_id);
 	dynbuf_str(&b, ",\"name\":");
@@ -679,11 +803,9 @@ static int accounts(void *ctx, struct http_request *r, struct http_answer *a)
 		dynbuf_str(&b, ",\"plans\":null");
 	}
 	dynbuf_str(&b, ",\"accounts\":[");
-	for (size_t i = 0; i < ids->n && !failed; i++)
-		failed = account_json(t, ids->v[i], l, &b, i == 0) != 0;
+	rc = store_accounts_of_customer(t->store, who->customer_id, list_account, &ls);
 	dynbuf_str(&b, "]}");
-	free(ids);
-	if (failed || b.failed) {
+	if (rc != STORE_OK || b.failed) {
 		free(b.p);
 		http_answer_problem(a, 503, "Service Unavailable", "the accounts could not be read");
 		return 0;
@@ -803,7 +925,11 @@ static int own_account(struct app *app, struct http_request *r, struct http_answ
 	return 1;
 }
 
-/* Runs `fn` for the request with `body` (taken) as the body's fields. */
+/*
+ * Runs `fn` for the request with `body` (taken) as the body's fields; the
+ * arrangement it answers with is filtered as in GET /api/v1/portal/accounts
+ * (arrangement_for).
+ */
 static int run_with(struct app *app, struct http_request *r, struct http_answer *a, command_fn fn,
 		    const char *subject, json_t *body, const struct field_option *fields, size_t n,
 		    unsigned how)
@@ -819,6 +945,9 @@ static int run_with(struct app *app, struct http_request *r, struct http_answer 
 	r2.body_len = strlen(text);
 	rc = serve_run_command(app, &r2, a, fn, subject, fields, n, how);
 	free(text);
+	if (rc == 0)
+		rc = answer_for(serve_thread(app)->store,
+				((const struct principal *)r->principal)->customer_id, a);
 	return rc;
 }
 

@@ -73,12 +73,7 @@ static int queues(void *ctx, struct http_request *r, struct http_answer *a)
 		return 0;
 	}
 	dynbuf_str(&p.b, "]}");
-	if (p.b.failed) {
-		free(p.b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, p.b.p);
-	return 0;
+	return serve_answer_json(a, 200, &p.b);
 }
 
 /* ---- GET /api/v1/queues/{name}/tasks ----------------------------------------------------- */
@@ -108,7 +103,6 @@ static int tasks(void *ctx, struct http_request *r, struct http_answer *a)
 	struct tasks_page p = { .b = { .max = 16u << 20 } };
 	struct task_filter f = { 0 };
 	int64_t mine, unassigned;
-	char num[64];
 	int rc;
 
 	if (serve_query_int(r, "after", 0, INT64_MAX, 0, &f.after, a) != 0 ||
@@ -133,17 +127,8 @@ static int tasks(void *ctx, struct http_request *r, struct http_answer *a)
 		return 0;
 	}
 	/* A full page may have more after it: its last id is the cursor. */
-	if (p.n == f.limit)
-		snprintf(num, sizeof(num), "],\"next\":%lld}", (long long)p.last);
-	else
-		snprintf(num, sizeof(num), "],\"next\":null}");
-	dynbuf_str(&p.b, num);
-	if (p.b.failed) {
-		free(p.b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, p.b.p);
-	return 0;
+	serve_json_page_end(&p.b, p.n == f.limit, p.last);
+	return serve_answer_json(a, 200, &p.b);
 }
 
 /* ---- POST /api/v1/tasks/{id}/take, /release, /close ------------------------------------------ */
@@ -228,57 +213,47 @@ static int answer_task(struct app *app, int64_t id, int64_t seq, struct http_ans
 		snprintf(num, sizeof(num), ",\"file_seq\":%lld}", (long long)seq);
 		dynbuf_str(&o.b, num);
 	}
-	if (o.b.failed) {
-		free(o.b.p);
-		return -1;
+	return serve_answer_json(a, 200, &o.b);
+}
+
+enum task_move { TASK_TAKE, TASK_RELEASE };
+
+/* Takes the task for the one asking (a lease of STORE_TASK_LEASE_SECONDS),
+ * or gives it back: an empty body (or {}), the task as it now is. */
+static int move_task(struct app *app, struct http_request *r, struct http_answer *a,
+		     enum task_move move)
+{
+	static const char *const none[] = { NULL };
+	struct principal *who = r->principal;
+	struct store *s = serve_thread(app)->store;
+	int64_t id;
+	json_t *o;
+	int rc;
+
+	if ((o = body_fields(r, none, a)) == NULL)
+		return 0;
+	json_decref(o);
+	if ((id = task_id(r, a)) == 0)
+		return 0;
+	if (move == TASK_TAKE)
+		rc = store_task_take(s, id, who->user, serve_now(app), STORE_TASK_LEASE_SECONDS);
+	else
+		rc = store_task_release(s, id, who->user, serve_now(app));
+	if (rc != STORE_OK) {
+		store_problem(app, rc, a);
+		return 0;
 	}
-	http_answer_json(a, 200, o.b.p);
-	return 0;
+	return answer_task(app, id, 0, a);
 }
 
 static int take(void *ctx, struct http_request *r, struct http_answer *a)
 {
-	static const char *const none[] = { NULL };
-	struct app *app = ctx;
-	struct principal *who = r->principal;
-	int64_t id;
-	json_t *o;
-	int rc;
-
-	if ((o = body_fields(r, none, a)) == NULL)
-		return 0;
-	json_decref(o);
-	if ((id = task_id(r, a)) == 0)
-		return 0;
-	rc = store_task_take(serve_thread(app)->store, id, who->user, serve_now(app),
-			     STORE_TASK_LEASE_SECONDS);
-	if (rc != STORE_OK) {
-		store_problem(app, rc, a);
-		return 0;
-	}
-	return answer_task(app, id, 0, a);
+	return move_task(ctx, r, a, TASK_TAKE);
 }
 
 static int release(void *ctx, struct http_request *r, struct http_answer *a)
 {
-	static const char *const none[] = { NULL };
-	struct app *app = ctx;
-	struct principal *who = r->principal;
-	int64_t id;
-	json_t *o;
-	int rc;
-
-	if ((o = body_fields(r, none, a)) == NULL)
-		return 0;
-	json_decref(o);
-	if ((id = task_id(r, a)) == 0)
-		return 0;
-	rc = store_task_release(serve_thread(app)->store, id, who->user, serve_now(app));
-	if (rc != STORE_OK) {
-		store_problem(app, rc, a);
-		return 0;
-	}
-	return answer_task(app, id, 0, a);
+	return move_task(ctx, r, a, TASK_RELEASE);
 }
 
 /* {"outcome": one of STORE_TASK_OUTCOMES, "note": "..."} */
@@ -430,12 +405,7 @@ static int actions(void *ctx, struct http_request *r, struct http_answer *a)
 		return 0;
 	}
 	dynbuf_str(&p.b, "]}");
-	if (p.b.failed) {
-		free(p.b.p);
-		return -1;
-	}
-	http_answer_json(a, 200, p.b.p);
-	return 0;
+	return serve_answer_json(a, 200, &p.b);
 }
 
 const struct http_route serve_queues_routes[] = {

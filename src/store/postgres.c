@@ -1849,6 +1849,34 @@ out:
 	return rc;
 }
 
+static int pg_accounts_of_customer(struct store *s, const char *customer_id,
+				   store_customer_account_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	/* One customer's accounts, in one result: byte order of ids as
+	 * SQLite's (COLLATE "C"), the sort over those rows only. */
+	rc = pg_query(q, "SELECT a.account_key, a.account_id, a.currency "
+		      "FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		      "WHERE c.customer_id = $1 ORDER BY a.account_id COLLATE \"C\"", 1, NULL,
+		      &customer_id, &r, "listing a customer's accounts");
+	if (rc != STORE_OK)
+		goto out;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct customer_account a = {
+			pg_i64(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)
+		};
+
+		if ((rc = cb(ctx, &a)) != 0)
+			goto out;
+	}
+out:
+	PQclear(r);
+	return rc;
+}
+
 static int pg_services_scan(struct store *s, int64_t account_key,
 			    store_service_cb cb, void *ctx)
 {
@@ -3503,6 +3531,7 @@ static const struct store_ops pg_ops = {
 	.ledger_scan = pg_ledger_scan,
 	.snapshots_put = pg_snapshots_put,
 	.accounts_scan = pg_accounts_scan,
+	.accounts_of_customer = pg_accounts_of_customer,
 	.services_scan = pg_services_scan,
 	.customer_get = pg_customer_get,
 	.file_append = pg_file_append,
@@ -3679,35 +3708,86 @@ fail:
 }
 
 /*
- * The contact report in one statement (store.h). Rows of the messages and
- * payments since `since` are merged per account in (instant, messages
- * first, id) order; a running count of messages numbers the stretches
- * between them, so that the first row of a stretch is the message every
- * later payment of that stretch is attributed to. Two window sorts over
- * those rows, one grouping per stretch (a message and what followed it),
- * then each message's channel and rule by its key: no join of two large
- * intermediate results, which neither engine could index.
- * sqlite.c runs the same text: keep the two alike.
+ * The attribution both contact reports share, $2 the window in seconds:
+ * sqlite.c's SQ_CONTACT_ATTRIBUTION, which says how it works, in
+ * PostgreSQL's words (keep the two alike). The messages' zero amount is a
+ * bigint, the type of the payments' amounts it is merged with.
  */
+#define PG_CONTACT_ATTRIBUTION(messages_read, payments_read) \
+	"WITH ev AS (" \
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id," \
+		" 0::bigint AS amount FROM outbox" \
+		" WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')" \
+		" AND " messages_read \
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments" \
+		" WHERE " payments_read ")," \
+	"seq AS (" \
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY" \
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev)," \
+	"led AS (" \
+		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk," \
+		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt," \
+		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0" \
+		" AND t <= first_value(t) OVER w + $2::bigint THEN 1 ELSE 0 END AS att FROM seq" \
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+
+/* Reads row i of a report's result and hands it to the sink's callback;
+ * returns what the callback returns. */
+typedef int (*pg_report_row_fn)(PGresult *r, int i, const struct store_report_sink *sink);
+
+/*
+ * Runs a report: `sql` with $1..$n the whole numbers params[0..n-1] (n at
+ * most 3), its result held whole in memory (no paging: a report covers
+ * one period), and row() called for each row; `what` names the step in
+ * messages. Returns STORE_OK, the first non-zero return of row(), or a
+ * store error.
+ */
+static int pg_report_rows(struct pg_store *q, const char *sql, const int64_t *params, int n,
+			  const char *what, pg_report_row_fn row,
+			  const struct store_report_sink *sink)
+{
+	char text[3][24];
+	const char *values[3];
+	PGresult *r = NULL;
+	int rc;
+
+	assert(n >= 0 && n <= 3);
+	for (int i = 0; i < n; i++) {
+		pg_fmt_i64(text[i], sizeof(text[i]), params[i]);
+		values[i] = text[i];
+	}
+	if ((rc = pg_query(q, sql, n, NULL, values, &r, what)) != STORE_OK)
+		return rc;
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++)
+		rc = row(r, i, sink);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_contact_row(PGresult *r, int i, const struct store_report_sink *sink)
+{
+	struct store_contact_row row = {
+		.kind = (int)pg_i64(r, i, 0),
+		.channel = PQgetvalue(r, i, 1),
+		.rule = PQgetvalue(r, i, 2),
+		.currency = PQgetvalue(r, i, 3),
+		.messages = pg_i64(r, i, 4),
+		.accounts = pg_i64(r, i, 5),
+		.messages_paid = pg_i64(r, i, 6),
+		.payments = pg_i64(r, i, 7),
+		.amount = pg_i64(r, i, 8),
+	};
+
+	return sink->cb.contact(sink->ctx, &row);
+}
+
+/* The contact report in one statement (store.h): the attribution over the
+ * messages and payments since `since`. */
 static int pg_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx)
 {
 	static const char sql[] =
-	"WITH ev AS ("
-		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount"
-		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
-		" AND done_at >= $1::bigint"
-		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
-		" WHERE received_at >= $1::bigint),"
-	"seq AS ("
-		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
-		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
-	"led AS ("
-		" SELECT account_key, stretch, kind, amount, first_value(kind) OVER w AS mk,"
-		" first_value(id) OVER w AS mid,"
-		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
-		" AND t <= first_value(t) OVER w + $2::bigint THEN 1 ELSE 0 END AS att FROM seq"
-		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	PG_CONTACT_ATTRIBUTION("done_at >= $1::bigint", "received_at >= $1::bigint")
 	"st AS ("
 		" SELECT account_key, mk, mid, sum(att)::bigint AS n, sum(att * amount)::bigint AS amount,"
 		" sum(kind - att)::bigint AS un_n, sum((kind - att) * amount)::bigint AS un_amount"
@@ -3726,40 +3806,33 @@ static int pg_contact_report(struct store *s, int64_t since, int64_t window_seco
 		" JOIN accounts a ON a.account_key = st.account_key"
 		" WHERE st.un_n > 0 GROUP BY a.currency "
 	"ORDER BY 1, 2, 3, 4";
-	struct pg_store *q = pg(s);
-	char p_since[24], p_window[24];
-	const char *params[2] = { p_since, p_window };
-	PGresult *r = NULL;
-	int rc, rows;
+	const int64_t params[] = { since, window_seconds };
+	const struct store_report_sink sink = { .cb.contact = cb, .ctx = ctx };
 
-	pg_fmt_i64(p_since, sizeof(p_since), since);
-	pg_fmt_i64(p_window, sizeof(p_window), window_seconds);
-	/* One result of a few rows per (channel, rule, currency): no paging. */
-	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the contact report")) != STORE_OK)
-		goto out;
-	rows = PQntuples(r);
-	for (int i = 0; i < rows; i++) {
-		struct store_contact_row row = {
-			.kind = (int)pg_i64(r, i, 0),
-			.channel = PQgetvalue(r, i, 1),
-			.rule = PQgetvalue(r, i, 2),
-			.currency = PQgetvalue(r, i, 3),
-			.messages = pg_i64(r, i, 4),
-			.accounts = pg_i64(r, i, 5),
-			.messages_paid = pg_i64(r, i, 6),
-			.payments = pg_i64(r, i, 7),
-			.amount = pg_i64(r, i, 8),
-		};
-
-		if ((rc = cb(ctx, &row)) != 0)
-			goto out;
-	}
-out:
-	PQclear(r);
-	return rc;
+	/* One row per (channel, rule, currency). */
+	return pg_report_rows(pg(s), sql, params, 2, "reading the contact report", pg_contact_row,
+			      &sink);
 }
 
 /* ---- managers' reports ------------------------------------------------------- */
+
+static int pg_period_contact_row(PGresult *r, int i, const struct store_report_sink *sink)
+{
+	struct store_report_contact_row row = {
+		.kind = (int)pg_i64(r, i, 0),
+		.channel = PQgetvalue(r, i, 1),
+		.rule = PQgetvalue(r, i, 2),
+		.currency = PQgetvalue(r, i, 3),
+		.messages = pg_i64(r, i, 4),
+		.messages_paid = pg_i64(r, i, 5),
+		.payments = pg_i64(r, i, 6),
+		.amount = pg_i64(r, i, 7),
+		.recovered_payments = pg_i64(r, i, 8),
+		.recovered_amount = pg_i64(r, i, 9),
+	};
+
+	return sink->cb.period_contact(sink->ctx, &row);
+}
 
 /*
  * The period's messages and payments (store.h "managers' reports"): the
@@ -3770,41 +3843,30 @@ out:
  * [from, to). A message before from - window can own no payment of the
  * period (it is too old), and one after to + window comes after every
  * payment read, so the window of rows read gives the same attribution as
- * the whole history. sqlite.c runs the same text: keep the two alike.
+ * the whole history. $1 is from, $2 the window (PG_CONTACT_ATTRIBUTION's),
+ * $3 to. sqlite.c runs the same text: keep the two alike.
  */
 static int pg_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
 			      store_report_contact_cb cb, void *ctx)
 {
 	static const char sql[] =
-	"WITH ev AS ("
-		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0::bigint AS amount"
-		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
-		" AND done_at >= $1::bigint - $3::bigint AND done_at < $2::bigint + $3::bigint"
-		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
-		" WHERE received_at >= $1::bigint AND received_at < $2::bigint + $3::bigint),"
-	"seq AS ("
-		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
-		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
-	"led AS ("
-		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk,"
-		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt,"
-		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
-		" AND t <= first_value(t) OVER w + $3::bigint THEN 1 ELSE 0 END AS att FROM seq"
-		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	PG_CONTACT_ATTRIBUTION(
+		"done_at >= $1::bigint - $2::bigint AND done_at < $3::bigint + $2::bigint",
+		"received_at >= $1::bigint AND received_at < $3::bigint + $2::bigint")
 	"st AS ("
 		" SELECT account_key, mk, mid, mt, sum(att)::bigint AS n,"
 		" sum(att * amount)::bigint AS amount,"
-		" sum(CASE WHEN att = 1 AND t < $2::bigint THEN 1 ELSE 0 END)::bigint AS rn,"
-		" sum(CASE WHEN att = 1 AND t < $2::bigint THEN amount ELSE 0 END)::bigint"
+		" sum(CASE WHEN att = 1 AND t < $3::bigint THEN 1 ELSE 0 END)::bigint AS rn,"
+		" sum(CASE WHEN att = 1 AND t < $3::bigint THEN amount ELSE 0 END)::bigint"
 		" AS ramount,"
-		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $2::bigint THEN 1 ELSE 0 END)::bigint"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $3::bigint THEN 1 ELSE 0 END)::bigint"
 		" AS un_n,"
-		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $2::bigint THEN amount ELSE 0"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < $3::bigint THEN amount ELSE 0"
 		" END)::bigint AS un_amount"
 		" FROM led GROUP BY account_key, stretch, mk, mid, mt),"
 	"m AS ("
 		" SELECT o.channel, coalesce(o.rule, '') AS rule, a.currency,"
-		" CASE WHEN st.mt >= $1::bigint AND st.mt < $2::bigint THEN 1 ELSE 0 END AS inp,"
+		" CASE WHEN st.mt >= $1::bigint AND st.mt < $3::bigint THEN 1 ELSE 0 END AS inp,"
 		" st.n, st.amount, st.rn, st.ramount FROM st"
 		" JOIN outbox o ON o.outbox_id = st.mid"
 		" JOIN accounts a ON a.account_key = st.account_key WHERE st.mk = 0) "
@@ -3817,40 +3879,28 @@ static int pg_report_contacts(struct store *s, int64_t from, int64_t to, int64_t
 		" FROM st JOIN accounts a ON a.account_key = st.account_key"
 		" WHERE st.un_n > 0 GROUP BY a.currency "
 	"ORDER BY 1, 2, 3, 4";
-	struct pg_store *q = pg(s);
-	char p_from[24], p_to[24], p_window[24];
-	const char *params[3] = { p_from, p_to, p_window };
-	PGresult *r = NULL;
-	int rc, rows;
+	const int64_t params[] = { from, window_seconds, to };
+	const struct store_report_sink sink = { .cb.period_contact = cb, .ctx = ctx };
 
-	pg_fmt_i64(p_from, sizeof(p_from), from);
-	pg_fmt_i64(p_to, sizeof(p_to), to);
-	pg_fmt_i64(p_window, sizeof(p_window), window_seconds);
-	/* One row per (channel, rule, currency): no paging. */
-	if ((rc = pg_query(q, sql, 3, NULL, params, &r, "reading the dashboard's contact report"))
-	    != STORE_OK)
-		goto out;
-	rows = PQntuples(r);
-	for (int i = 0; i < rows; i++) {
-		struct store_report_contact_row row = {
-			.kind = (int)pg_i64(r, i, 0),
-			.channel = PQgetvalue(r, i, 1),
-			.rule = PQgetvalue(r, i, 2),
-			.currency = PQgetvalue(r, i, 3),
-			.messages = pg_i64(r, i, 4),
-			.messages_paid = pg_i64(r, i, 5),
-			.payments = pg_i64(r, i, 6),
-			.amount = pg_i64(r, i, 7),
-			.recovered_payments = pg_i64(r, i, 8),
-			.recovered_amount = pg_i64(r, i, 9),
-		};
+	/* One row per (channel, rule, currency). */
+	return pg_report_rows(pg(s), sql, params, 3, "reading the dashboard's contact report",
+			      pg_period_contact_row, &sink);
+}
 
-		if ((rc = cb(ctx, &row)) != 0)
-			goto out;
-	}
-out:
-	PQclear(r);
-	return rc;
+static int pg_arrangement_row(PGresult *r, int i, const struct store_report_sink *sink)
+{
+	char id[32];
+	struct store_report_arrangement a = {
+		.arrangement_id = id,
+		.kind = PQgetvalue(r, i, 1),
+		.state = PQgetvalue(r, i, 2),
+		.terms = PQgetvalue(r, i, 3),
+		.created_at = pg_i64(r, i, 4),
+		.updated_at = pg_i64(r, i, 5),
+	};
+
+	store_arrangement_id(a.kind, pg_i64(r, i, 0), id, sizeof(id));
+	return sink->cb.arrangement(sink->ctx, &a);
 }
 
 /* Promises and plans of the period (store.h); the live test is the one
@@ -3864,36 +3914,30 @@ static int pg_report_arrangements(struct store *s, int64_t from, int64_t to,
 		" AND ((updated_at >= $1::bigint AND updated_at < $2::bigint)"
 		" OR (" STORE_ARRANGEMENT_LIVE("") " AND created_at < $2::bigint))"
 		" ORDER BY arrangement_key";
-	struct pg_store *q = pg(s);
-	char p_from[24], p_to[24];
-	const char *params[2] = { p_from, p_to };
-	PGresult *r = NULL;
-	int rc, rows;
+	const int64_t params[] = { from, to };
+	const struct store_report_sink sink = { .cb.arrangement = cb, .ctx = ctx };
 
-	pg_fmt_i64(p_from, sizeof(p_from), from);
-	pg_fmt_i64(p_to, sizeof(p_to), to);
-	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the arrangements report"))
-	    != STORE_OK)
-		goto out;
-	rows = PQntuples(r);
-	for (int i = 0; i < rows; i++) {
-		char id[32];
-		struct store_report_arrangement a = {
-			.arrangement_id = id,
-			.kind = PQgetvalue(r, i, 1),
-			.state = PQgetvalue(r, i, 2),
-			.terms = PQgetvalue(r, i, 3),
-			.created_at = pg_i64(r, i, 4),
-			.updated_at = pg_i64(r, i, 5),
-		};
+	return pg_report_rows(pg(s), sql, params, 2, "reading the arrangements report",
+			      pg_arrangement_row, &sink);
+}
 
-		store_arrangement_id(a.kind, pg_i64(r, i, 0), id, sizeof(id));
-		if ((rc = cb(ctx, &a)) != 0)
-			goto out;
-	}
-out:
-	PQclear(r);
-	return rc;
+static int pg_provisioning_row(PGresult *r, int i, const struct store_report_sink *sink)
+{
+	struct store_report_provisioning p = {
+		.outbox_id = pg_i64(r, i, 0),
+		.action = PQgetvalue(r, i, 1),
+		.account_id = PQgetvalue(r, i, 2),
+		.customer_id = PQgetvalue(r, i, 3),
+		.jurisdiction = PQgetvalue(r, i, 4),
+		.rule = PQgetvalue(r, i, 5),
+		.payload = PQgetvalue(r, i, 6),
+		.policy_version = pg_i64(r, i, 7),
+		.created_at = pg_i64(r, i, 8),
+		.done_at = pg_i64(r, i, 9),
+		.paid_at = pg_i64(r, i, 10),
+	};
+
+	return sink->cb.provisioning(sink->ctx, &p);
 }
 
 /* Suspensions and restorations of the period (store.h). The clearing
@@ -3916,39 +3960,11 @@ static int pg_report_provisioning(struct store *s, int64_t from, int64_t to,
 		" WHERE o.channel = 'provisioning' AND o.state = 'done'"
 		" AND o.done_at >= $1::bigint AND o.done_at < $2::bigint"
 		" ORDER BY o.done_at, o.outbox_id";
-	struct pg_store *q = pg(s);
-	char p_from[24], p_to[24];
-	const char *params[2] = { p_from, p_to };
-	PGresult *r = NULL;
-	int rc, rows;
+	const int64_t params[] = { from, to };
+	const struct store_report_sink sink = { .cb.provisioning = cb, .ctx = ctx };
 
-	pg_fmt_i64(p_from, sizeof(p_from), from);
-	pg_fmt_i64(p_to, sizeof(p_to), to);
-	if ((rc = pg_query(q, sql, 2, NULL, params, &r, "reading the provisioning report"))
-	    != STORE_OK)
-		goto out;
-	rows = PQntuples(r);
-	for (int i = 0; i < rows; i++) {
-		struct store_report_provisioning p = {
-			.outbox_id = pg_i64(r, i, 0),
-			.action = PQgetvalue(r, i, 1),
-			.account_id = PQgetvalue(r, i, 2),
-			.customer_id = PQgetvalue(r, i, 3),
-			.jurisdiction = PQgetvalue(r, i, 4),
-			.rule = PQgetvalue(r, i, 5),
-			.payload = PQgetvalue(r, i, 6),
-			.policy_version = pg_i64(r, i, 7),
-			.created_at = pg_i64(r, i, 8),
-			.done_at = pg_i64(r, i, 9),
-			.paid_at = pg_i64(r, i, 10),
-		};
-
-		if ((rc = cb(ctx, &p)) != 0)
-			goto out;
-	}
-out:
-	PQclear(r);
-	return rc;
+	return pg_report_rows(pg(s), sql, params, 2, "reading the provisioning report",
+			      pg_provisioning_row, &sink);
 }
 
 /* ---- work queues ------------------------------------------------------------------ */

@@ -87,6 +87,7 @@ enum stmt_id {
 enum scan_id {
 	SCAN_ACCOUNT_ONE,
 	SCAN_ACCOUNT_ALL,
+	SCAN_ACCOUNTS_OF_CUSTOMER,
 	SCAN_FILE_ONE,
 	SCAN_FILE_ALL,
 	SCAN_OUTBOX_ONE,
@@ -1628,6 +1629,36 @@ static int sq_accounts_scan(struct store *s, const char *account_id,
 	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing accounts");
 out:
 	scan_close(q, id, st);
+	return rc;
+}
+
+static int sq_accounts_of_customer(struct store *s, const char *customer_id,
+				   store_customer_account_cb cb, void *ctx)
+{
+	/* accounts_customer finds the rows; the sort is over one customer's
+	 * accounts only. */
+	static const char sql[] =
+		"SELECT a.account_key, a.account_id, a.currency "
+		"FROM accounts a JOIN customers c ON c.customer_key = a.customer_key "
+		"WHERE c.customer_id = ?1 ORDER BY a.account_id";
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = scan_open(q, SCAN_ACCOUNTS_OF_CUSTOMER, sql)) == NULL)
+		return db_error(q, "listing a customer's accounts");
+	bind_text(st, 1, customer_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct customer_account a = {
+			sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2)
+		};
+
+		if ((rc = cb(ctx, &a)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "listing a customer's accounts");
+out:
+	scan_close(q, SCAN_ACCOUNTS_OF_CUSTOMER, st);
 	return rc;
 }
 
@@ -3182,6 +3213,7 @@ static const struct store_ops sqlite_ops = {
 	.ledger_scan = sq_ledger_scan,
 	.snapshots_put = sq_snapshots_put,
 	.accounts_scan = sq_accounts_scan,
+	.accounts_of_customer = sq_accounts_of_customer,
 	.services_scan = sq_services_scan,
 	.customer_get = sq_customer_get,
 	.file_append = sq_file_append,
@@ -3287,35 +3319,106 @@ fail:
 }
 
 /*
- * The contact report in one statement (store.h). Rows of the messages and
- * payments since `since` are merged per account in (instant, messages
- * first, id) order; a running count of messages numbers the stretches
- * between them, so that the first row of a stretch is the message every
- * later payment of that stretch is attributed to. Two window sorts over
- * those rows, one grouping per stretch (a message and what followed it),
- * then each message's channel and rule by its key: no join of two large
- * intermediate results, which neither engine could index.
- * postgres.c runs the same text: keep the two alike.
+ * The attribution both contact reports share (store.h): a payment goes to
+ * the last message performed to its account before it, when it came
+ * within ?2 seconds of it. The rows of the messages and payments a report
+ * reads (messages_read, a condition on done_at; payments_read, one on
+ * received_at) are merged per account in (instant, messages first, id)
+ * order; a running count of messages numbers the stretches between them,
+ * so that the first row of a stretch is the message every later payment
+ * of that stretch is attributed to. led gives each row its stretch's first
+ * kind (mk: 0 a message, 1 for the payments before any message read), the
+ * message's id (mid) and instant (mt), and att 1 for an attributed
+ * payment. Two window sorts over those rows; each report then groups per
+ * stretch (a message and what followed it) and reads each message's
+ * channel and rule by its key: no join of two large intermediate results,
+ * which neither engine could index. postgres.c's PG_CONTACT_ATTRIBUTION is
+ * the same text: keep the two alike.
  */
+#define SQ_CONTACT_ATTRIBUTION(messages_read, payments_read) \
+	"WITH ev AS (" \
+		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount" \
+		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')" \
+		" AND " messages_read \
+		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments" \
+		" WHERE " payments_read ")," \
+	"seq AS (" \
+		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY" \
+		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev)," \
+	"led AS (" \
+		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk," \
+		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt," \
+		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0" \
+		" AND t <= first_value(t) OVER w + ?2 THEN 1 ELSE 0 END AS att FROM seq" \
+		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+
+/* Reads the statement's current row and hands it to the sink's callback;
+ * returns what the callback returns, or a store error. */
+typedef int (*sq_report_row_fn)(struct sqlite_store *q, sqlite3_stmt *st,
+				const struct store_report_sink *sink);
+
+/*
+ * Runs a report: `sql` prepared for this call only (a report runs once per
+ * command or request), ?1..?n bound to params[0..n-1], and row() called
+ * for each row; `what` names the report in messages. Returns STORE_OK,
+ * the first non-zero return of row(), or a store error.
+ */
+static int sq_report_rows(struct sqlite_store *q, const char *sql, const int64_t *params,
+			  int n, const char *what, sq_report_row_fn row,
+			  const struct store_report_sink *sink)
+{
+	sqlite3_stmt *st = NULL;
+	char doing[96];
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(doing, sizeof(doing), "preparing %s", what);
+		rc = db_error(q, doing);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, params[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = row(q, st, sink)) != 0)
+			goto out;
+	if (rc == SQLITE_DONE) {
+		rc = STORE_OK;
+	} else {
+		snprintf(doing, sizeof(doing), "reading %s", what);
+		rc = db_error(q, doing);
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_contact_row(struct sqlite_store *q, sqlite3_stmt *st,
+			  const struct store_report_sink *sink)
+{
+	struct store_contact_row r = {
+		.kind = sqlite3_column_int(st, 0),
+		.channel = (const char *)sqlite3_column_text(st, 1),
+		.rule = (const char *)sqlite3_column_text(st, 2),
+		.currency = (const char *)sqlite3_column_text(st, 3),
+		.messages = sqlite3_column_int64(st, 4),
+		.accounts = sqlite3_column_int64(st, 5),
+		.messages_paid = sqlite3_column_int64(st, 6),
+		.payments = sqlite3_column_int64(st, 7),
+		.amount = sqlite3_column_int64(st, 8),
+	};
+
+	if (r.channel == NULL || r.rule == NULL || r.currency == NULL)
+		return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	return sink->cb.contact(sink->ctx, &r);
+}
+
+/* The contact report in one statement (store.h): the attribution over the
+ * messages and payments since `since`. */
 static int sq_contact_report(struct store *s, int64_t since, int64_t window_seconds,
 			     store_contact_row_cb cb, void *ctx)
 {
 	static const char sql[] =
-	"WITH ev AS ("
-		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount"
-		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
-		" AND done_at >= ?1"
-		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
-		" WHERE received_at >= ?1),"
-	"seq AS ("
-		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
-		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
-	"led AS ("
-		" SELECT account_key, stretch, kind, amount, first_value(kind) OVER w AS mk,"
-		" first_value(id) OVER w AS mid,"
-		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
-		" AND t <= first_value(t) OVER w + ?2 THEN 1 ELSE 0 END AS att FROM seq"
-		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	SQ_CONTACT_ATTRIBUTION("done_at >= ?1", "received_at >= ?1")
 	"st AS ("
 		" SELECT account_key, mk, mid, sum(att) AS n, sum(att * amount) AS amount,"
 		" sum(kind - att) AS un_n, sum((kind - att) * amount) AS un_amount"
@@ -3334,44 +3437,34 @@ static int sq_contact_report(struct store *s, int64_t since, int64_t window_seco
 		" JOIN accounts a ON a.account_key = st.account_key"
 		" WHERE st.un_n > 0 GROUP BY a.currency "
 	"ORDER BY 1, 2, 3, 4";
-	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const int64_t params[] = { since, window_seconds };
+	const struct store_report_sink sink = { .cb.contact = cb, .ctx = ctx };
 
-	/* Prepared for this call only: a report runs once per process. */
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_error(q, "preparing the contact report");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, window_seconds);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_contact_row r = {
-			.kind = sqlite3_column_int(st, 0),
-			.channel = (const char *)sqlite3_column_text(st, 1),
-			.rule = (const char *)sqlite3_column_text(st, 2),
-			.currency = (const char *)sqlite3_column_text(st, 3),
-			.messages = sqlite3_column_int64(st, 4),
-			.accounts = sqlite3_column_int64(st, 5),
-			.messages_paid = sqlite3_column_int64(st, 6),
-			.payments = sqlite3_column_int64(st, 7),
-			.amount = sqlite3_column_int64(st, 8),
-		};
-
-		if (r.channel == NULL || r.rule == NULL || r.currency == NULL) {
-			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
-			goto out;
-		}
-		if ((rc = cb(ctx, &r)) != 0)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the contact report");
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return sq_report_rows(sq(s), sql, params, 2, "the contact report", sq_contact_row, &sink);
 }
 
 /* ---- managers' reports ------------------------------------------------------- */
+
+static int sq_period_contact_row(struct sqlite_store *q, sqlite3_stmt *st,
+				 const struct store_report_sink *sink)
+{
+	struct store_report_contact_row r = {
+		.kind = sqlite3_column_int(st, 0),
+		.channel = (const char *)sqlite3_column_text(st, 1),
+		.rule = (const char *)sqlite3_column_text(st, 2),
+		.currency = (const char *)sqlite3_column_text(st, 3),
+		.messages = sqlite3_column_int64(st, 4),
+		.messages_paid = sqlite3_column_int64(st, 5),
+		.payments = sqlite3_column_int64(st, 6),
+		.amount = sqlite3_column_int64(st, 7),
+		.recovered_payments = sqlite3_column_int64(st, 8),
+		.recovered_amount = sqlite3_column_int64(st, 9),
+	};
+
+	if (r.channel == NULL || r.rule == NULL || r.currency == NULL)
+		return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	return sink->cb.period_contact(sink->ctx, &r);
+}
 
 /*
  * The period's messages and payments (store.h "managers' reports"): the
@@ -3382,37 +3475,25 @@ out:
  * [from, to). A message before from - window can own no payment of the
  * period (it is too old), and one after to + window comes after every
  * payment read, so the window of rows read gives the same attribution as
- * the whole history. postgres.c runs the same text: keep the two alike.
+ * the whole history. ?1 is from, ?2 the window (SQ_CONTACT_ATTRIBUTION's),
+ * ?3 to. postgres.c runs the same text: keep the two alike.
  */
 static int sq_report_contacts(struct store *s, int64_t from, int64_t to, int64_t window_seconds,
 			      store_report_contact_cb cb, void *ctx)
 {
 	static const char sql[] =
-	"WITH ev AS ("
-		" SELECT account_key, done_at AS t, 0 AS kind, outbox_id AS id, 0 AS amount"
-		" FROM outbox WHERE state = 'done' AND channel IN ('sms', 'email', 'voice')"
-		" AND done_at >= ?1 - ?3 AND done_at < ?2 + ?3"
-		" UNION ALL SELECT account_key, received_at, 1, 0, amount FROM payments"
-		" WHERE received_at >= ?1 AND received_at < ?2 + ?3),"
-	"seq AS ("
-		" SELECT account_key, t, kind, id, amount, sum(1 - kind) OVER (PARTITION BY"
-		" account_key ORDER BY t, kind, id ROWS UNBOUNDED PRECEDING) AS stretch FROM ev),"
-	"led AS ("
-		" SELECT account_key, stretch, kind, t, amount, first_value(kind) OVER w AS mk,"
-		" first_value(id) OVER w AS mid, first_value(t) OVER w AS mt,"
-		" CASE WHEN kind = 1 AND first_value(kind) OVER w = 0"
-		" AND t <= first_value(t) OVER w + ?3 THEN 1 ELSE 0 END AS att FROM seq"
-		" WINDOW w AS (PARTITION BY account_key, stretch ORDER BY t, kind, id)),"
+	SQ_CONTACT_ATTRIBUTION("done_at >= ?1 - ?2 AND done_at < ?3 + ?2",
+			       "received_at >= ?1 AND received_at < ?3 + ?2")
 	"st AS ("
 		" SELECT account_key, mk, mid, mt, sum(att) AS n, sum(att * amount) AS amount,"
-		" sum(CASE WHEN att = 1 AND t < ?2 THEN 1 ELSE 0 END) AS rn,"
-		" sum(CASE WHEN att = 1 AND t < ?2 THEN amount ELSE 0 END) AS ramount,"
-		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?2 THEN 1 ELSE 0 END) AS un_n,"
-		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?2 THEN amount ELSE 0 END) AS un_amount"
+		" sum(CASE WHEN att = 1 AND t < ?3 THEN 1 ELSE 0 END) AS rn,"
+		" sum(CASE WHEN att = 1 AND t < ?3 THEN amount ELSE 0 END) AS ramount,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?3 THEN 1 ELSE 0 END) AS un_n,"
+		" sum(CASE WHEN kind = 1 AND att = 0 AND t < ?3 THEN amount ELSE 0 END) AS un_amount"
 		" FROM led GROUP BY account_key, stretch, mk, mid, mt),"
 	"m AS ("
 		" SELECT o.channel, coalesce(o.rule, '') AS rule, a.currency,"
-		" CASE WHEN st.mt >= ?1 AND st.mt < ?2 THEN 1 ELSE 0 END AS inp,"
+		" CASE WHEN st.mt >= ?1 AND st.mt < ?3 THEN 1 ELSE 0 END AS inp,"
 		" st.n, st.amount, st.rn, st.ramount FROM st"
 		" JOIN outbox o ON o.outbox_id = st.mid"
 		" JOIN accounts a ON a.account_key = st.account_key WHERE st.mk = 0) "
@@ -3424,42 +3505,30 @@ static int sq_report_contacts(struct store *s, int64_t from, int64_t to, int64_t
 		" FROM st JOIN accounts a ON a.account_key = st.account_key"
 		" WHERE st.un_n > 0 GROUP BY a.currency "
 	"ORDER BY 1, 2, 3, 4";
-	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const int64_t params[] = { from, window_seconds, to };
+	const struct store_report_sink sink = { .cb.period_contact = cb, .ctx = ctx };
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_error(q, "preparing the dashboard's contact report");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	sqlite3_bind_int64(st, 3, window_seconds);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_report_contact_row r = {
-			.kind = sqlite3_column_int(st, 0),
-			.channel = (const char *)sqlite3_column_text(st, 1),
-			.rule = (const char *)sqlite3_column_text(st, 2),
-			.currency = (const char *)sqlite3_column_text(st, 3),
-			.messages = sqlite3_column_int64(st, 4),
-			.messages_paid = sqlite3_column_int64(st, 5),
-			.payments = sqlite3_column_int64(st, 6),
-			.amount = sqlite3_column_int64(st, 7),
-			.recovered_payments = sqlite3_column_int64(st, 8),
-			.recovered_amount = sqlite3_column_int64(st, 9),
-		};
+	return sq_report_rows(sq(s), sql, params, 3, "the dashboard's contact report",
+			      sq_period_contact_row, &sink);
+}
 
-		if (r.channel == NULL || r.rule == NULL || r.currency == NULL) {
-			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
-			goto out;
-		}
-		if ((rc = cb(ctx, &r)) != 0)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the dashboard's contact report");
-out:
-	sqlite3_finalize(st);
-	return rc;
+static int sq_arrangement_row(struct sqlite_store *q, sqlite3_stmt *st,
+			      const struct store_report_sink *sink)
+{
+	char id[32];
+	struct store_report_arrangement a = {
+		.arrangement_id = id,
+		.kind = (const char *)sqlite3_column_text(st, 1),
+		.state = (const char *)sqlite3_column_text(st, 2),
+		.terms = (const char *)sqlite3_column_text(st, 3),
+		.created_at = sqlite3_column_int64(st, 4),
+		.updated_at = sqlite3_column_int64(st, 5),
+	};
+
+	if (a.kind == NULL || a.state == NULL || a.terms == NULL)
+		return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	store_arrangement_id(a.kind, sqlite3_column_int64(st, 0), id, sizeof(id));
+	return sink->cb.arrangement(sink->ctx, &a);
 }
 
 /* Promises and plans of the period (store.h); the live test is the one
@@ -3473,39 +3542,34 @@ static int sq_report_arrangements(struct store *s, int64_t from, int64_t to,
 		" AND ((updated_at >= ?1 AND updated_at < ?2)"
 		" OR (" STORE_ARRANGEMENT_LIVE("") " AND created_at < ?2))"
 		" ORDER BY arrangement_key";
-	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const int64_t params[] = { from, to };
+	const struct store_report_sink sink = { .cb.arrangement = cb, .ctx = ctx };
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_error(q, "preparing the arrangements report");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char id[32];
-		struct store_report_arrangement a = {
-			.arrangement_id = id,
-			.kind = (const char *)sqlite3_column_text(st, 1),
-			.state = (const char *)sqlite3_column_text(st, 2),
-			.terms = (const char *)sqlite3_column_text(st, 3),
-			.created_at = sqlite3_column_int64(st, 4),
-			.updated_at = sqlite3_column_int64(st, 5),
-		};
+	return sq_report_rows(sq(s), sql, params, 2, "the arrangements report",
+			      sq_arrangement_row, &sink);
+}
 
-		if (a.kind == NULL || a.state == NULL || a.terms == NULL) {
-			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
-			goto out;
-		}
-		store_arrangement_id(a.kind, sqlite3_column_int64(st, 0), id, sizeof(id));
-		if ((rc = cb(ctx, &a)) != 0)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the arrangements report");
-out:
-	sqlite3_finalize(st);
-	return rc;
+static int sq_provisioning_row(struct sqlite_store *q, sqlite3_stmt *st,
+			       const struct store_report_sink *sink)
+{
+	struct store_report_provisioning p = {
+		.outbox_id = sqlite3_column_int64(st, 0),
+		.action = (const char *)sqlite3_column_text(st, 1),
+		.account_id = (const char *)sqlite3_column_text(st, 2),
+		.customer_id = (const char *)sqlite3_column_text(st, 3),
+		.jurisdiction = (const char *)sqlite3_column_text(st, 4),
+		.rule = (const char *)sqlite3_column_text(st, 5),
+		.payload = (const char *)sqlite3_column_text(st, 6),
+		.policy_version = sqlite3_column_int64(st, 7),
+		.created_at = sqlite3_column_int64(st, 8),
+		.done_at = sqlite3_column_int64(st, 9),
+		.paid_at = sqlite3_column_int64(st, 10),
+	};
+
+	if (p.action == NULL || p.account_id == NULL || p.customer_id == NULL ||
+	    p.jurisdiction == NULL || p.rule == NULL || p.payload == NULL)
+		return store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path);
+	return sink->cb.provisioning(sink->ctx, &p);
 }
 
 /* Suspensions and restorations of the period (store.h). The clearing
@@ -3527,43 +3591,11 @@ static int sq_report_provisioning(struct store *s, int64_t from, int64_t to,
 		" JOIN customers c ON c.customer_key = a.customer_key"
 		" WHERE o.channel = 'provisioning' AND o.state = 'done'"
 		" AND o.done_at >= ?1 AND o.done_at < ?2 ORDER BY o.done_at, o.outbox_id";
-	struct sqlite_store *q = sq(s);
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const int64_t params[] = { from, to };
+	const struct store_report_sink sink = { .cb.provisioning = cb, .ctx = ctx };
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = db_error(q, "preparing the provisioning report");
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_report_provisioning p = {
-			.outbox_id = sqlite3_column_int64(st, 0),
-			.action = (const char *)sqlite3_column_text(st, 1),
-			.account_id = (const char *)sqlite3_column_text(st, 2),
-			.customer_id = (const char *)sqlite3_column_text(st, 3),
-			.jurisdiction = (const char *)sqlite3_column_text(st, 4),
-			.rule = (const char *)sqlite3_column_text(st, 5),
-			.payload = (const char *)sqlite3_column_text(st, 6),
-			.policy_version = sqlite3_column_int64(st, 7),
-			.created_at = sqlite3_column_int64(st, 8),
-			.done_at = sqlite3_column_int64(st, 9),
-			.paid_at = sqlite3_column_int64(st, 10),
-		};
-
-		if (p.action == NULL || p.account_id == NULL || p.customer_id == NULL ||
-		    p.jurisdiction == NULL || p.rule == NULL || p.payload == NULL) {
-			rc = store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path);
-			goto out;
-		}
-		if ((rc = cb(ctx, &p)) != 0)
-			goto out;
-	}
-	rc = rc == SQLITE_DONE ? STORE_OK : db_error(q, "reading the provisioning report");
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return sq_report_rows(sq(s), sql, params, 2, "the provisioning report",
+			      sq_provisioning_row, &sink);
 }
 
 /* ---- work queues ------------------------------------------------------------------ */

@@ -197,6 +197,12 @@ int store_accounts_scan(struct store *s, const char *account_id,
 	return s->ops->accounts_scan(s, account_id, cb, ctx);
 }
 
+int store_accounts_of_customer(struct store *s, const char *customer_id,
+			       store_customer_account_cb cb, void *ctx)
+{
+	return s->ops->accounts_of_customer(s, customer_id, cb, ctx);
+}
+
 int store_services_scan(struct store *s, int64_t account_key,
 			store_service_cb cb, void *ctx)
 {

@@ -215,6 +215,23 @@ typedef int (*store_account_cb)(void *ctx, const struct account_summary *a);
 int store_accounts_scan(struct store *s, const char *account_id,
 			store_account_cb cb, void *ctx);
 
+/* One account of a customer (store_accounts_of_customer). */
+struct customer_account {
+	int64_t account_key;
+	const char *account_id, *currency;
+};
+typedef int (*store_customer_account_cb)(void *ctx, const struct customer_account *a);
+/*
+ * Calls cb for every account of `customer_id`, ordered by account_id (byte
+ * order, both engines), whether or not it has ledger entries or entries on
+ * the customer file; an unknown customer has none. cb may use the store; it
+ * returns as store_ledger_scan's (0 goes on, anything else stops the scan
+ * and is returned). Cost: one read through the accounts' customer index,
+ * the customer's accounts only, all of them at once on PostgreSQL.
+ */
+int store_accounts_of_customer(struct store *s, const char *customer_id,
+			       store_customer_account_cb cb, void *ctx);
+
 /* Services of one account, for the customer file. */
 struct service_view {
 	const char *service_id, *kind, *identifier, *adapter;

@@ -62,6 +62,8 @@ struct store_ops {
 			     const struct position *snapshots, size_t n);
 	int (*accounts_scan)(struct store *s, const char *account_id,
 			     store_account_cb cb, void *ctx);
+	int (*accounts_of_customer)(struct store *s, const char *customer_id,
+				    store_customer_account_cb cb, void *ctx);
 	int (*services_scan)(struct store *s, int64_t account_key,
 			     store_service_cb cb, void *ctx);
 	int (*customer_get)(struct store *s, const char *customer_id,
@@ -225,6 +227,18 @@ void store_arrangement_id(const char *kind, int64_t key, char *buf, size_t size)
 int store_arrangement_parse(const char *id, int64_t *key, const char **kind);
 const char *store_arrangement_kind(const char *kind);
 int store_kind_listed(const char *list, const char *kind);
+
+/* The callback a report was given and its argument, for an engine's
+ * function that reads one row of the report and hands it over. */
+struct store_report_sink {
+	union {
+		store_contact_row_cb contact;
+		store_report_contact_cb period_contact;
+		store_report_arrangement_cb arrangement;
+		store_report_provisioning_cb provisioning;
+	} cb;
+	void *ctx;
+};
 
 struct store {
 	const struct store_ops *ops;

@@ -4,6 +4,9 @@
 # plans.customer: accepted at once; beyond: refused with the reason), promises
 # a date, reports a payment made. Wrong codes lock the name out (429), other
 # customers' accounts are 404, malformed bodies are 400 and store nothing.
+# Every account of the customer is listed, those with no entry on the file
+# too; no answer names anyone on the staff; asking for a code takes as long
+# for a portal user's name as for a name nobody has.
 . "$TOP/tests/lib/integration.sh"
 . "$TOP/tests/lib/fixtures.sh"
 
@@ -20,6 +23,19 @@ expect_status 0 relance user add olena --customer C-UA-1
 expect_status 0 relance user add sophie --customer C-QC-1
 # tests/integration/portal_browser.sh goes on from here in a browser.
 [ "${PORTAL_STORY_ONLY:-}" = 1 ] && return 0
+# More accounts of ana's customer, with no ledger entry and so no entry on her
+# file; more than 64, which is no limit either.
+{
+	echo account_id,customer_id,currency
+	i=1
+	while [ $i -le 66 ]; do printf 'A-BR-X%02d,C-BR-1,BRL\n' $i; i=$((i + 1)); done
+} > more-accounts.csv
+expect_status 0 relance import accounts more-accounts.csv
+[ "$(db_count "file_entries f JOIN accounts a ON a.account_key = f.account_key
+	WHERE a.account_id LIKE 'A-BR-X%'")" = 0 ] || fail "the new accounts have file entries"
+# Someone on the staff, who works on ana's accounts further down.
+printf 'a long agent passphrase\n' | expect_status 0 relance user add rafael.lima --role agent \
+	--password-stdin
 expect_status 0 relance user add crm --api
 expect_status 0 relance token add crm --scopes admin
 ADMIN=$(cat out.txt)
@@ -37,9 +53,11 @@ post() {
 		curl -s -o body.json -D headers.txt -w '%{http_code}' -c cookies.txt \
 			-H 'Content-Type: application/json' --data-binary "$2" "$URL$1"
 	fi
+	{ cat body.json; echo; } >> answers.txt 2>/dev/null || :
 }
 get() {
 	curl -s -o body.json -w '%{http_code}' -b "$2" "$URL$1"
+	{ cat body.json; echo; } >> answers.txt 2>/dev/null || :
 }
 expect_http() {   # WANT GOT WHAT
 	[ "$1" = "$2" ] || { cat body.json; echo; fail "$3: HTTP $2, expected $1"; }
@@ -132,6 +150,13 @@ expect_grep accounts.json '"plans":{"max_instalments":3,"min_down_payment_percen
 for other in A-FR-1 C-FR-1 A-UA-1 Marie; do
 	if grep -q "$other" accounts.json; then fail "ana sees $other"; fi
 done
+# Every account of hers, by id, those her file never names included.
+grep -o '"account_id":"[^"]*"' accounts.json > listed.txt
+[ "$(wc -l < listed.txt)" -eq 68 ] || { cat listed.txt; fail "68 accounts expected"; }
+[ "$(sed -n '1p;2p;3p;68p' listed.txt | tr -d '\n')" = \
+	'"account_id":"A-BR-1""account_id":"A-BR-2""account_id":"A-BR-X01""account_id":"A-BR-X66"' ] ||
+	{ cat listed.txt; fail "the accounts are not in id order"; }
+expect_grep accounts.json '{"account_id":"A-BR-X66","currency":"BRL","balance":"0.00","overdue":"0.00"'
 # The stage in plain Portuguese, never a rule of the policy.
 grep -Eq '"text":"(Pagamento em atraso|Lembretes enviados|Aviso formal enviado: o serviço pode ser suspenso|Serviço suspenso até o pagamento)"' \
 	accounts.json || { cat accounts.json; fail "no stage in plain words"; }
@@ -190,6 +215,11 @@ expect_http 201 "$(post /api/v1/portal/accounts/A-BR-2/plans '{"instalments":"3"
 expect_grep body.json '"kind":"plan"'
 expect_grep body.json '"state":"current"'
 expect_grep body.json '"created_by":"ana.souza"'
+expect_grep body.json '"note":"salário dia 5"'
+# What the command prints for the staff stays out: the version, the customer.
+for staff in '"version":' '"customer_id":'; do
+	if grep -qF -- "$staff" body.json; then cat body.json; fail "the plan's answer has $staff"; fi
+done
 
 expect_http 201 "$(post /api/v1/portal/accounts/A-BR-1/promises '{"amount":"50.00","date":"2024-08-01"}' ana)" "a promise"
 expect_grep body.json '"state":"open"'
@@ -206,6 +236,24 @@ expect_grep out.txt "accepted by ana.souza"
 expect_status 0 relance account show A-BR-1
 expect_grep out.txt "the customer reports a payment already made: paguei por pix em 20/07"
 
+# The staff's work on her accounts: she sees what it is and what it holds,
+# never who on the staff did it nor what they wrote for each other; her own
+# arrangements keep her name and her words.
+expect_status 0 relance --now 2024-07-25T15:00:00Z dispute open A-BR-1 --invoice I-BR-2 \
+	--reason "internal: called twice, ask for the manager" --by rafael.lima --json
+staff_dispute=$(sed -n 's/^{"id":"\([^"]*\)".*/\1/p' out.txt)
+[ -n "$staff_dispute" ] || { cat out.txt; fail "no id for the staff's dispute"; }
+expect_status 0 relance --now 2024-07-25T15:00:00Z invoice postpone I-BR-1 --to 2024-08-20 \
+	--by rafael.lima --reason "internal: goodwill, do not tell"
+expect_http 200 "$(get /api/v1/portal/accounts ana)" "ana's accounts after the staff's work"
+expect_grep body.json "\"id\":\"$staff_dispute\",\"kind\":\"dispute\",\"state\":\"open\""
+expect_grep body.json '"holds":"the amount is frozen: no step acts on it"'
+expect_grep body.json '"created_by":"ana.souza"'
+expect_grep body.json '"reason":"the customer reports a payment already made: paguei por pix em 20/07"'
+for staff in rafael.lima 'internal:' '"version":' '"party":'; do
+	if grep -qF -- "$staff" body.json; then cat body.json; fail "ana sees $staff"; fi
+done
+
 # plans.customer in the policy: within the agent's authority, else refused
 # where it is written; once loaded, what the portal offers follows it.
 sed '/^    agent: {max_instalments: 6/a\
@@ -220,6 +268,31 @@ sed '/^    agent: {max_instalments: 6/a\
 expect_status 0 relance policy load strict.yaml
 expect_http 200 "$(get /api/v1/portal/accounts ana)" "ana's accounts under the stricter policy"
 expect_grep body.json '"plans":{"max_instalments":2,"min_down_payment_percent":50}'
+
+# No answer of the portal named anyone on the staff, nor a counter of theirs.
+for staff in rafael.lima crm '"version":'; do
+	if grep -qF -- "$staff" answers.txt; then fail "a portal answer has $staff"; fi
+done
+
+# Many code requests in turns, a portal user's name and names nobody has:
+# every one answered alike (how long each takes is make bench's to show).
+: > timing.cfg
+i=1
+while [ $i -le 150 ]; do
+	for who in ana.souza "nobody-$i"; do
+		[ -s timing.cfg ] && echo next >> timing.cfg
+		printf 'url = "%s/api/v1/portal/code"\nheader = "Content-Type: application/json"\n' \
+			"$URL" >> timing.cfg
+		printf 'data-binary = "{\\"user\\":\\"%s\\",\\"channel\\":\\"sms\\"}"\n' "$who" >> timing.cfg
+		printf 'output = "/dev/null"\nwrite-out = "%s %%{http_code} %%{size_download}\\n"\n' \
+			"${who%%-*}" >> timing.cfg
+	done
+	i=$((i + 1))
+done
+curl -s -K timing.cfg > timing.txt
+[ "$(grep -c ' 202 ' timing.txt)" = 300 ] || { cat timing.txt; fail "a code request was not 202"; }
+[ "$(cut -d' ' -f2- timing.txt | sort -u | wc -l)" = 1 ] ||
+	{ sort timing.txt | uniq -c; fail "code requests were answered differently"; }
 
 # Signing out ends the session.
 got=$(curl -s -o body.json -w '%{http_code}' -X DELETE -b ana -H "X-CSRF-Token: $(cat ana.csrf)" "$URL/api/v1/session")

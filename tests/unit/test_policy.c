@@ -382,6 +382,39 @@ Test(policy, arrangements_agent_within_supervisor)
 				   "    supervisor: {max_instalments: 12, min_down_payment_percent: 0}\n")));
 }
 
+Test(policy, arrangements_customer_within_agent)
+{
+	struct policy *p;
+
+	/* Unwritten: the agent's authority, at most 3 instalments. */
+	p = parse_text(ARR("  plans:\n    agent: {max_instalments: 2, min_down_payment_percent: 20}\n"));
+	cr_assert_eq(p->arrangements.customer.max_instalments, 2);
+	cr_assert_eq(p->arrangements.customer.min_down_payment_pct, 20);
+	policy_free(p);
+	p = parse_text(BASE);
+	cr_assert_eq(p->arrangements.customer.max_instalments, 3);
+	cr_assert_eq(p->arrangements.customer.min_down_payment_pct, 10);
+	policy_free(p);
+	/* Within the agent's (default 6, 10 %): as written, the agent's own included. */
+	p = parse_text(ARR("  plans:\n    customer: {max_instalments: 6, min_down_payment_percent: 10}\n"));
+	cr_assert_eq(p->arrangements.customer.max_instalments, 6);
+	cr_assert_eq(p->arrangements.customer.min_down_payment_pct, 10);
+	policy_free(p);
+	p = parse_text(ARR("  plans:\n    customer: {max_instalments: 1, min_down_payment_percent: 50}\n"));
+	cr_assert_eq(p->arrangements.customer.max_instalments, 1);
+	cr_assert_eq(p->arrangements.customer.min_down_payment_pct, 50);
+	policy_free(p);
+	/* Beyond it: refused at the customer key. */
+	expect_one(ARR("  plans:\n    customer: {max_instalments: 7}\n"), 17, 5,
+		   "a customer may not ask for more instalments than an agent may offer "
+		   "(customer 7, agent 6)");
+	expect_one(ARR("  plans:\n    customer: {min_down_payment_percent: 5}\n"), 17, 5,
+		   "a customer may not have a smaller down payment than an agent asks "
+		   "(customer 5 %, agent 10 %)");
+	expect_one(ARR("  plans:\n    agent: {max_instalments: 4}\n    customer: {max_instalments: 5}\n"),
+		   18, 5, "(customer 5, agent 4)");
+}
+
 #define JUR(extra) \
 	"name: t\njurisdictions:\n  FR:\n    timezone: Europe/Paris\n" \
 	"    locales: [fr-FR]\n    contact_windows: {mon: [\"08:00-20:00\"]}\n" extra \

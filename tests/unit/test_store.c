@@ -1111,6 +1111,59 @@ STORE_TEST(accounts_scan_pages_and_stops)
 	cr_expect_eq(n, 1500);
 }
 
+struct t_owned {
+	struct store *s;
+	struct t_summary c;
+	int stop_at;              /* > 0: STORE_STOP at that call */
+};
+
+/* Looks the account up again from inside the scan: a callback may use the store. */
+static int t_owned_account(void *ctx, const struct customer_account *a)
+{
+	struct t_owned *w = ctx;
+
+	cr_assert_lt(w->c.n, 16);
+	cr_expect_eq(a->account_key, t_key(w->s, a->account_id), "%s: key", a->account_id);
+	snprintf(w->c.lines[w->c.n++], 256, "%s %s", a->account_id, a->currency);
+	return w->stop_at > 0 && (int)w->c.n == w->stop_at ? STORE_STOP : 0;
+}
+
+STORE_TEST(accounts_of_customer_in_byte_order_and_stops)
+{
+	static struct t_owned w;
+	struct account_row a[4] = {
+		{ 4, "a_c", "C1", "EUR" }, { 5, "aB", "C1", "USD" }, { 6, "A-9", "C1", "CAD" },
+		{ 7, "Z1", "C2", "BIF" },
+	};
+	struct store_outcome o[4];
+	struct store *s = t_ready();
+
+	t_base(s);
+	cr_assert_eq(store_accounts_put(s, t_import(s, "accounts"), a, 4, o), STORE_OK);
+	/* No ledger entry, no entry on any file: every account is listed all the same. */
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	cr_assert_eq(store_accounts_of_customer(s, "C1", t_owned_account, &w), STORE_OK, "%s",
+		     store_errmsg(s));
+	cr_assert_eq(w.c.n, 4);
+	/* Byte order whatever the database's collation: '-' < '1' < 'B' < '_'. */
+	cr_expect_str_eq(w.c.lines[0], "A-9 CAD");
+	cr_expect_str_eq(w.c.lines[1], "A1 EUR");
+	cr_expect_str_eq(w.c.lines[2], "aB USD");
+	cr_expect_str_eq(w.c.lines[3], "a_c EUR");
+	w.c.n = 0;
+	cr_assert_eq(store_accounts_of_customer(s, "C2", t_owned_account, &w), STORE_OK);
+	cr_assert_eq(w.c.n, 2);
+	cr_expect_str_eq(w.c.lines[0], "A2 BIF");
+	cr_expect_str_eq(w.c.lines[1], "Z1 BIF");
+	w.c.n = 0;
+	cr_expect_eq(store_accounts_of_customer(s, "C404", t_owned_account, &w), STORE_OK);
+	cr_expect_eq(w.c.n, 0, "an unknown customer has no accounts");
+	w.stop_at = 2;
+	cr_expect_eq(store_accounts_of_customer(s, "C1", t_owned_account, &w), STORE_STOP);
+	cr_expect_eq(w.c.n, 2);
+}
+
 /* ---- customer file views -------------------------------------------------------- */
 
 static int t_service(void *ctx, const struct service_view *v)

@@ -79,9 +79,10 @@ static struct {
 	pthread_mutex_t lock;
 	struct session sessions[SESSION_MAX];
 	struct attempts attempts[LOGIN_NAMES];
-	struct cached_token tokens[TOKEN_CACHE];
+	struct cached_token tokens[TOKEN_CACHE];   /* under tokens_lock, not lock */
 	unsigned next_token;
 } A = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static pthread_rwlock_t tokens_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /* ---- who is asking -------------------------------------------------------------------- */
 
@@ -107,7 +108,9 @@ static int token_cached(const unsigned char *hash, struct token_found *f)
 	int64_t now = (int64_t)time(NULL);
 	int found = 0;
 
-	pthread_mutex_lock(&A.lock);
+	/* Read by every request, written every few seconds: readers do not
+	 * wait for each other. */
+	pthread_rwlock_rdlock(&tokens_lock);
 	for (size_t i = 0; i < TOKEN_CACHE && !found; i++) {
 		struct cached_token *c = &A.tokens[i];
 
@@ -116,19 +119,19 @@ static int token_cached(const unsigned char *hash, struct token_found *f)
 			found = 1;
 		}
 	}
-	pthread_mutex_unlock(&A.lock);
+	pthread_rwlock_unlock(&tokens_lock);
 	return found;
 }
 
 static void token_remember(const unsigned char *hash, const struct token_found *f)
 {
-	pthread_mutex_lock(&A.lock);
+	pthread_rwlock_wrlock(&tokens_lock);
 	struct cached_token *c = &A.tokens[A.next_token++ % TOKEN_CACHE];
 
 	memcpy(c->hash, hash, AUTH_TOKEN_HASH_BYTES);
 	c->found = *f;
 	c->until = (int64_t)time(NULL) + TOKEN_CACHE_SECONDS;
-	pthread_mutex_unlock(&A.lock);
+	pthread_rwlock_unlock(&tokens_lock);
 }
 
 /* The session of a cookie, or NULL. Under A.lock. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/caltime.h"
 #include "../core/dynbuf.h"
 #include "idem.h"
 #include "server.h"
@@ -32,21 +33,37 @@ struct http_server {
 	void *app;
 	struct http_stats stats;    /* updated with atomic additions */
 	struct idem *idem;
-	pthread_mutex_t log_lock;   /* the two below */
-	struct dynbuf log;          /* request lines not yet written to stderr */
-	time_t log_flushed;
+	pthread_mutex_t log_lock;   /* held while a thread's lines are written out */
 };
+
+/*
+ * The request log. Each answering thread gathers its own lines and writes
+ * them out, whole, at most once a second and when it ends: a write per
+ * request would cost more than the request, and one buffer for all threads
+ * would make them wait for each other. The lines of two threads never mix
+ * (log_lock), though a line may follow one of a later second by another
+ * thread: each carries its instant.
+ */
+struct thread_log {
+	struct http_server *s;
+	struct dynbuf b;
+	time_t flushed;
+};
+static __thread struct thread_log *thread_log;
+static pthread_key_t thread_log_key;
+static pthread_once_t thread_log_once = PTHREAD_ONCE_INIT;
 
 static void count(uint64_t *counter, uint64_t n)
 {
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-static void log_flush(struct http_server *s, time_t now)
+static void log_flush(struct thread_log *t, time_t now)
 {
-	const char *p = s->log.p;
-	size_t left = s->log.failed ? 0 : s->log.len;
+	const char *p = t->b.p;
+	size_t left = t->b.failed ? 0 : t->b.len;
 
+	pthread_mutex_lock(&t->s->log_lock);
 	while (left > 0) {
 		ssize_t n = write(2, p, left);
 
@@ -55,9 +72,39 @@ static void log_flush(struct http_server *s, time_t now)
 		p += n;
 		left -= (size_t)n;
 	}
-	s->log.len = 0;
-	s->log.failed = 0;
-	s->log_flushed = now;
+	pthread_mutex_unlock(&t->s->log_lock);
+	t->b.len = 0;
+	t->b.failed = 0;
+	t->flushed = now;
+}
+
+/* A thread that ends writes out what it gathered (the server stops its
+ * threads before it frees itself). */
+static void thread_log_end(void *arg)
+{
+	struct thread_log *t = arg;
+
+	log_flush(t, time(NULL));
+	free(t->b.p);
+	free(t);
+	thread_log = NULL;
+}
+
+static void thread_log_key_make(void)
+{
+	pthread_key_create(&thread_log_key, thread_log_end);
+}
+
+/* The calling thread's log, made on its first request; NULL without memory. */
+static struct thread_log *thread_log_of(struct http_server *s)
+{
+	if (thread_log == NULL && (thread_log = calloc(1, sizeof(*thread_log))) != NULL) {
+		thread_log->s = s;
+		thread_log->b.max = 1u << 20;
+		pthread_once(&thread_log_once, thread_log_key_make);
+		pthread_setspecific(thread_log_key, thread_log);
+	}
+	return thread_log;
 }
 
 /* One request between libmicrohttpd's calls. */
@@ -309,7 +356,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		uint64_t us = since_us(&p->started);
 		char when[32];
 		time_t now = time(NULL);
-		struct tm tm;
 
 		count(&s->stats.requests, 1);
 		if (a.status >= 100 && a.status < 600)
@@ -320,13 +366,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				count(&s->stats.latency_le[k], 1);
 		/* One JSON line per request: method, path (ids, never a query
 		 * string, a header or a body), status, time, who. */
-		gmtime_r(&now, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		pthread_mutex_lock(&s->log_lock);
+		/* Not strftime: it calls tzset, which takes a process-wide lock
+		 * and stats /etc/localtime on every call. */
+		instant_format((int64_t)now, when);
 		{
-			struct dynbuf *b = &s->log;
+			struct thread_log *t = thread_log_of(s);
+			struct dynbuf *b = t ? &t->b : NULL;
 			char num[64];
 
+			if (b == NULL)
+				goto logged;   /* no memory: the line is lost, not the answer */
 			dynbuf_str(b, "{\"at\":\"");
 			dynbuf_str(b, when);
 			dynbuf_str(b, "\",\"method\":");
@@ -343,11 +392,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			dynbuf_str(b, "}\n");
 			/* Written out in whole lines at most once a second (and at
 			 * stop): a write per request would cost more than it. */
-			if (now != s->log_flushed || b->len > 32768 || b->failed)
-				log_flush(s, now);
+			if (now != t->flushed || b->len > 32768 || b->failed)
+				log_flush(t, now);
 		}
-		pthread_mutex_unlock(&s->log_lock);
 	}
+logged:
 	return ret;
 }
 
@@ -418,7 +467,6 @@ int http_server_start(const char *addr, int port, unsigned threads,
 	s->n_routes = n;
 	s->authorize = authorize;
 	s->app = app;
-	s->log.max = 1u << 20;
 	pthread_mutex_init(&s->log_lock, NULL);
 	if ((s->idem = idem_new(IDEM_KEYS, IDEM_SECONDS)) == NULL) {
 		free(s);
@@ -434,6 +482,10 @@ int http_server_start(const char *addr, int port, unsigned threads,
 				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+				/* A connection's memory holds its request line, headers and
+				 * a read buffer (bodies come to on_request in pieces): 16 KiB
+				 * rather than 32, as it is cleared between requests. */
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 				MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 				MHD_OPTION_END);
 	if (s->d == NULL) {
@@ -452,9 +504,7 @@ void http_server_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_stop_daemon(s->d);
-	log_flush(s, time(NULL));
-	free(s->log.p);
+	MHD_stop_daemon(s->d);   /* its threads end: their logs are written out */
 	idem_free(s->idem);
 	pthread_mutex_destroy(&s->log_lock);
 	free(s);

@@ -7,7 +7,8 @@
 #   make fuzz     run each libFuzzer target for $(FUZZ_SECONDS) seconds
 
 CC      ?= cc
-PKGS    := icu-i18n icu-uc sqlite3 libpq jansson libsodium libcyaml yaml-0.1 libcurl libmicrohttpd
+PKGS    := icu-i18n icu-uc sqlite3 libpq jansson libsodium libcyaml yaml-0.1 libcurl libmicrohttpd \
+           libre espeak-ng
 # CFLAGS is the caller's (optimisation, sanitizers); the project's own flags
 # are added apart so that `make CFLAGS=...` never drops -Werror or banned.h.
 CFLAGS  ?= -O2 -g

@@ -365,7 +365,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 			       struct policy_jurisdiction *j)
 {
 	struct ytree_node *tzn, *cur, *loc, *win, *hol, *caps, *chans, *quiet, *vm, *notice, *restore,
-		*fees, *freeze, *bureau;
+		*fees, *freeze, *bureau, *confirm;
 	struct ytree_field f[] = {
 		{ "timezone", &tzn, 1 }, { "currency", &cur, 0 }, { "locales", &loc, 1 },
 		{ "contact_windows", &win, 1 }, { "holidays", &hol, 0 }, { "caps", &caps, 0 },
@@ -374,6 +374,7 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 		{ "restore_within_hours", &restore, 0 }, { "forbidden_fees", &fees, 0 },
 		{ "disputes_freeze_clocks", &freeze, 0 },
 		{ "bureau_removal_business_days", &bureau, 0 },
+		{ "confirm_identity", &confirm, 0 },
 	};
 
 	j->code = key->str;
@@ -444,6 +445,8 @@ static void parse_jurisdiction(struct ctx *c, const struct ytree_node *key, cons
 	if (bureau)
 		int_of(c, bureau, "bureau_removal_business_days", 0, 60,
 		       &j->bureau_removal_business_days);
+	if (confirm)
+		bool_of(c, confirm, "confirm_identity", &j->confirm_identity);
 }
 
 /* ---- templates ------------------------------------------------------ */
@@ -1205,6 +1208,39 @@ static void parse_arrangements(struct ctx *c, const struct ytree_node *key, cons
 		int_of(c, answer, "answer_days", 1, 365, &a->dispute_answer_days);
 }
 
+/* ---- voice ---------------------------------------------------------- */
+
+/* The defaults of docs/policy.md "Voice calls". */
+static void voice_defaults(struct policy_voice *v)
+{
+	*v = (struct policy_voice){
+		.retry_busy_minutes = 10,
+		.retry_no_answer_minutes = 60,
+		.max_unanswered = 3,
+		.line = 0,
+	};
+}
+
+static void parse_voice(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
+			struct policy_voice *v)
+{
+	struct ytree_node *busy, *none, *max;
+	struct ytree_field f[] = {
+		{ "retry_busy_minutes", &busy, 0 }, { "retry_no_answer_minutes", &none, 0 },
+		{ "max_unanswered", &max, 0 },
+	};
+
+	v->line = key ? key->line : n->line;
+	if (!fields(c, n, "voice", f, COUNT(f)))
+		return;
+	if (busy)
+		int_of(c, busy, "retry_busy_minutes", 1, 1440, &v->retry_busy_minutes);
+	if (none)
+		int_of(c, none, "retry_no_answer_minutes", 1, 1440, &v->retry_no_answer_minutes);
+	if (max)
+		int_of(c, max, "max_unanswered", 1, 20, &v->max_unanswered);
+}
+
 /* ---- top level ------------------------------------------------------ */
 
 const struct policy_jurisdiction *policy_jurisdiction(const struct policy *p, const char *code)
@@ -1226,20 +1262,23 @@ const struct policy_template *policy_template(const struct policy *p, const char
 static void parse_root(struct ctx *c, const struct ytree_node *root)
 {
 	struct policy *p = c->p;
-	struct ytree_node *name, *jur, *strat, *camp, *tpl, *arr;
+	struct ytree_node *name, *jur, *strat, *camp, *tpl, *arr, *voice;
 	struct ytree_field f[] = {
 		{ "name", &name, 1 }, { "jurisdictions", &jur, 1 }, { "templates", &tpl, 0 },
 		{ "strategies", &strat, 0 }, { "campaigns", &camp, 0 },
-		{ "arrangements", &arr, 0 },
+		{ "arrangements", &arr, 0 }, { "voice", &voice, 0 },
 	};
 
 	arrangements_defaults(&p->arrangements);
+	voice_defaults(&p->voice);
 	if (!fields(c, root, "the policy", f, COUNT(f)))
 		return;
 	if (name)
 		p->name = str_of(c, name, "name");
 	if (arr)
 		parse_arrangements(c, key_of(root, arr), arr, &p->arrangements);
+	if (voice)
+		parse_voice(c, key_of(root, voice), voice, &p->voice);
 	/* Jurisdictions and templates first, whatever their place in the
 	 * file: strategies and campaigns are checked against them. */
 	if (jur && want(c, jur, YTREE_MAP, "jurisdictions")) {

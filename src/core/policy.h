@@ -82,6 +82,9 @@ struct policy_jurisdiction {
 	 * (Monday to Friday, not a holiday) after the debt is paid; 0: no
 	 * such rule. Brazil: 5 (CDC art. 43, STJ Súmula 548). */
 	int bureau_removal_business_days;
+	/* Calls first ask the callee to confirm by a key that they are the
+	 * customer; nothing about the debt is played without it (dialer.h). */
+	int confirm_identity;
 	int line;
 };
 
@@ -197,6 +200,17 @@ struct policy_arrangements {
 	int line;                   /* of `arrangements:`; 0 when the section is absent */
 };
 
+/*
+ * The `voice:` section: what the dialer (dialer.h) does with a call that
+ * did not reach the customer. Every field has a default (in brackets).
+ */
+struct policy_voice {
+	int retry_busy_minutes;      /* [10] 1..1440 before calling a busy line again */
+	int retry_no_answer_minutes; /* [60] 1..1440 after no answer or no identity key */
+	int max_unanswered;          /* [3] 1..20 such calls before the call is given up */
+	int line;                    /* of `voice:`; 0 when the section is absent */
+};
+
 struct policy {
 	const char *name;
 	const char *source;     /* the exact text parsed, NUL-terminated */
@@ -210,6 +224,7 @@ struct policy {
 	struct policy_template *templates;
 	size_t n_templates;
 	struct policy_arrangements arrangements;
+	struct policy_voice voice;
 	struct policy_arena *arena;
 };
 

@@ -172,6 +172,27 @@ static const struct cmd commands[] = {
 	  "again until corrected), writes it on the customer file by NAME and puts a\n"
 	  "\"fix contact details\" task on queue contact-fix (priority 2), about ACCOUNT\n"
 	  "(default: the first account on the customer's file)." },
+	{ "voice call", cmd_voice_call,
+	  "--to NUMBER (--audio FILE.ul | --tone SECONDS) [--wait-dtmf SECONDS] [--json]",
+	  "Places one call through the operations file's SIP trunk (channels.voice,\n"
+	  "adapter sip) and plays FILE.ul (8 kHz mu-law) or a test tone; with --wait-dtmf\n"
+	  "it waits that long after the message for a digit. Prints the outcome (heard,\n"
+	  "hung_up_early, busy, no_answer, bad_number, trunk_failure), the share played,\n"
+	  "the digits and the call's transitions (docs/voice.md). Exit 0 when the call\n"
+	  "reached an outcome, 1 on a trunk failure, 2 on bad usage or configuration." },
+	{ "voice prompt", cmd_voice_prompt,
+	  "--locale LOCALE --text TEXT [--out FILE.ul] [--cache DIR] [--law mu|a]",
+	  "Says TEXT with the espeak-ng voice of LOCALE (channels.voice.voices, else fr,\n"
+	  "pt-br, uk or en) as 8 kHz G.711 (mu-law, or A-law with --law a), through the\n"
+	  "prompt cache DIR (default: voice-cache beside the SQLite database), and prints\n"
+	  "the voice, the duration, whether the cache had it and its file; --out FILE\n"
+	  "writes a copy. The same words are synthesised once (docs/voice.md)." },
+	{ "voice say", cmd_voice_say,
+	  "--locale LOCALE [--amount A --currency CODE] [--date YYYY-MM-DD] [--accusative]",
+	  "Prints the words a call says for an amount or a date in LOCALE's language\n"
+	  "(French, Portuguese, Ukrainian; English otherwise): 129.90 BRL is \"cento e\n"
+	  "vinte e nove reais e noventa centavos\". --accusative: Ukrainian's object form\n"
+	  "(одну гривню)." },
 	{ "verify", cmd_verify, "",
 	  "Checks the hash chain of every customer file and names, for each broken one,\n"
 	  "the first entry altered, missing or out of chain (exit 1)." },

@@ -157,6 +157,9 @@ int cmd_queue_take(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_queue_release(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_queue_close(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_voice_call(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_voice_prompt(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_voice_say(struct cmd_ctx *ctx, int argc, char **argv);
 struct dynbuf;
 struct task_view;
 /* Appends task t as the JSON object the command line and the API show

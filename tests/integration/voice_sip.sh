@@ -263,3 +263,19 @@ expect_line out.txt "outcome: heard"
 grep -q '^INVITE sip:0612345678@127.0.0.1:[0-9]*;transport=tcp SIP/2.0' answer.msgs ||
 	fail "the INVITE did not go over TCP"
 rtp_check 50 0
+
+# 11. Load mode: 6 calls, at most 3 at once, all heard; six RTP streams of
+# 50 packets reach the sink; the counts, the rate and the CPU are printed.
+expect_status 2 relance voice call --to 0612345678 --tone 1 --calls 6
+expect_status 2 relance voice call --to 0612345678 --tone 1 --calls 0 --concurrency 3
+TRANSPORT=udp
+sipp_uas answer -key codec 0 -m 6 -l 3
+expect_status 0 relance voice call --to 0612345678 --tone 1 --calls 6 --concurrency 3 --json
+sipp_ok
+node -e '
+const o = JSON.parse(require("fs").readFileSync("out.txt", "utf8"));
+if (o.ended !== 6 || o.outcomes.heard !== 6 || o.packets !== 300 || !(o.calls_per_minute > 0) ||
+    !(o.cpu_s >= 0) || o.concurrency !== 3) process.exit(1);' || fail "load: $(cat out.txt)"
+[ "$(rtp_count)" = 300 ] || fail "$(rtp_count) RTP packets for 6 calls of 1 s"
+[ "$(sed -n 's/.*"ssrc":\([0-9]*\).*/\1/p' rtp.jsonl | sort -u | wc -l)" = 6 ] ||
+	fail "not six RTP streams"

@@ -1,6 +1,7 @@
 /*
  * dispatch — messages to real peers (an SMSC over SMPP, an HTTP SMS gateway,
- * an SMTP server), as `relance run` performs them.
+ * an SMTP server) and calls through a SIP trunk, as `relance run` performs
+ * them.
  *
  * The perform loop hands over the outbox rows of a channel the operations
  * file configures (dispatch_queue); dispatch_flush then sends them in waves:
@@ -20,6 +21,13 @@
  * (dispatch_outcome), never sent twice. A wave is an SMSC's window, and
  * DISPATCH_WAVE rows for one-at-a-time peers.
  *
+ * Voice (channels.voice adapter sip) is no wave: the queued voice rows
+ * become one dialer list (core/dialer.h) on the trunk's max_calls, each
+ * row committed "sending" just before its call, its message said by a
+ * prompt in the customer's locale (voice/prompt.h, the cache beside the
+ * database), and its outcome finished as the dialer says (docs/voice.md
+ * "In the cycle"). Each row is called at most once per cycle.
+ *
  * dispatch_receipts reads the delivery receipts that came back (SMPP) and
  * writes each on the customer file of its message.
  *
@@ -33,6 +41,7 @@
 #include <stdint.h>
 
 #include "../core/config.h"
+#include "../core/policy.h"
 #include "../store/store.h"
 #include "cmd.h"
 
@@ -45,6 +54,7 @@ struct dispatch;
 struct dispatch_counts {
 	int64_t accepted, refused, retried, uncertain, delivered, undelivered;
 	int64_t flagged;           /* contacts flagged bad */
+	int64_t calls, heard, early, unanswered, bad_numbers, trunk_failures, promises;
 };
 
 /*
@@ -56,7 +66,35 @@ int dispatch_open(struct cmd_ctx *ctx, struct store *store, const struct config 
 		  const char *worker, struct dispatch **out);
 void dispatch_close(struct dispatch *d);
 
-/* 1 when `channel` ("sms", "email") goes to a real peer. */
+/*
+ * What the voice list asks of the cycle (run.c), which knows the policy,
+ * compliance and the positions. Borrowed until dispatch_close.
+ *
+ * when: the next allowed moment at or after `from` to call the account of
+ * row o again, with a call at `called` in its history (conversation: it
+ * was heard). 0 with *next set, 1 when never, a negative store error.
+ * check: just before dialling row o, the balance, the arrangements and
+ * compliance again (the list may reach a row long after its claim): 0 go,
+ * 1 paid meanwhile, 2 not now (until *until, why says so), 3 never (why),
+ * or a negative store error.
+ * promise: a promise to pay within `days` asked for by a key press on the
+ * call of row o, recorded inside the caller's transaction, with one
+ * sentence in `what` for the file entry of the call. STORE_OK or an error.
+ */
+struct dispatch_voice_hooks {
+	const struct policy *policy;
+	void *ctx;
+	int (*when)(void *ctx, const struct outbox_view *o, json_t *payload, int64_t called,
+		    int conversation, int64_t from, int64_t *next);
+	int (*promise)(void *ctx, const struct outbox_view *o, json_t *payload, int days,
+		       char *what, size_t size);
+	int (*check)(void *ctx, const struct outbox_view *o, json_t *payload, int64_t *until,
+		     char *why, size_t size);
+};
+
+void dispatch_voice_hooks(struct dispatch *d, const struct dispatch_voice_hooks *h);
+
+/* 1 when `channel` ("sms", "email", "voice") goes to a real peer. */
 int dispatch_has(const struct dispatch *d, const char *channel);
 
 /*

@@ -17,12 +17,15 @@
  *    call, so that a cycle running late defers it to the next allowed
  *    moment. Messages go to the peers the operations file configures (an
  *    SMSC, an HTTP SMS gateway, an SMTP server: dispatch.h, in waves, each
- *    committed as "sending" first), every other action to the recording
- *    adapter (--record FILE); a channel with neither waits in the outbox.
+ *    committed as "sending" first; calls through a SIP trunk, as one
+ *    dialer list, each row "sending" just before its call), every other
+ *    action to the recording adapter (--record FILE); a channel with
+ *    neither waits in the outbox.
  *
  * --dry-run does step 1 inside a transaction that is rolled back, and
  * performs nothing.
  */
+#include <assert.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -395,7 +398,7 @@ static void payload_str(struct dynbuf *b, const char *name, const char *value, i
  * written by hand: one per action of a cycle. */
 static char *payload_json(const struct facts *f, const char *to, const char *text,
 			  const char *subject, const char *service_id, const char *level,
-			  const char *target, int priority)
+			  const char *target, int priority, const char *locale)
 {
 	struct dynbuf b = { .max = 1u << 20 };
 	char num[32];
@@ -409,6 +412,8 @@ static char *payload_json(const struct facts *f, const char *to, const char *tex
 	payload_str(&b, "service_id", service_id, 1);
 	payload_str(&b, "level", level, 1);
 	payload_str(&b, "target", target, 0);
+	/* A call says its text in the customer's language (dispatch.h). */
+	payload_str(&b, "locale", locale, 0);
 	if (priority > 0) {
 		snprintf(num, sizeof(num), ",\"priority\":%d", priority);
 		dynbuf_str(&b, num);
@@ -523,7 +528,8 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 			const char *level = d->level == POLICY_TOTAL ? "total" : "partial";
 
 			if (add_row(w, f, d, ch, "suspend", d->service_ids[i], c.next,
-				    payload_json(f, NULL, NULL, NULL, d->service_ids[i], level, NULL, 0),
+				    payload_json(f, NULL, NULL, NULL, d->service_ids[i], level, NULL, 0,
+						 NULL),
 				    now) != 0)
 				return STORE_ERR_NOMEM;
 		}
@@ -531,7 +537,8 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 			   payload_json(f, to, text, subject, NULL, NULL,
 					pa->kind == POLICY_ACT_HANDOFF ? pa->handoff_to :
 					pa->kind == POLICY_ACT_QUEUE ? pa->queue : NULL,
-					pa->kind == POLICY_ACT_QUEUE ? pa->priority : 0), now) != 0) {
+					pa->kind == POLICY_ACT_QUEUE ? pa->priority : 0,
+					ch == CH_VOICE ? f->contact.locale : NULL), now) != 0) {
 		return STORE_ERR_NOMEM;
 	}
 	if (c.verdict == COMPLIANCE_DEFER)
@@ -612,7 +619,7 @@ static int late_dispute_task(struct run *r, const struct facts *f, const struct 
 {
 	return arrangement_row(r, f, w, CH_QUEUE, kind_verb(POLICY_ACT_QUEUE),
 			       "arrangement/dispute/late", "dispute-late", h->late_dispute,
-			       payload_json(f, NULL, NULL, NULL, NULL, NULL, "supervisors", 1));
+			       payload_json(f, NULL, NULL, NULL, NULL, NULL, "supervisors", 1, NULL));
 }
 
 /* A paid debt's credit bureau listing is removed by its deadline: an
@@ -626,7 +633,8 @@ static int removal_task(struct run *r, const struct facts *f, const struct holds
 	snprintf(text, sizeof(text), "remove the listing by %s", date);
 	return arrangement_row(r, f, w, CH_HANDOFF, "remove", "arrangement/handoff/remove",
 			       "handoff-remove", h->removal,
-			       payload_json(f, NULL, text, NULL, NULL, NULL, h->removal_party, 0));
+			       payload_json(f, NULL, text, NULL, NULL, NULL, h->removal_party, 0,
+					    NULL));
 }
 
 static int decide_account(struct run *r, const struct account_summary *a)
@@ -748,7 +756,8 @@ static int decide_account(struct run *r, const struct account_summary *a)
 			r->n.scheduled[CH_PROVISIONING]++;
 			rc = add_row(&w, &f, d, CH_PROVISIONING, "restore", NULL, r->cmd->now,
 				     payload_json(&f, NULL, NULL, NULL, d->service_ids[0],
-						  d->level == POLICY_TOTAL ? "total" : "partial", NULL, 0),
+						  d->level == POLICY_TOTAL ? "total" : "partial", NULL, 0,
+						  NULL),
 				     r->cmd->now) == 0 ? 0 : STORE_ERR_NOMEM;
 			break;
 		case ENGINE_ACTION:
@@ -903,7 +912,7 @@ struct perform_ctx {
 	struct position pos;
 	int found;
 	int64_t account_key;
-	char jurisdiction[64], timezone[64], segment[64];
+	char jurisdiction[64], timezone[64], segment[64], currency[4];
 	int held;               /* an arrangement holds the case now */
 	char held_why[96];
 };
@@ -917,6 +926,7 @@ static int position_of(void *ctx, const struct account_summary *a)
 	snprintf(p->jurisdiction, sizeof(p->jurisdiction), "%s", a->jurisdiction);
 	snprintf(p->timezone, sizeof(p->timezone), "%s", a->timezone);
 	snprintf(p->segment, sizeof(p->segment), "%s", a->segment);
+	snprintf(p->currency, sizeof(p->currency), "%s", a->currency);
 	if (cmd_position_at(p->r->cmd, p->r->store, a, &p->pos) != 0)
 		return -1;
 	/* Decided before an arrangement that now holds the case (a plan
@@ -946,8 +956,8 @@ static int channel_kind(int ch, enum policy_action_kind *kind)
  * day) or contacts performed since may have closed it. Reads the contacts
  * performed so far from the outbox.
  */
-static int recheck(struct run *r, const struct perform_ctx *p, int ch,
-		   struct compliance_decision *out)
+static int recheck_at(struct run *r, const struct perform_ctx *p, int ch, int64_t at,
+		      int64_t called, int conversation, struct compliance_decision *out)
 {
 	struct compliance_query q = { 0 };
 	struct history h = { 0 };
@@ -964,14 +974,165 @@ static int recheck(struct run *r, const struct perform_ctx *p, int ch,
 		free(h.v);
 		return rc;
 	}
+	/* A call just made, not finished in the outbox yet, counts already. */
+	if (called > 0 && history_add(&h, called, policy_channel_of(ch), conversation) != 0) {
+		free(h.v);
+		return STORE_ERR_NOMEM;
+	}
 	q.segment = p->segment;
 	q.action.kind = kind;
 	q.action.notice_at = ENGINE_NEVER;
 	q.history = h.v;
 	q.n_history = h.n;
-	compliance_check(&q, r->cmd->now, out);
+	compliance_check(&q, at, out);
 	free(h.v);
 	return STORE_OK;
+}
+
+static int recheck(struct run *r, const struct perform_ctx *p, int ch,
+		   struct compliance_decision *out)
+{
+	return recheck_at(r, p, ch, r->cmd->now, 0, 0, out);
+}
+
+/* ---- the voice list's questions (dispatch.h) ----------------------------------- */
+
+/* The account of a voice row, as perform_one reads it. */
+static int voice_account(struct run *r, const struct outbox_view *o, json_t *payload,
+			 struct perform_ctx *p)
+{
+	const char *account = json_string_value(json_object_get(payload, "account_id"));
+
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->o = o;
+	if (account == NULL)
+		return STORE_OK;
+	return store_accounts_scan(r->store, account, position_of, p);
+}
+
+/* The next allowed moment to call again: compliance at `from`, with the
+ * call just made in the history (a cap reached, the quiet period after a
+ * heard call, the contact window). */
+static int voice_when(void *ctx, const struct outbox_view *o, json_t *payload, int64_t called,
+		      int conversation, int64_t from, int64_t *next)
+{
+	struct run *r = ctx;
+	struct perform_ctx p;
+	struct compliance_decision c;
+	int rc = voice_account(r, o, payload, &p);
+
+	position_release(&p.pos);
+	if (rc != STORE_OK)
+		return rc;
+	*next = from;
+	if (!p.found)
+		return 0;
+	if ((rc = recheck_at(r, &p, CH_VOICE, from, called, conversation, &c)) != STORE_OK)
+		return rc;
+	if (c.verdict == COMPLIANCE_DROP)
+		return 1;
+	if (c.verdict == COMPLIANCE_DEFER)
+		*next = c.next;
+	return 0;
+}
+
+/* Just before dialling: what perform_one asks when it claims a row
+ * (paid meanwhile, held by an arrangement, compliance now), asked again
+ * because the call list may reach a row long after its claim. */
+static int voice_check(void *ctx, const struct outbox_view *o, json_t *payload, int64_t *until,
+		       char *why, size_t size)
+{
+	struct run *r = ctx;
+	struct perform_ctx p;
+	struct compliance_decision c;
+	int campaign = strncmp(o->rule, "campaign/", 9) == 0;
+	int rc = voice_account(r, o, payload, &p), paid;
+
+	paid = p.found && (p.pos.balance <= 0 || (!campaign && p.pos.overdue <= 0));
+	position_release(&p.pos);
+	if (rc != STORE_OK)
+		return rc;
+	if (!p.found)
+		return 0;
+	if (paid) {
+		r->n.not_contacted_paid++;
+		return 1;
+	}
+	if (p.held) {
+		snprintf(why, size, "%s", p.held_why);
+		return 3;
+	}
+	if ((rc = recheck_at(r, &p, CH_VOICE, r->cmd->now, 0, 0, &c)) != STORE_OK)
+		return rc;
+	if (c.verdict == COMPLIANCE_ALLOW)
+		return 0;
+	tally(r, c.verdict == COMPLIANCE_DROP, CH_VOICE, c.rule, c.next);
+	snprintf(why, size, "%s", c.text);
+	*until = c.next;
+	return c.verdict == COMPLIANCE_DROP ? 3 : 2;
+}
+
+/*
+ * A promise to pay the balance within `days`, asked for by a key press
+ * after a heard call: what `relance promise add` records (an open
+ * promise, paid + credited as its base), by relance, with its file entry.
+ * An account that already has a live promise keeps it.
+ */
+static int voice_promise(void *ctx, const struct outbox_view *o, json_t *payload, int days,
+			 char *what, size_t size)
+{
+	struct run *r = ctx;
+	struct perform_ctx p;
+	struct arrange_terms t;
+	const char *locale = json_string_value(json_object_get(payload, "locale"));
+	const char *ids[1];
+	char id[32], amount[64], date[16], body[512], *terms = NULL;
+	int rc = voice_account(r, o, payload, &p);
+
+	what[0] = '\0';
+	if (rc != STORE_OK || !p.found || p.pos.balance <= 0)
+		goto out;
+	assert(days > 0);
+	arrange_terms_init(&t);
+	memcpy(t.currency, p.currency, 4);
+	t.amount = p.pos.balance;
+	t.due_on = p.pos.today + days;
+	t.paid_base = p.pos.paid + p.pos.credited;
+	if ((terms = arrange_terms_encode(&t)) == NULL) {
+		rc = STORE_ERR_NOMEM;
+		goto out;
+	}
+	ids[0] = json_string_value(json_object_get(payload, "account_id"));
+	{
+		struct arrangement_new an = { "promise", "open", ids, 1, r->cmd->now, CMD_AUTHOR,
+					      terms, "promise plan" };
+
+		rc = store_arrangement_create(r->store, &an, id, sizeof(id));
+	}
+	if (rc == STORE_ERR_INPUT) {
+		/* A live promise or plan already: nothing new is promised. */
+		rc = STORE_OK;
+		goto out;
+	}
+	if (rc != STORE_OK)
+		goto out;
+	if (money_format_locale(t.amount, t.currency, locale ? locale : "en", amount,
+				sizeof(amount)) < 0)
+		snprintf(amount, sizeof(amount), "%lld %s", (long long)t.amount, t.currency);
+	date_format(t.due_on, date);
+	snprintf(what, size, "key 1: promise %s to pay %s by %s", id, amount, date);
+	snprintf(body, sizeof(body), "promise %s by %s: promises %s by %s (key 1 on a call)", id,
+		 CMD_AUTHOR, amount, date);
+	{
+		struct file_note n = { o->account_key, r->cmd->now, "arrangement", CMD_AUTHOR, body };
+
+		rc = store_file_notes(r->store, &n, 1);
+	}
+out:
+	free(terms);
+	position_release(&p.pos);
+	return rc;
 }
 
 static const char *json_str(json_t *o, const char *name)
@@ -1174,7 +1335,8 @@ static int perform_all(struct run *r)
 {
 	int rc;
 
-	if (r->rec == NULL && !dispatch_has(r->dispatch, "sms") && !dispatch_has(r->dispatch, "email"))
+	if (r->rec == NULL && !dispatch_has(r->dispatch, "sms") && !dispatch_has(r->dispatch, "email") &&
+	    !dispatch_has(r->dispatch, "voice"))
 		return store_outbox_scan(r->store, 0, STORE_OUTBOX_PENDING, count_pending, r);
 	/* Claim batch after batch until a claim hands out nothing; each
 	 * batch's finishes commit together (see finish()), then its messages
@@ -1325,6 +1487,12 @@ static void report(const struct run *r)
 			       (long long)dc.retried, (long long)(dc.uncertain + r->n.uncertain),
 			       "receipts", (long long)dc.delivered, (long long)dc.undelivered,
 			       (long long)dc.flagged);
+		if (dispatch_has(r->dispatch, "voice"))
+			printf("  %-22s%lld: heard %lld, hung up early %lld, busy or no answer %lld, "
+			       "bad number %lld; trunk failures %lld; promises %lld\n", "calls",
+			       (long long)dc.calls, (long long)dc.heard, (long long)dc.early,
+			       (long long)dc.unanswered, (long long)dc.bad_numbers,
+			       (long long)dc.trunk_failures, (long long)dc.promises);
 		if (r->n.pending_no_adapter > 0 || r->rec == NULL)
 			printf("  %-22s%lld (no channel adapter: configure one, or use --record "
 			       "FILE)\n", "pending", (long long)r->n.pending_no_adapter);
@@ -1376,6 +1544,12 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (!r.dry_run && (r.status = dispatch_open(ctx, r.store, &r.cfg, r.worker,
 						    &r.dispatch)) != 0)
 		goto out;
+	{
+		struct dispatch_voice_hooks h = { r.policy, &r, voice_when, voice_promise,
+						  voice_check };
+
+		dispatch_voice_hooks(r.dispatch, &h);
+	}
 	if (decide_all(&r) != 0)
 		goto out;
 	if (!r.dry_run && (rc = perform_all(&r)) != STORE_OK) {

@@ -19,6 +19,7 @@
 #ifndef RELANCE_SERVE_H
 #define RELANCE_SERVE_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -142,6 +143,13 @@ int serve_answer_json(struct http_answer *a, int status, struct dynbuf *b);
  * after it (LAST, the page's last id, is the cursor for ?after=), else
  * ],"next":null}. */
 void serve_json_page_end(struct dynbuf *b, int more, int64_t last);
+/*
+ * The request's body as a JSON object whose members are all strings among
+ * `allowed` (NULL-terminated); an empty body is an empty object when
+ * empty_ok. Answers 400 and returns NULL when it is not one.
+ */
+json_t *serve_body_fields(struct http_request *r, const char *const *allowed, int empty_ok,
+			  struct http_answer *a);
 
 /*
  * Runs a command of the command line for a request, so that the API

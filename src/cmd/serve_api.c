@@ -259,6 +259,41 @@ static int add_note(void *ctx, struct http_request *r, struct http_answer *a)
 	return 0;
 }
 
+/* serve.h; an empty body, unless empty_ok, is malformed JSON (line 1). */
+json_t *serve_body_fields(struct http_request *r, const char *const *allowed, int empty_ok,
+			  struct http_answer *a)
+{
+	json_error_t jerr;
+	json_t *o = r->body_len || !empty_ok ?
+		json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
+	const char *key;
+	json_t *v;
+
+	if (o == NULL) {
+		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		http_answer_problem(a, 400, "Bad Request", "the body must be a JSON object");
+		json_decref(o);
+		return NULL;
+	}
+	json_object_foreach(o, key, v) {
+		size_t k = 0;
+
+		while (allowed[k] != NULL && strcmp(allowed[k], key) != 0)
+			k++;
+		if (allowed[k] == NULL || !json_is_string(v)) {
+			http_answer_problem(a, 400, "Bad Request", allowed[k] == NULL ?
+					    "unknown field '%.64s'" : "'%.64s' must be a string", key);
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 /* ---- ledger entries ------------------------------------------------------------------------ */
 
 /*

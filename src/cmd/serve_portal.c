@@ -233,42 +233,6 @@ static int code_take(const char *user, const char *code)
 
 /* ---- reading bodies ----------------------------------------------------------------------- */
 
-/*
- * The body as a JSON object whose members are all strings among `names`
- * (NULL-terminated), or NULL with a 400 problem that says what is wrong.
- */
-static json_t *body_object(struct http_request *r, struct http_answer *a,
-			   const char *const *names)
-{
-	json_error_t jerr;
-	json_t *o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr), *v;
-	const char *key;
-
-	if (o == NULL) {
-		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
-				    jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		http_answer_problem(a, 400, "Bad Request", "the body must be a JSON object");
-		json_decref(o);
-		return NULL;
-	}
-	json_object_foreach(o, key, v) {
-		size_t k = 0;
-
-		while (names[k] && strcmp(names[k], key) != 0)
-			k++;
-		if (names[k] == NULL || !json_is_string(v)) {
-			http_answer_problem(a, 400, "Bad Request", names[k] ? "'%.64s' must be a string" :
-					    "unknown field '%.64s'", key);
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
-}
-
 static const char *member(json_t *o, const char *name)
 {
 	return json_string_value(json_object_get(o, name));
@@ -443,7 +407,7 @@ out:
 static int ask_code(void *ctx, struct http_request *r, struct http_answer *a)
 {
 	static const char *const names[] = { "user", "channel", NULL };
-	json_t *o = body_object(r, a, names);
+	json_t *o = serve_body_fields(r, names, 0, a);
 	const char *user, *channel;
 
 	if (o == NULL)
@@ -469,7 +433,7 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 {
 	static const char *const names[] = { "user", "code", NULL };
 	struct serve_thread *t = serve_thread(ctx);
-	json_t *o = body_object(r, a, names);
+	json_t *o = serve_body_fields(r, names, 0, a);
 	const char *user, *code;
 	char attempts[STORE_USER_NAME_MAX + 8];
 	struct portal_user u;
@@ -979,7 +943,7 @@ static int ask_plan(void *ctx, struct http_request *r, struct http_answer *a)
 		{ "down", "--down", NULL }, { "note", "--note", NULL }, { "role", "--role", NULL },
 	};
 	struct app *app = ctx;
-	json_t *o = body_object(r, a, names), *made;
+	json_t *o = serve_body_fields(r, names, 0, a), *made;
 	json_error_t jerr;
 	char id[64] = "";
 
@@ -1019,7 +983,7 @@ static int promise(void *ctx, struct http_request *r, struct http_answer *a)
 	static const struct field_option f[] = {
 		{ "amount", "--amount", NULL }, { "date", "--date", NULL }, { "note", "--note", NULL },
 	};
-	json_t *o = body_object(r, a, names);
+	json_t *o = serve_body_fields(r, names, 0, a);
 
 	if (o == NULL)
 		return 0;
@@ -1043,7 +1007,7 @@ static int dispute(void *ctx, struct http_request *r, struct http_answer *a)
 		{ "invoice", "--invoice", NULL }, { "amount", "--amount", NULL },
 		{ "reason", "--reason", NULL },
 	};
-	json_t *o = body_object(r, a, names);
+	json_t *o = serve_body_fields(r, names, 0, a);
 	const char *about;
 	char reason[TEXT_MAX + 64];
 

@@ -133,45 +133,6 @@ static int tasks(void *ctx, struct http_request *r, struct http_answer *a)
 
 /* ---- POST /api/v1/tasks/{id}/take, /release, /close ------------------------------------------ */
 
-/*
- * The request's body as a JSON object of string fields among `allowed`
- * (an empty body is an empty object); answers 400 and returns NULL when it
- * is not one.
- */
-static json_t *body_fields(struct http_request *r, const char *const *allowed,
-			   struct http_answer *a)
-{
-	json_error_t jerr;
-	json_t *o = r->body_len ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) :
-		json_object();
-	const char *key;
-	json_t *v;
-
-	if (o == NULL) {
-		http_answer_problem(a, 400, "Bad Request", "line %d, column %d: %s", jerr.line,
-				    jerr.column, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		http_answer_problem(a, 400, "Bad Request", "the body must be a JSON object");
-		json_decref(o);
-		return NULL;
-	}
-	json_object_foreach(o, key, v) {
-		size_t k = 0;
-
-		while (allowed[k] != NULL && strcmp(allowed[k], key) != 0)
-			k++;
-		if (allowed[k] == NULL || !json_is_string(v)) {
-			http_answer_problem(a, 400, "Bad Request", allowed[k] == NULL ?
-					    "unknown field '%.64s'" : "'%.64s' must be a string", key);
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
-}
-
 /* The task id of the route, or 0 after answering 404. */
 static int64_t task_id(struct http_request *r, struct http_answer *a)
 {
@@ -230,7 +191,7 @@ static int move_task(struct app *app, struct http_request *r, struct http_answer
 	json_t *o;
 	int rc;
 
-	if ((o = body_fields(r, none, a)) == NULL)
+	if ((o = serve_body_fields(r, none, 1, a)) == NULL)
 		return 0;
 	json_decref(o);
 	if ((id = task_id(r, a)) == 0)
@@ -267,7 +228,7 @@ static int close_task(void *ctx, struct http_request *r, struct http_answer *a)
 	json_t *o;
 	int rc;
 
-	if ((o = body_fields(r, fields, a)) == NULL)
+	if ((o = serve_body_fields(r, fields, 1, a)) == NULL)
 		return 0;
 	outcome = json_string_value(json_object_get(o, "outcome"));
 	note = json_string_value(json_object_get(o, "note"));

@@ -361,9 +361,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (a.status >= 100 && a.status < 600)
 			count(&s->stats.by_class[a.status / 100], 1);
 		count(&s->stats.latency_us_sum, us);
+		/* One bucket per request, the first whose bound holds it;
+		 * http_server_stats makes the counts cumulative when asked. */
 		for (size_t k = 0; k < HTTP_LATENCY_BUCKETS; k++)
-			if (us <= http_latency_bounds_us[k])
+			if (us <= http_latency_bounds_us[k]) {
 				count(&s->stats.latency_le[k], 1);
+				break;
+			}
 		/* One JSON line per request: method, path (ids, never a query
 		 * string, a header or a body), status, time, who. */
 		/* Not strftime: it calls tzset, which takes a process-wide lock
@@ -518,4 +522,6 @@ void http_server_stats(const struct http_server *s, struct http_stats *out)
 	/* Counter by counter: each read whole while others add to it. */
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+	for (size_t k = 1; k < HTTP_LATENCY_BUCKETS; k++)
+		out->latency_le[k] += out->latency_le[k - 1];
 }

@@ -104,7 +104,8 @@ extern const uint64_t http_latency_bounds_us[HTTP_LATENCY_BUCKETS];
 struct http_stats {
 	uint64_t requests, by_class[6];  /* [2] = 2xx ... [5] = 5xx */
 	uint64_t latency_us_sum;
-	uint64_t latency_le[HTTP_LATENCY_BUCKETS];  /* answered within each bound (cumulative) */
+	uint64_t latency_le[HTTP_LATENCY_BUCKETS];  /* answered within each bound (cumulative,
+						     * as http_server_stats gives them) */
 	uint64_t idempotent_replays;
 };
 void http_server_stats(const struct http_server *s, struct http_stats *out);

@@ -193,6 +193,31 @@ static const struct cmd commands[] = {
 	  "(French, Portuguese, Ukrainian; English otherwise): 129.90 BRL is \"cento e\n"
 	  "vinte e nove reais e noventa centavos\". --accusative: Ukrainian's object form\n"
 	  "(одну гривню)." },
+	{ "provision radius", cmd_provision_radius,
+	  "--nas HOST[:PORT] --secret-env VAR (--disconnect | --coa) --attr NAME=VALUE... "
+	  "[--timeout SECONDS] [--tries N] [--json]",
+	  "Sends one RFC 5176 Disconnect-Request or CoA-Request to a NAS (port 3799 by\n"
+	  "default) with the attributes given, one of which must name the session\n"
+	  "(shared secret read from the environment variable VAR, never from the command\n"
+	  "line), resends the same packet after each --timeout (3 s) up to --tries (3)\n"
+	  "packets, and prints the answer: ACK (exit 0), NAK with its Error-Cause, or no\n"
+	  "valid answer (exit 1) (docs/provisioning-radius.md)." },
+	{ "provision webhook", cmd_provision_webhook,
+	  "--url URL --secret-env VAR --service ID --level LEVEL [--reason T] [--key K] "
+	  "[--identifier X] [--account ID] [--timeout SECONDS] [--retries N] [--backoff-ms MS] [--json]",
+	  "POSTs one signed suspension or restoration (LEVEL throttle, walled_garden,\n"
+	  "total, or full to restore) to a webhook receiver, with the retries of the\n"
+	  "adapter, and prints what the receiver answered. The secret is read from the\n"
+	  "environment variable VAR, never from the command line. Exit 0 when applied\n"
+	  "(or already applied), 1 when refused or failed (docs/provisioning-webhook.md)." },
+	{ "provision genieacs", cmd_provision_genieacs,
+	  "--url URL --device ID --set PATH=VALUE[:TYPE]... [--check] [--cr-timeout MS] "
+	  "[--timeout SECONDS] [--username U --password-env VAR] [--json]",
+	  "Asks a GenieACS northbound API to set the device's parameters with a\n"
+	  "connection request, reads them back and prints whether the device confirmed\n"
+	  "them; --check only reads back. Exit 0 confirmed, 3 queued because the device\n"
+	  "did not answer (not confirmed: --check later), 1 drift, fault, unknown device\n"
+	  "or ACS unreachable (docs/provisioning-webhook.md)." },
 	{ "verify", cmd_verify, "",
 	  "Checks the hash chain of every customer file and names, for each broken one,\n"
 	  "the first entry altered, missing or out of chain (exit 1)." },

@@ -160,6 +160,9 @@ int cmd_contact_flag(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_voice_call(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_voice_prompt(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_voice_say(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_provision_radius(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_provision_webhook(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_provision_genieacs(struct cmd_ctx *ctx, int argc, char **argv);
 struct dynbuf;
 struct task_view;
 /* Appends task t as the JSON object the command line and the API show

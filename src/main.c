@@ -44,6 +44,11 @@ static const struct cmd commands[] = {
 	  "SMS, e-mail or call performed to its account before it, if within N days\n"
 	  "(default contacts.attribution_days). Prints per channel, rule and currency the\n"
 	  "messages, accounts, payments and amount attributed, totals, and what was not." },
+	{ "report calls", cmd_report_calls, "--since DATE [--days N] [--json]",
+	  "What the voice channel did per day (UTC) from DATE on: calls by outcome (heard,\n"
+	  "hung up early, busy, no answer, bad number, trunk failure, not confirmed), the\n"
+	  "share heard, early hang-ups put back at the front and then heard, and heard\n"
+	  "calls followed by a payment within N days (default contacts.attribution_days)." },
 	{ "report dashboard", cmd_report_dashboard,
 	  "[--from DATE] [--to DATE] [--days N] [--every week|month] [--json]",
 	  "The managers' dashboard over the UTC dates DATE to DATE (default: the 30 days\n"

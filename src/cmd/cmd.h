@@ -60,6 +60,14 @@ int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
  * the value is missing.
  */
 int cmd_option(int argc, char **argv, int *i, const char *name, const char **value);
+/*
+ * The arguments of a report over a period, `--since DATE [--days N]
+ * [--json]` (report contacts, report calls): *day the date, *days N or the
+ * operations file's contacts.attribution_days, *json. 0, or an exit status
+ * after printing what is wrong, prefixed with `name`.
+ */
+int cmd_report_period(struct cmd_ctx *ctx, const char *name, int argc, char **argv,
+		      int32_t *day, int *days, int *json);
 
 /* Whether argv holds --json (and removes nothing). */
 int cmd_flag(int argc, char **argv, const char *flag);
@@ -130,6 +138,7 @@ int cmd_policy_load(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_report_calls(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_dashboard(struct cmd_ctx *ctx, int argc, char **argv);
 struct arrangement_view;
 /* Prints an arrangement for `account show`: an indented text block, or a

@@ -219,45 +219,56 @@ static int report_days(const char *text, int *days)
 	return 0;
 }
 
-int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv)
+int cmd_report_period(struct cmd_ctx *ctx, const char *name, int argc, char **argv,
+		      int32_t *day, int *days, int *json)
 {
-	struct report_ctx c = { 0 };
-	struct store *store = NULL;
 	struct config cfg;
 	const char *since_text = NULL, *days_text = NULL;
-	char since[DATE_TEXT_LEN + 1];
-	int32_t day;
-	int days = 0, json = 0, status = 0, rc;
+	int status;
 
-	config_init(&cfg);
+	*json = 0;
 	for (int i = 0; i < argc; i++) {
 		int r;
 
 		if (strcmp(argv[i], "--json") == 0) {
-			json = 1;
+			*json = 1;
 		} else if ((r = cmd_option(argc, argv, &i, "--since", &since_text)) != 0 ||
 			   (r = cmd_option(argc, argv, &i, "--days", &days_text)) != 0) {
 			if (r < 0)
-				return cmd_fail(EXIT_USAGE, "report contacts: %s needs a value",
-						argv[i]);
+				return cmd_fail(EXIT_USAGE, "%s: %s needs a value", name, argv[i]);
 		} else {
-			return cmd_fail(EXIT_USAGE, "report contacts: unknown argument '%s'",
-					argv[i]);
+			return cmd_fail(EXIT_USAGE, "%s: unknown argument '%s'", name, argv[i]);
 		}
 	}
 	if (since_text == NULL)
-		return cmd_fail(EXIT_USAGE, "report contacts: --since DATE is required");
-	if (date_parse(since_text, strlen(since_text), &day) != 0)
-		return cmd_fail(EXIT_USAGE, "report contacts: --since '%s' is not a date "
-				"(YYYY-MM-DD)", since_text);
-	if (days_text != NULL && report_days(days_text, &days) != 0)
-		return cmd_fail(EXIT_USAGE, "report contacts: --days '%s' is not a number of "
-				"days from 1 to 365", days_text);
-	if (days_text == NULL) {
-		if ((status = cmd_config_load(ctx, &cfg)) != 0)
-			return status;
-		days = cfg.contacts.attribution_days;
+		return cmd_fail(EXIT_USAGE, "%s: --since DATE is required", name);
+	if (date_parse(since_text, strlen(since_text), day) != 0)
+		return cmd_fail(EXIT_USAGE, "%s: --since '%s' is not a date (YYYY-MM-DD)", name,
+				since_text);
+	if (days_text != NULL) {
+		if (report_days(days_text, days) != 0)
+			return cmd_fail(EXIT_USAGE, "%s: --days '%s' is not a number of days "
+					"from 1 to 365", name, days_text);
+		return 0;
 	}
+	config_init(&cfg);
+	status = cmd_config_load(ctx, &cfg);
+	*days = cfg.contacts.attribution_days;
+	config_release(&cfg);
+	return status;
+}
+
+int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct report_ctx c = { 0 };
+	struct store *store = NULL;
+	char since[DATE_TEXT_LEN + 1];
+	int32_t day;
+	int days = 0, json = 0, status, rc;
+
+	if ((status = cmd_report_period(ctx, "report contacts", argc, argv, &day, &days,
+					&json)) != 0)
+		return status;
 	date_format(day, since);
 	if ((status = cmd_open_store(ctx, &store)) != 0)
 		goto out;
@@ -279,6 +290,5 @@ out:
 	report_release(&c);
 	if (store != NULL)
 		store_close(store);
-	config_release(&cfg);
 	return status;
 }

@@ -414,6 +414,10 @@ static char *payload_json(const struct facts *f, const char *to, const char *tex
 	payload_str(&b, "target", target, 0);
 	/* A call says its text in the customer's language (dispatch.h). */
 	payload_str(&b, "locale", locale, 0);
+	/* A call (the only row with a locale) first asks who answers, where
+	 * the jurisdiction wants it: nothing of the debt is said before. */
+	if (locale != NULL && f->j != NULL && f->j->confirm_identity)
+		dynbuf_str(&b, ",\"confirm_identity\":true");
 	if (priority > 0) {
 		snprintf(num, sizeof(num), ",\"priority\":%d", priority);
 		dynbuf_str(&b, num);

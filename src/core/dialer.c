@@ -269,9 +269,12 @@ int dialer_add(struct dialer *d, const struct dialer_entry *e, size_t *id)
 	s->e.number = num;
 	s->e.state = DIALER_WAITING;
 	s->e.end = DIALER_END_NONE;
-	s->e.front = 0;
+	/* Hung up early on its last call, in an earlier list: still at the
+	 * front, in the order the entries are added (the caller adds them in
+	 * the order they hung up). */
+	s->e.front = e->last == DIALER_HUNG_UP_EARLY;
 	s->e.trunk_failures = 0;
-	s->front_seq = 0;
+	s->front_seq = s->e.front ? ++d->front_seq : 0;
 	if (id != NULL)
 		*id = d->n;
 	d->n++;

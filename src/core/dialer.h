@@ -211,8 +211,9 @@ void dialer_release(struct dialer *d);
 
 /*
  * Adds e (state WAITING, due e->due; the fields kept by the dialer are
- * reset) and gives its id in *id (may be NULL): 0, 1, 2 ... in the order of
- * adding. Returns DIALER_OK, DIALER_ERR_INPUT (a missing string, a priority
+ * reset, but an entry whose last call was hung up early, in an earlier
+ * list, stands at the front, after the front entries added before it) and
+ * gives its id in *id (may be NULL): 0, 1, 2 ... in the order of adding. Returns DIALER_OK, DIALER_ERR_INPUT (a missing string, a priority
  * outside 1..9, a negative count), DIALER_ERR_NOMEM or DIALER_ERR_FULL;
  * on error nothing is added.
  */

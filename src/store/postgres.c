@@ -2904,6 +2904,91 @@ out:
 	return rc;
 }
 
+static int pg_voice_call_add(struct store *s, const struct store_voice_call *c)
+{
+	struct pg_store *q = pg(s);
+	char id[24], at[24], share[24];
+	const char *params[5] = { id, at, c->outcome, share, c->requeued ? "true" : "false" };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(id, sizeof(id), c->outbox_id);
+	pg_fmt_i64(at, sizeof(at), c->ended_at);
+	pg_fmt_i64(share, sizeof(share), c->share);
+	rc = pg_query(q, "INSERT INTO voice_calls (outbox_id, account_key, ended_at, outcome, share, "
+		      "requeued) SELECT outbox_id, account_key, $2::bigint, $3, $4::integer, "
+		      "$5::boolean FROM outbox WHERE outbox_id = $1::bigint", 5, NULL, params, &r,
+		      "recording a call");
+	if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no outbox row %lld", (long long)c->outbox_id);
+	PQclear(r);
+	return rc;
+}
+
+/* A voice call as struct store_voice_call reads it (pg_voice_calls). */
+#define PG_VOICE_CALL_COLUMNS \
+	"v.outbox_id, a.account_id, a.currency, v.ended_at, v.outcome, v.share, v.requeued " \
+	"FROM voice_calls v JOIN accounts a ON a.account_key = v.account_key"
+
+static int pg_voice_calls(struct pg_store *q, const char *sql, int64_t arg, const char *what,
+			  store_voice_call_cb cb, void *ctx)
+{
+	char text[24];
+	const char *params[1] = { text };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(text, sizeof(text), arg);
+	rc = pg_query(q, sql, 1, NULL, params, &r, what);
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct store_voice_call c = { pg_i64(r, i, 0), PQgetvalue(r, i, 1),
+					      PQgetvalue(r, i, 2), pg_i64(r, i, 3),
+					      PQgetvalue(r, i, 4), (int)pg_i64(r, i, 5),
+					      strcmp(PQgetvalue(r, i, 6), "t") == 0 };
+
+		rc = cb(ctx, &c);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_voice_calls_of(struct store *s, int64_t outbox_id, store_voice_call_cb cb,
+			     void *ctx)
+{
+	return pg_voice_calls(pg(s), "SELECT " PG_VOICE_CALL_COLUMNS " WHERE v.outbox_id = "
+			      "$1::bigint ORDER BY v.call_id", outbox_id, "reading a row's calls",
+			      cb, ctx);
+}
+
+static int pg_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb calls,
+				store_voice_payment_cb payments, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char text[24];
+	const char *params[1] = { text };
+	PGresult *r = NULL;
+	int rc = pg_voice_calls(q, "SELECT " PG_VOICE_CALL_COLUMNS " WHERE v.ended_at >= "
+				"$1::bigint ORDER BY v.ended_at, v.call_id", from,
+				"reading the calls", calls, ctx);
+
+	if (rc != STORE_OK)
+		return rc;
+	pg_fmt_i64(text, sizeof(text), from);
+	rc = pg_query(q, "SELECT a.account_id, a.currency, p.received_at, p.amount FROM payments p "
+		      "JOIN accounts a ON a.account_key = p.account_key WHERE p.received_at >= "
+		      "$1::bigint AND p.account_key IN (SELECT account_key FROM voice_calls "
+		      "WHERE ended_at >= $1::bigint) ORDER BY p.received_at, p.payment_id COLLATE \"C\"",
+		      1, NULL, params, &r, "reading the payments after calls");
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct store_voice_payment p = { PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+						 pg_i64(r, i, 2), pg_i64(r, i, 3) };
+
+		rc = payments(ctx, &p);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int pg_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
 {
 	struct pg_store *q = pg(s);
@@ -3553,6 +3638,9 @@ static const struct store_ops pg_ops = {
 	.outbox_peer_ids = pg_outbox_peer_ids,
 	.outbox_by_peer_id = pg_outbox_by_peer_id,
 	.contact_failure = pg_contact_failure,
+	.voice_call_add = pg_voice_call_add,
+	.voice_calls_of = pg_voice_calls_of,
+	.voice_report_scan = pg_voice_report_scan,
 	.contact_bad = pg_contact_bad,
 	.outbox_depth = pg_outbox_depth,
 	.contact_report = pg_contact_report,

@@ -64,6 +64,10 @@ enum stmt_id {
 	S_OUTBOX_PEER_PUT,
 	S_OUTBOX_BY_PEER,
 	S_CONTACT_FAILURE,
+	S_VOICE_CALL_ADD,
+	S_VOICE_CALLS_OF,
+	S_VOICE_REPORT_CALLS,
+	S_VOICE_REPORT_PAYMENTS,
 	S_CONTACT_BAD,
 	S_OUTBOX_DEPTH,
 	S_ARR_ACCOUNT,
@@ -102,6 +106,11 @@ enum scan_id {
 	SCAN_ARR_ALL,
 	SCAN_COUNT
 };
+
+/* A voice call as struct store_voice_call reads it (sq_voice_call_view). */
+#define VOICE_CALL_COLUMNS \
+	"v.outbox_id, a.account_id, a.currency, v.ended_at, v.outcome, v.share, v.requeued " \
+	"FROM voice_calls v JOIN accounts a ON a.account_key = v.account_key"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_CUSTOMER_GET] =
@@ -253,6 +262,19 @@ static const char *const stmt_sql[S_COUNT] = {
 		"failures = failures + 1, last_at = excluded.last_at, "
 		"flagged_at = coalesce(flagged_at, CASE WHEN failures + 1 >= ?5 THEN ?4 END) "
 		"RETURNING flagged_at = ?4 AND (failures = ?5 OR (?5 <= 1 AND failures = 1))",
+	[S_VOICE_CALL_ADD] =
+		"INSERT INTO voice_calls (outbox_id, account_key, ended_at, outcome, share, requeued) "
+		"SELECT outbox_id, account_key, ?2, ?3, ?4, ?5 FROM outbox WHERE outbox_id = ?1",
+	[S_VOICE_CALLS_OF] =
+		"SELECT " VOICE_CALL_COLUMNS " WHERE v.outbox_id = ?1 ORDER BY v.call_id",
+	[S_VOICE_REPORT_CALLS] =
+		"SELECT " VOICE_CALL_COLUMNS " WHERE v.ended_at >= ?1 ORDER BY v.ended_at, v.call_id",
+	/* Each account's payments through the ledger's primary key. */
+	[S_VOICE_REPORT_PAYMENTS] =
+		"SELECT a.account_id, a.currency, p.received_at, p.amount FROM payments p "
+		"JOIN accounts a ON a.account_key = p.account_key WHERE p.received_at >= ?1 "
+		"AND p.account_key IN (SELECT account_key FROM voice_calls WHERE ended_at >= ?1) "
+		"ORDER BY p.received_at, p.payment_id",
 	[S_CONTACT_BAD] =
 		"SELECT 1 FROM contact_failures f JOIN customers c ON c.customer_key = f.customer_key "
 		"WHERE c.customer_id = ?1 AND f.kind = ?2 AND f.value = ?3 AND f.flagged_at IS NOT NULL",
@@ -2514,6 +2536,127 @@ static int sq_contact_failure(struct store *s, const char *customer_id, const ch
 	return idle(q, STORE_OK);
 }
 
+static int sq_voice_call_add(struct store *s, const struct store_voice_call *c)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_VOICE_CALL_ADD);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, c->outbox_id);
+	sqlite3_bind_int64(st, 2, c->ended_at);
+	bind_text(st, 3, c->outcome);
+	sqlite3_bind_int(st, 4, c->share);
+	sqlite3_bind_int(st, 5, c->requeued != 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(q, "recording a call");
+	if (sqlite3_changes(q->db) == 0)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no outbox row %lld",
+					       (long long)c->outbox_id));
+	return idle(q, STORE_OK);
+}
+
+static void sq_voice_call_view(sqlite3_stmt *st, struct store_voice_call *c)
+{
+	c->outbox_id = sqlite3_column_int64(st, 0);
+	c->account_id = col_text(st, 1);
+	c->currency = col_text(st, 2);
+	c->ended_at = sqlite3_column_int64(st, 3);
+	c->outcome = col_text(st, 4);
+	c->share = sqlite3_column_int(st, 5);
+	c->requeued = sqlite3_column_int(st, 6);
+}
+
+/* A row's calls are read whole before cb sees them (a few per row), so
+ * that cb may use the store. */
+static int sq_voice_calls_of(struct store *s, int64_t outbox_id, store_voice_call_cb cb,
+			     void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_VOICE_CALLS_OF);
+	struct store_voice_call *v = NULL, c;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct store_voice_call *g = realloc(v, ncap * sizeof(*g));
+
+			if (g == NULL)
+				goto nomem;
+			v = g;
+			cap = ncap;
+		}
+		sq_voice_call_view(st, &c);
+		c.account_id = strdup(c.account_id);
+		c.currency = strdup(c.currency);
+		c.outcome = strdup(c.outcome);
+		v[n++] = c;
+		if (c.account_id == NULL || c.currency == NULL || c.outcome == NULL)
+			goto nomem;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(q, "reading a row's calls");
+		goto out;
+	}
+	idle(q, STORE_OK);
+	rc = STORE_OK;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++)
+		rc = cb(ctx, &v[i]);
+	goto out;
+nomem:
+	rc = idle(q, store_set_error(s, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+out:
+	for (size_t i = 0; i < n; i++) {
+		free((char *)v[i].account_id);
+		free((char *)v[i].currency);
+		free((char *)v[i].outcome);
+	}
+	free(v);
+	return rc;
+}
+
+/* cb must not use the store: the statement steps while it runs. */
+static int sq_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb calls,
+				store_voice_payment_cb payments, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_VOICE_REPORT_CALLS);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_voice_call c;
+
+		sq_voice_call_view(st, &c);
+		if ((rc = calls(ctx, &c)) != 0)
+			return idle(q, rc);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(q, "reading the calls");
+	idle(q, STORE_OK);
+	if ((st = stmt(q, S_VOICE_REPORT_PAYMENTS)) == NULL)
+		return STORE_ERR_DB;
+	sqlite3_bind_int64(st, 1, from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_voice_payment p = { col_text(st, 0), col_text(st, 1),
+						 sqlite3_column_int64(st, 2),
+						 sqlite3_column_int64(st, 3) };
+
+		if ((rc = payments(ctx, &p)) != 0)
+			return idle(q, rc);
+	}
+	if (rc != SQLITE_DONE)
+		return db_error(q, "reading the payments after calls");
+	return idle(q, STORE_OK);
+}
+
 static int sq_contact_bad(struct store *s, const char *customer_id, const char *kind,
 			  const char *value, int *bad)
 {
@@ -3235,6 +3378,9 @@ static const struct store_ops sqlite_ops = {
 	.outbox_peer_ids = sq_outbox_peer_ids,
 	.outbox_by_peer_id = sq_outbox_by_peer_id,
 	.contact_failure = sq_contact_failure,
+	.voice_call_add = sq_voice_call_add,
+	.voice_calls_of = sq_voice_calls_of,
+	.voice_report_scan = sq_voice_report_scan,
 	.contact_bad = sq_contact_bad,
 	.outbox_depth = sq_outbox_depth,
 	.contact_report = sq_contact_report,

@@ -348,6 +348,24 @@ int store_contact_failure(struct store *s, const char *customer_id, const char *
 				       threshold > 0 ? threshold : 1, flagged_now);
 }
 
+int store_voice_call_add(struct store *s, const struct store_voice_call *c)
+{
+	if (c->outcome == NULL || c->share < 0 || c->share > 1000)
+		return store_set_error(s, STORE_ERR_INPUT, "a call's outcome or share is out of range");
+	return s->ops->voice_call_add(s, c);
+}
+
+int store_voice_calls_of(struct store *s, int64_t outbox_id, store_voice_call_cb cb, void *ctx)
+{
+	return s->ops->voice_calls_of(s, outbox_id, cb, ctx);
+}
+
+int store_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb calls,
+			    store_voice_payment_cb payments, void *ctx)
+{
+	return s->ops->voice_report_scan(s, from, calls, payments, ctx);
+}
+
 int store_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
 {
 	return s->ops->outbox_depth(s, now, cb, ctx);

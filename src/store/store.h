@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -594,6 +594,49 @@ int store_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, v
 /* Calls cb once with the row a peer's id names, or never when none does. */
 int store_outbox_by_peer_id(struct store *s, const char *channel, const char *peer_id,
 			    store_outbox_cb cb, void *ctx);
+
+/* ---- voice calls ------------------------------------------------------------- */
+
+/*
+ * One call placed for a voice outbox row, as its outcome came back
+ * (docs/voice.md): the row's history across cycles and what `relance
+ * report calls` counts. Append-only.
+ */
+struct store_voice_call {
+	int64_t outbox_id;
+	const char *account_id;    /* read back: the row's account */
+	const char *currency;      /* read back: the account's */
+	int64_t ended_at;
+	const char *outcome;       /* the dialer's name: heard, hung_up_early, busy,
+				    * no_answer, bad_number, trunk_failure, not_confirmed */
+	int share;                 /* per mille of the message played, 0..1000 */
+	int requeued;              /* put back at the front of the list after it */
+};
+typedef int (*store_voice_call_cb)(void *ctx, const struct store_voice_call *c);
+
+/* A payment received by an account that was called, for the report. */
+struct store_voice_payment {
+	const char *account_id, *currency;
+	int64_t received_at, amount;
+};
+typedef int (*store_voice_payment_cb)(void *ctx, const struct store_voice_payment *p);
+
+/* Adds call c of outbox row c->outbox_id (its account is the row's; the
+ * account_id and currency members are not read), inside the caller's
+ * transaction. STORE_ERR_INPUT for an outbox row that does not exist or a
+ * value outside its range. */
+int store_voice_call_add(struct store *s, const struct store_voice_call *c);
+/* The calls of outbox row `outbox_id`, oldest first. */
+int store_voice_calls_of(struct store *s, int64_t outbox_id, store_voice_call_cb cb, void *ctx);
+/*
+ * For `relance report calls`: every call that ended at or after `from`, by
+ * ended_at then call order; then every payment received at or after `from`
+ * by an account one of those calls was for, by received_at. Each callback
+ * returns as store_ledger_scan's. Cost: the calls and the payments read,
+ * through indexes on their instants.
+ */
+int store_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb calls,
+			    store_voice_payment_cb payments, void *ctx);
 
 /* ---- arrangements ------------------------------------------------------------ */
 

@@ -97,6 +97,11 @@ struct store_ops {
 			       const char *peer_ids);
 	int (*outbox_by_peer_id)(struct store *s, const char *channel, const char *peer_id,
 				 store_outbox_cb cb, void *ctx);
+	int (*voice_call_add)(struct store *s, const struct store_voice_call *c);
+	int (*voice_calls_of)(struct store *s, int64_t outbox_id, store_voice_call_cb cb,
+			      void *ctx);
+	int (*voice_report_scan)(struct store *s, int64_t from, store_voice_call_cb calls,
+				 store_voice_payment_cb payments, void *ctx);
 	int (*contact_failure)(struct store *s, const char *customer_id, const char *kind,
 			       const char *value, int64_t at, int threshold, int *flagged_now);
 	int (*outbox_depth)(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx);

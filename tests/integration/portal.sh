@@ -260,7 +260,7 @@ sed '/^    agent: {max_instalments: 6/a\
     customer: {max_instalments: 7, min_down_payment_percent: 10}' \
 	"$TOP/examples/policies/brazil-isp.yaml" > too-generous.yaml
 expect_status 2 relance policy check too-generous.yaml
-expect_grep err.txt "too-generous.yaml:63:"
+expect_grep err.txt "too-generous.yaml:68:"
 expect_grep err.txt "a customer may not ask for more instalments than an agent may offer (customer 7, agent 6)"
 sed '/^    agent: {max_instalments: 6/a\
     customer: {max_instalments: 2, min_down_payment_percent: 50}' \

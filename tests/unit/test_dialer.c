@@ -389,6 +389,39 @@ Test(dialer, attempts_counted_from_the_entry)
 	dialer_release(&d);
 }
 
+/* A list built in a later cycle from the calls already made: the entry
+ * whose last call was hung up early stands ahead of a never-called entry
+ * of a higher priority, and front entries keep the order they are added
+ * in (the order they hung up). */
+Test(dialer, front_carried_into_a_new_list)
+{
+	struct dialer_config c = config();
+	struct dialer_trunk trunk = { 4, 0 };
+	struct dialer d;
+	struct dialer_entry e = { .customer_id = "C", .number = "+1", .priority = 9, .due = T0,
+				  .attempts = 1, .last = DIALER_HUNG_UP_EARLY };
+	char buf[128];
+	size_t id;
+
+	cr_assert_eq(dialer_init(&d, &c, &trunk), DIALER_OK);
+	add(&d, "never-called", 1, T0);
+	e.account_id = "hung-up-first";
+	cr_assert_eq(dialer_add(&d, &e, &id), DIALER_OK);
+	cr_assert(dialer_entry(&d, id)->front);
+	e.account_id = "busy-last";
+	e.priority = 1;
+	e.last = DIALER_BUSY;
+	cr_assert_eq(dialer_add(&d, &e, &id), DIALER_OK);
+	cr_assert_not(dialer_entry(&d, id)->front);
+	e.account_id = "hung-up-second";
+	e.priority = 1;
+	e.last = DIALER_HUNG_UP_EARLY;
+	cr_assert_eq(dialer_add(&d, &e, NULL), DIALER_OK);
+	cr_assert_str_eq(order(&d, T0, 4, buf, sizeof(buf)),
+			 "hung-up-first hung-up-second never-called busy-last");
+	dialer_release(&d);
+}
+
 Test(dialer, bad_number_flagged_and_task_asked)
 {
 	struct dialer_config c = config();

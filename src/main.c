@@ -223,6 +223,13 @@ static const struct cmd commands[] = {
 	  "them; --check only reads back. Exit 0 confirmed, 3 queued because the device\n"
 	  "did not answer (not confirmed: --check later), 1 drift, fault, unknown device\n"
 	  "or ACS unreachable (docs/provisioning-webhook.md)." },
+	{ "reconcile", cmd_reconcile, "[--json]",
+	  "Checks every service whose network peer has not confirmed the level relance\n"
+	  "wants (a suspension, a restoration): GenieACS reads the device back and sets\n"
+	  "it again when it differs; the webhook and RADIUS send the level again. Counts\n"
+	  "a try that does not confirm; after 5 the service is alerted (file entry, a task\n"
+	  "on queue provisioning). `relance serve` runs it after each cycle\n"
+	  "(docs/provisioning.md)." },
 	{ "verify", cmd_verify, "",
 	  "Checks the hash chain of every customer file and names, for each broken one,\n"
 	  "the first entry altered, missing or out of chain (exit 1)." },

@@ -139,6 +139,7 @@ int cmd_policy_show(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_policy_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_contacts(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_calls(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_reconcile(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_report_dashboard(struct cmd_ctx *ctx, int argc, char **argv);
 struct arrangement_view;
 /* Prints an arrangement for `account show`: an indented text block, or a
@@ -177,6 +178,23 @@ struct task_view;
 /* Appends task t as the JSON object the command line and the API show
  * (docs/queues.md). queue.c. */
 void queue_task_json(struct dynbuf *b, const struct task_view *t);
+/*
+ * A task for the agents' work queues (dispatch.c): the entry `text` of
+ * `kind` on the customer's file by `author`, and an "enqueue" row for
+ * queue `queue` at `priority` (1 .. 9), keyed `key` so that the same cause
+ * makes one task whatever repeats. Inside the caller's transaction.
+ * Returns a store code.
+ */
+struct queue_task_new {
+	const char *customer, *account;
+	int64_t account_key;
+	const char *kind, *text;        /* the file entry */
+	const char *queue;
+	int priority;
+	const char *key, *rule, *author;
+	int64_t policy_version, now;
+};
+int queue_task_put(struct store *s, const struct queue_task_new *t);
 /*
  * A contact found bad (dispatch.c): the entry `text` on the customer's file
  * by `author`, and the "fix contact details" task (queue "contact-fix",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../chan/chan.h"
+#include "../chan/provisioning/apply.h"
 #include "../chan/sms_http.h"
 #include "../chan/smtp.h"
 #include "../chan/sip/call.h"
@@ -60,7 +61,7 @@ static int parts_put(struct dispatch *d, int64_t id, int n)
 	return STORE_OK;
 }
 
-static const char *const peer_channel[P_N] = { "sms", "email", "voice" };
+static const char *const peer_channel[P_N] = { "sms", "email", "voice", "provisioning" };
 
 static int peer_index(const char *channel)
 {
@@ -128,6 +129,16 @@ int dispatch_open(struct cmd_ctx *ctx, struct store *store, const struct config 
 		rc = sip_trunk_open(&cfg->voice.sip, dispatch_log_line, NULL, &d->peers[P_VOICE].sip, err,
 				    sizeof(err));
 	}
+	if (rc == 0) {
+		int peers = 0;
+
+		for (size_t i = 0; i < cfg->n_provisioning; i++)
+			peers += cfg->provisioning[i].type != CONFIG_PROV_RECORD;
+		if (peers > 0 && (rc = prov_adapters_open(cfg, &d->prov, err, sizeof(err))) == 0) {
+			d->peers[P_PROV].adapter = "provisioning";
+			d->peers[P_PROV].wave = 1;
+		}
+	}
 	if (rc != 0) {
 		dispatch_close(d);
 		return cmd_fail(EXIT_RUNTIME, "%s: %s", cfg->path ? cfg->path : "configuration", err);
@@ -150,6 +161,7 @@ void dispatch_close(struct dispatch *d)
 	sms_http_close(d->peers[P_SMS].http);
 	smtp_sender_close(d->peers[P_EMAIL].smtp);
 	sip_trunk_close(d->peers[P_VOICE].sip);
+	prov_adapters_close(d->prov);
 	free(d);
 }
 
@@ -265,43 +277,54 @@ static void send_wave(struct peer *p, const struct chan_action *const *acts, siz
 	}
 }
 
-/* What follows a contact flagged bad (cmd.h): shared with `relance contact
- * flag`, so that an agent's report and a peer's refusals make the same
- * file entry and the same task. */
-int contact_fix_task(struct store *s, const char *customer, const char *account,
-		     int64_t account_key, const char *kind, const char *value, const char *text,
-		     const char *author, int64_t policy_version, int64_t now)
+/* A task for the agents (cmd.h): the file entry, then the queue row. */
+int queue_task_put(struct store *s, const struct queue_task_new *t)
 {
-	char key[512], *body = NULL;
+	char *body = NULL;
 	struct outbox_row row = { 0 };
 	struct store_outcome put;
 	json_t *task;
 	int64_t seq;
 	int rc;
 
-	if ((rc = store_file_append(s, customer, account, now, "contact", author, text, &seq)) !=
-	    STORE_OK)
+	if ((rc = store_file_append(s, t->customer, t->account, t->now, t->kind, t->author, t->text,
+				    &seq)) != STORE_OK)
 		return rc;
-	task = json_pack("{s:s, s:s, s:s, s:s, s:i}", "customer_id", customer, "account_id",
-			 account ? account : "", "text", text, "target", "contact-fix", "priority", 2);
+	task = json_pack("{s:s, s:s, s:s, s:s, s:i}", "customer_id", t->customer, "account_id",
+			 t->account ? t->account : "", "text", t->text, "target", t->queue,
+			 "priority", t->priority);
 	body = task ? json_dumps(task, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(task);
 	if (body == NULL)
 		return STORE_ERR_NOMEM;
-	/* One task per flagged contact value, whatever repeats. */
-	snprintf(key, sizeof(key), "contact-fix/%s/%s/%s", customer, kind, value);
-	row.idempotency_key = key;
-	row.account_key = account_key;
+	row.idempotency_key = t->key;
+	row.account_key = t->account_key;
 	row.channel = "queue";
 	row.action = "enqueue";
-	row.due_at = now;
+	row.due_at = t->now;
 	row.payload = body;
-	row.policy_version = policy_version;
-	row.rule = "contacts/bad";
-	row.created_at = now;
+	row.policy_version = t->policy_version;
+	row.rule = t->rule;
+	row.created_at = t->now;
 	rc = store_outbox_put(s, &row, 1, &put);
 	free(body);
 	return rc;
+}
+
+/* What follows a contact flagged bad (cmd.h): shared with `relance contact
+ * flag`, so that an agent's report and a peer's refusals make the same
+ * file entry and the same task. One task per flagged contact value,
+ * whatever repeats. */
+int contact_fix_task(struct store *s, const char *customer, const char *account,
+		     int64_t account_key, const char *kind, const char *value, const char *text,
+		     const char *author, int64_t policy_version, int64_t now)
+{
+	char key[512];
+	struct queue_task_new t = { customer, account, account_key, "contact", text, "contact-fix",
+				    2, key, "contacts/bad", author, policy_version, now };
+
+	snprintf(key, sizeof(key), "contact-fix/%s/%s/%s", customer, kind, value);
+	return queue_task_put(s, &t);
 }
 
 /*
@@ -633,7 +656,8 @@ int dispatch_flush(struct dispatch *d)
 
 	for (int p = 0; p < P_N && rc == STORE_OK; p++)
 		if (d->peers[p].adapter != NULL)
-			rc = p == P_VOICE ? dispatch_flush_voice(d) : flush_peer(d, p);
+			rc = p == P_VOICE ? dispatch_flush_voice(d) :
+			     p == P_PROV ? dispatch_flush_prov(d) : flush_peer(d, p);
 	for (size_t i = 0; i < d->n_items; i++) {
 		free(d->items[i].text);
 		json_decref(d->items[i].payload);

@@ -55,6 +55,9 @@ struct dispatch_counts {
 	int64_t accepted, refused, retried, uncertain, delivered, undelivered;
 	int64_t flagged;           /* contacts flagged bad */
 	int64_t calls, heard, early, unanswered, bad_numbers, trunk_failures, promises;
+	/* provisioning: the cycle's rows, then reconciliation's pass */
+	int64_t prov_confirmed, prov_queued, prov_refused, prov_retried, prov_uncertain;
+	int64_t rec_checked, rec_confirmed, rec_drifting, rec_alerted;
 };
 
 /*
@@ -94,8 +97,13 @@ struct dispatch_voice_hooks {
 
 void dispatch_voice_hooks(struct dispatch *d, const struct dispatch_voice_hooks *h);
 
-/* 1 when `channel` ("sms", "email", "voice") goes to a real peer. */
+/* 1 when `channel` ("sms", "email", "voice", "provisioning") goes to a
+ * real peer. */
 int dispatch_has(const struct dispatch *d, const char *channel);
+/* 1 when provisioning row o goes to a real peer: its service's adapter is
+ * not of type record (an adapter not configured, or a service not found,
+ * goes too: dispatch fails it with the reason and a task). */
+int dispatch_prov_takes(struct dispatch *d, const struct outbox_view *o, json_t *payload);
 
 /*
  * Queues a claimed row (its payload parsed, now dispatch's) for the next
@@ -106,6 +114,14 @@ int dispatch_queue(struct dispatch *d, const struct outbox_view *o, json_t *payl
 /* Sends every queued row, wave by wave, as described above. Returns
  * STORE_OK or the store's error (the message is in store_errmsg). */
 int dispatch_flush(struct dispatch *d);
+
+/*
+ * Reconciliation's pass after the cycle's rows (reconcile.h), when a
+ * provisioning adapter talks to a peer: services desired at this very
+ * instant were just tried by the cycle and wait for the next pass.
+ * Returns a store code.
+ */
+int dispatch_reconcile(struct dispatch *d);
 
 /* Reads delivery receipts for up to wait_ms after the last one, and writes
  * each on its customer's file. */

@@ -16,7 +16,7 @@
 #include "../chan/smtp.h"
 #include "dispatch.h"
 
-enum { P_SMS, P_EMAIL, P_VOICE, P_N };
+enum { P_SMS, P_EMAIL, P_VOICE, P_PROV, P_N };
 
 struct peer {
 	size_t wave;
@@ -46,6 +46,7 @@ struct dispatch {
 	int64_t receipts_seen;
 	int bad_after;             /* permanent failures that flag a contact */
 	const struct config_sip *sip_cfg;
+	struct prov_adapters *prov;     /* provisioning adapters; NULL when none talks to a peer */
 	struct dispatch_voice_hooks hooks;
 	/* Messages of several parts accepted in this run, by outbox id: how
 	 * many parts' receipts are still awaited (-1: already told undelivered).
@@ -66,5 +67,7 @@ int dispatch_contact_failed(struct dispatch *d, const struct outbox_view *o, jso
 int dispatch_defer_unsent(struct dispatch *d, struct item **v, size_t n);
 /* Calls the queued voice rows (dispatch_voice.c). */
 int dispatch_flush_voice(struct dispatch *d);
+/* Performs the queued provisioning rows (dispatch_prov.c). */
+int dispatch_flush_prov(struct dispatch *d);
 
 #endif

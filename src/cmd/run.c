@@ -529,7 +529,7 @@ static int decide_action(struct run *r, struct facts *f, const struct engine_dec
 		return STORE_ERR_NOMEM;
 	if (pa->kind == POLICY_ACT_SUSPEND) {
 		for (size_t i = 0; i < d->n_service_ids; i++) {
-			const char *level = d->level == POLICY_TOTAL ? "total" : "partial";
+			const char *level = policy_level_name(d->level);
 
 			if (add_row(w, f, d, ch, "suspend", d->service_ids[i], c.next,
 				    payload_json(f, NULL, NULL, NULL, d->service_ids[i], level, NULL, 0,
@@ -760,7 +760,7 @@ static int decide_account(struct run *r, const struct account_summary *a)
 			r->n.scheduled[CH_PROVISIONING]++;
 			rc = add_row(&w, &f, d, CH_PROVISIONING, "restore", NULL, r->cmd->now,
 				     payload_json(&f, NULL, NULL, NULL, d->service_ids[0],
-						  d->level == POLICY_TOTAL ? "total" : "partial", NULL, 0,
+						  "full", NULL, 0,
 						  NULL),
 				     r->cmd->now) == 0 ? 0 : STORE_ERR_NOMEM;
 			break;
@@ -1166,6 +1166,29 @@ static int finish(struct run *r, const struct outbox_view *o, json_t *payload, c
 }
 
 /*
+ * The level a provisioning row performed by the recording adapter leaves
+ * its service at (a restoration: full), desired and confirmed at once, in
+ * the transaction of its finish. A service not in the services file has
+ * no state to keep.
+ */
+static int recorded_level(struct run *r, const struct outbox_view *o, json_t *payload)
+{
+	const char *service = json_str(payload, "service_id"), *name = json_str(payload, "level");
+	const char *level = "full";
+	int l, rc;
+
+	if (service == NULL)
+		return STORE_OK;
+	if (strcmp(o->action, "restore") != 0)
+		level = name != NULL && (l = policy_level_parse(name)) >= 0 ?
+			policy_level_name((enum policy_suspend_level)l) : "total";
+	rc = store_service_desire(r->store, service, level, r->cmd->now, o->idempotency_key);
+	if (rc == STORE_OK)
+		rc = store_service_confirm(r->store, service, level, r->cmd->now);
+	return rc == STORE_ERR_INPUT ? STORE_OK : rc;
+}
+
+/*
  * Records the hand-off an outbox row performed, in the transaction of its
  * finish: an arrangement "active" with the party (holds.c says what each
  * party holds). A listing with a credit bureau and a later hand-off to a
@@ -1281,7 +1304,8 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 			}
 		}
 	}
-	if (dispatch_has(r->dispatch, o->channel))
+	if (ch == CH_PROVISIONING ? dispatch_prov_takes(r->dispatch, o, payload) :
+	    dispatch_has(r->dispatch, o->channel))
 		return dispatch_queue(r->dispatch, o, payload);   /* payload is dispatch's now */
 	if (r->rec == NULL) {
 		/* No way out for this channel in this cycle: it waits, past this
@@ -1317,6 +1341,10 @@ static int perform_one(void *ctx, const struct outbox_view *o)
 	if (out.status == CHAN_DONE || out.status == CHAN_ALREADY) {
 		r->n.performed[ch] += out.status == CHAN_DONE;
 		rc = finish(r, o, payload, "done", out.detail, 0);
+		/* The recording adapter performs what it records: the
+		 * service is at that level (docs/provisioning.md). */
+		if (rc == STORE_OK && ch == CH_PROVISIONING)
+			rc = recorded_level(r, o, payload);
 		/* Handed off: the party holds the case from now on (holds.h). */
 		if (rc == STORE_OK && ch == CH_HANDOFF && strcmp(o->action, "handoff") == 0)
 			rc = handoff_taken(r, o, a.account_id, a.target);
@@ -1340,7 +1368,7 @@ static int perform_all(struct run *r)
 	int rc;
 
 	if (r->rec == NULL && !dispatch_has(r->dispatch, "sms") && !dispatch_has(r->dispatch, "email") &&
-	    !dispatch_has(r->dispatch, "voice"))
+	    !dispatch_has(r->dispatch, "voice") && !dispatch_has(r->dispatch, "provisioning"))
 		return store_outbox_scan(r->store, 0, STORE_OUTBOX_PENDING, count_pending, r);
 	/* Claim batch after batch until a claim hands out nothing; each
 	 * batch's finishes commit together (see finish()), then its messages
@@ -1361,8 +1389,16 @@ static int perform_all(struct run *r)
 		if (rc != STORE_OK)
 			return rc;
 	} while (r->n.claimed > 0);
-	if (r->dispatch != NULL)
+	if (r->dispatch != NULL) {
+		struct dispatch_counts dc;
+
 		dispatch_receipts(r->dispatch, RECEIPT_WAIT_MS);
+		/* A provisioning peer that confirmed, or an ACS that queued the
+		 * task, performed the action as the recording adapter does. */
+		dispatch_counts(r->dispatch, &dc);
+		r->n.performed[CH_PROVISIONING] += dc.prov_confirmed + dc.prov_queued;
+		return dispatch_reconcile(r->dispatch);
+	}
 	return STORE_OK;
 }
 
@@ -1497,6 +1533,15 @@ static void report(const struct run *r)
 			       (long long)dc.calls, (long long)dc.heard, (long long)dc.early,
 			       (long long)dc.unanswered, (long long)dc.bad_numbers,
 			       (long long)dc.trunk_failures, (long long)dc.promises);
+		if (dispatch_has(r->dispatch, "provisioning"))
+			printf("  %-22sconfirmed %lld, queued at the ACS %lld, refused %lld, retry later "
+			       "%lld, uncertain %lld\n"
+			       "  %-22schecked %lld: confirmed %lld, still drifting %lld, alerted %lld\n",
+			       "provisioning", (long long)dc.prov_confirmed, (long long)dc.prov_queued,
+			       (long long)dc.prov_refused, (long long)dc.prov_retried,
+			       (long long)dc.prov_uncertain, "reconciliation", (long long)dc.rec_checked,
+			       (long long)dc.rec_confirmed, (long long)dc.rec_drifting,
+			       (long long)dc.rec_alerted);
 		if (r->n.pending_no_adapter > 0 || r->rec == NULL)
 			printf("  %-22s%lld (no channel adapter: configure one, or use --record "
 			       "FILE)\n", "pending", (long long)r->n.pending_no_adapter);

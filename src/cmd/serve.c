@@ -276,6 +276,27 @@ static int metrics(void *ctx, struct http_request *r, struct http_answer *a)
 			return 0;
 		}
 	}
+	/* Services the network has not confirmed at the level wanted, and
+	 * those reconciliation gave up on (docs/provisioning.md). */
+	{
+		int64_t total = 0, drift = 0, alerted = 0;
+
+		if (store_service_state_counts(serve_thread(app)->store, &total, &drift, &alerted) !=
+		    STORE_OK) {
+			free(b.p);
+			http_answer_problem(a, 503, "Service Unavailable",
+					    "the services' states could not be read");
+			return 0;
+		}
+		snprintf(line, sizeof(line),
+			 "# HELP relance_provisioning_services Services by provisioning state.\n"
+			 "# TYPE relance_provisioning_services gauge\n"
+			 "relance_provisioning_services{state=\"known\"} %lld\n"
+			 "relance_provisioning_services{state=\"drift\"} %lld\n"
+			 "relance_provisioning_services{state=\"alerted\"} %lld\n",
+			 (long long)total, (long long)drift, (long long)alerted);
+		dynbuf_str(&b, line);
+	}
 	if (serve_answer_json(a, 200, &b) != 0)
 		return -1;
 	a->content_type = "text/plain; version=0.0.4";

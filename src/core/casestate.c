@@ -99,8 +99,7 @@ char *case_state_encode(const struct case_state *s)
 
 			bad |= e == NULL || json_array_append_new(a, e);
 			bad |= json_object_set_new(e, "service", json_string(x->service_id));
-			bad |= json_object_set_new(e, "level", json_string(x->level == POLICY_TOTAL ?
-									   "total" : "partial"));
+			bad |= json_object_set_new(e, "level", json_string(policy_level_name(x->level)));
 			bad |= put_instant(e, "since", x->since);
 			if (x->rule != NULL)
 				bad |= json_object_set_new(e, "rule", json_string(x->rule));
@@ -209,8 +208,10 @@ int case_state_decode(const char *json, size_t len, struct case_state *s,
 			s->n_suspended++;
 			x->service_id = dup_str(e, "service", 1, &bad);
 			x->rule = dup_str(e, "rule", 0, &bad);
-			x->level = json_is_string(level) &&
-				   strcmp(json_string_value(level), "total") == 0 ? POLICY_TOTAL : POLICY_PARTIAL;
+			x->level = POLICY_THROTTLE;
+			if (json_is_string(level) && policy_level_parse(json_string_value(level)) >= 0)
+				x->level = (enum policy_suspend_level)
+					   policy_level_parse(json_string_value(level));
 			bad |= get_instant(e, "since", &x->since);
 		}
 	}
@@ -270,9 +271,9 @@ static int add_suspension(struct case_state *s, const char *service_id,
 
 	for (size_t i = 0; i < s->n_suspended; i++) {
 		if (strcmp(s->suspended[i].service_id, service_id) == 0) {
-			/* Already suspended: a deeper level replaces a partial one. */
-			if (level == POLICY_TOTAL)
-				s->suspended[i].level = POLICY_TOTAL;
+			/* Already suspended: a deeper level replaces a shallower one. */
+			if (level > s->suspended[i].level)
+				s->suspended[i].level = level;
 			return CASE_STATE_OK;
 		}
 	}

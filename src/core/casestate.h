@@ -11,7 +11,7 @@
  * JSON form (stable, documented in docs/engine.md):
  *   {"strategy":"…","stage":"…","entered":INSTANT,
  *    "actions":[{"done":N,"last":INSTANT},…],"notice":INSTANT,
- *    "suspended":[{"service":"…","level":"partial|total","since":INSTANT,"rule":"…"},…],
+ *    "suspended":[{"service":"…","level":"throttle|walled_garden|total","since":INSTANT,"rule":"…"},…],
  *    "broken_promises":N,
  *    "campaigns":[{"name":"…","notified":INSTANT,"after_deadline":true},…]}
  * Instants are integer seconds; absent members mean "never" / none.

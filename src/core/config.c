@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../chan/provisioning/genieacs.h"
+#include "../chan/provisioning/radius.h"
 #include "config.h"
 #include "tz.h"
 #include "validate.h"
@@ -38,7 +40,7 @@ static const char *const prov_types[] = { "webhook", "genieacs", "radius", "reco
 static const char *const auth_names[] = { "none", "bearer", "basic" };
 static const char *const starttls_names[] = { "auto", "always", "never" };
 static const char *const transport_names[] = { "udp", "tcp" };
-static const char *const level_names[] = { "partial", "total" };
+static const char *const level_names[] = { "full", "throttle", "walled_garden", "total" };
 static const char *const http_methods[] = { "POST", "PUT" };
 static const char *const placeholders[] = { "to", "text", "key", "from" };
 
@@ -618,6 +620,97 @@ static void parse_voice(struct ctx *c, const struct ytree_node *n)
 
 /* ---- provisioning --------------------------------------------------- */
 
+int config_level_parse(const char *name)
+{
+	for (int i = 0; i < CONFIG_N_LEVELS; i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *config_level_name(int level)
+{
+	return level >= 0 && level < CONFIG_N_LEVELS ? level_names[level] : "?";
+}
+
+/* radius: {request: coa|disconnect, attributes: {NAME: VALUE, ...}} */
+static void parse_radius_level(struct ctx *c, const struct ytree_node *n, const char *name,
+			       struct config_prov_level *l)
+{
+	static const char *const requests[] = { "coa", "disconnect" };
+	struct ytree_node *req, *attrs;
+	struct ytree_field f[] = { { "request", &req, 1 }, { "attributes", &attrs, 0 } };
+	int k;
+
+	req = attrs = NULL;
+	if (!ytree_fields(&c->t, n, name, f, COUNT(f)))
+		return;
+	if (req && choice_of(c, req, "request", requests, COUNT(requests), &k))
+		l->disconnect = k == 1;
+	if (attrs == NULL || !ytree_want(&c->t, attrs, YTREE_MAP, "attributes"))
+		return;
+	l->params = ytree_alloc(c->t.arena, (attrs->n / 2 + 1) * sizeof(*l->params));
+	if (l->params == NULL) {
+		ytree_diag(&c->t, attrs, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i + 1 < attrs->n; i += 2) {
+		const struct ytree_node *key = attrs->kids[i], *v = attrs->kids[i + 1];
+		struct config_prov_param *p = &l->params[l->n_params];
+
+		if (key->kind != YTREE_SCALAR || radius_attr_find(key->str) == NULL ||
+		    !radius_attr_find(key->str)->request_ok) {
+			ytree_diag(&c->t, key, "'%s' is not a RADIUS attribute relance sends "
+				   "(docs/provisioning-radius.md)", key->kind == YTREE_SCALAR ?
+				   key->str : "?");
+			continue;
+		}
+		p->name = key->str;
+		if ((p->value = text_of(c, v, key->str)) != NULL)
+			l->n_params++;
+	}
+}
+
+/* genieacs: {parameters: [{path: P, value: V, type: xsd:T}, ...]} */
+static void parse_acs_level(struct ctx *c, const struct ytree_node *n, const char *name,
+			    struct config_prov_level *l)
+{
+	struct ytree_node *params;
+	struct ytree_field f[] = { { "parameters", &params, 1 } };
+
+	params = NULL;
+	if (!ytree_fields(&c->t, n, name, f, COUNT(f)) || params == NULL ||
+	    !ytree_want(&c->t, params, YTREE_SEQ, "parameters"))
+		return;
+	l->params = ytree_alloc(c->t.arena, (params->n + 1) * sizeof(*l->params));
+	if (l->params == NULL) {
+		ytree_diag(&c->t, params, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < params->n; i++) {
+		struct ytree_node *path, *value, *type;
+		struct ytree_field pf[] = { { "path", &path, 1 }, { "value", &value, 1 },
+					    { "type", &type, 0 } };
+		struct config_prov_param *p = &l->params[l->n_params];
+
+		path = value = type = NULL;
+		if (!ytree_fields(&c->t, params->kids[i], "a parameter", pf, COUNT(pf)) ||
+		    path == NULL || value == NULL)
+			continue;
+		p->name = word_of(c, path, "path", 256);
+		p->value = text_of(c, value, "value");
+		p->type = "xsd:string";
+		if (type && (p->type = word_of(c, type, "type", 32)) != NULL &&
+		    !genieacs_type_valid(p->type)) {
+			ytree_diag(&c->t, type, "'%s' is not an xsd type GenieACS sets "
+				   "(xsd:string, xsd:boolean, xsd:unsignedInt ...)", p->type);
+			continue;
+		}
+		if (p->name != NULL && p->value != NULL && p->type != NULL)
+			l->n_params++;
+	}
+}
+
 static void parse_levels(struct ctx *c, const struct ytree_node *n, struct config_prov *p)
 {
 	struct ytree_node *v[CONFIG_N_LEVELS];
@@ -627,19 +720,26 @@ static void parse_levels(struct ctx *c, const struct ytree_node *n, struct confi
 		f[i] = (struct ytree_field){ level_names[i], &v[i], 0 };
 	if (!ytree_fields(&c->t, n, "levels", f, CONFIG_N_LEVELS))
 		return;
-	for (size_t i = 0; i < CONFIG_N_LEVELS; i++)
-		if (v[i] != NULL)
-			p->levels[i] = text_of(c, v[i], level_names[i]);
+	for (size_t i = 0; i < CONFIG_N_LEVELS; i++) {
+		if (v[i] == NULL || !ytree_want(&c->t, v[i], YTREE_MAP, level_names[i]))
+			continue;
+		p->levels[i].given = 1;
+		if (p->type == CONFIG_PROV_RADIUS)
+			parse_radius_level(c, v[i], level_names[i], &p->levels[i]);
+		else
+			parse_acs_level(c, v[i], level_names[i], &p->levels[i]);
+	}
 }
 
 static void parse_prov(struct ctx *c, const struct ytree_node *key, const struct ytree_node *n,
 		       struct config_prov *p)
 {
-	struct ytree_node *type, *url, *host, *port, *secret, *user, *pw, *tmo, *levels;
+	struct ytree_node *type, *url, *host, *port, *secret, *user, *pw, *tmo, *levels, *tries,
+		*retries, *identify;
 	/* Each type's keys, in the order the documentation gives them. */
 	struct ytree_field webhook[] = {
 		{ "type", &type, 1 }, { "url", &url, 1 }, { "secret", &secret, 1 },
-		{ "timeout_s", &tmo, 0 },
+		{ "timeout_s", &tmo, 0 }, { "retries", &retries, 0 },
 	};
 	struct ytree_field genieacs[] = {
 		{ "type", &type, 1 }, { "url", &url, 1 }, { "username", &user, 0 },
@@ -647,7 +747,8 @@ static void parse_prov(struct ctx *c, const struct ytree_node *key, const struct
 	};
 	struct ytree_field radius[] = {
 		{ "type", &type, 1 }, { "host", &host, 1 }, { "port", &port, 0 },
-		{ "secret", &secret, 1 }, { "timeout_s", &tmo, 0 }, { "levels", &levels, 0 },
+		{ "secret", &secret, 1 }, { "timeout_s", &tmo, 0 }, { "tries", &tries, 0 },
+		{ "identify", &identify, 0 }, { "levels", &levels, 0 },
 	};
 	struct ytree_field record[] = { { "type", &type, 1 } };
 	const struct ytree_node *tn;
@@ -655,7 +756,7 @@ static void parse_prov(struct ctx *c, const struct ytree_node *key, const struct
 	int k;
 
 	snprintf(what, sizeof(what), "provisioning adapter '%s'", key->str);
-	url = host = port = secret = user = pw = tmo = levels = NULL;
+	url = host = port = secret = user = pw = tmo = levels = tries = retries = identify = NULL;
 	p->name = key->str;
 	if (!ytree_want(&c->t, n, YTREE_MAP, what))
 		return;
@@ -693,6 +794,15 @@ static void parse_prov(struct ctx *c, const struct ytree_node *key, const struct
 	if (pw && user == NULL)
 		ytree_diag(&c->t, pw, "'password' needs 'username'");
 	INT(tmo, "timeout_s", 1, 600, &p->timeout_s);
+	INT(tries, "tries", 1, 10, &p->tries);
+	INT(retries, "retries", 0, 10, &p->retries);
+	if (identify && (p->identify = word_of(c, identify, "identify", 64)) != NULL &&
+	    (radius_attr_find(p->identify) == NULL ||
+	     !radius_attr_find(p->identify)->identifies_session)) {
+		ytree_diag(&c->t, identify, "'%s' does not name a session (User-Name, "
+			   "Acct-Session-Id, Calling-Station-Id, Framed-IP-Address ...)", p->identify);
+		p->identify = NULL;
+	}
 	if (levels)
 		parse_levels(c, levels, p);
 }
@@ -730,6 +840,9 @@ static void parse_provisioning(struct ctx *c, const struct ytree_node *n)
 		if (key == NULL)
 			continue;
 		p->timeout_s = 10;
+		p->tries = 3;
+		p->retries = 2;
+		p->identify = "User-Name";
 		parse_prov(c, key, adapters->kids[i + 1], p);
 		cfg->n_provisioning++;
 	}

@@ -89,7 +89,29 @@ struct config_sip {
 	size_t n_voices;
 };
 
-enum { CONFIG_LEVEL_PARTIAL, CONFIG_LEVEL_TOTAL, CONFIG_N_LEVELS };
+/* The levels an adapter applies: a restoration's, then the policy's
+ * suspension levels shallowest first (policy.h), so that CONFIG_LEVEL_OF
+ * maps one to the other. */
+enum { CONFIG_LEVEL_FULL, CONFIG_LEVEL_THROTTLE, CONFIG_LEVEL_WALLED_GARDEN, CONFIG_LEVEL_TOTAL,
+       CONFIG_N_LEVELS };
+#define CONFIG_LEVEL_OF(policy_level) ((int)(policy_level) + 1)
+/* "full", "throttle", "walled_garden", "total"; -1 for another name. */
+int config_level_parse(const char *name);
+const char *config_level_name(int level);
+
+/* One thing a level sets: a RADIUS attribute and its value (type NULL), or
+ * a GenieACS parameter with its value and xsd type. */
+struct config_prov_param {
+	const char *name, *value, *type;
+};
+
+/* What an adapter sends for one level (docs/provisioning.md). */
+struct config_prov_level {
+	int given;                      /* the operations file names this level */
+	int disconnect;                 /* radius: Disconnect-Request; else CoA-Request */
+	struct config_prov_param *params;
+	size_t n_params;
+};
 
 #define CONFIG_MAX_CYCLE_TIMES 48
 
@@ -103,7 +125,11 @@ struct config_prov {
 	const char *username;           /* genieacs */
 	const char *password;           /* secret: genieacs */
 	int timeout_s;                  /* default 10 */
-	const char *levels[CONFIG_N_LEVELS]; /* genieacs, radius: per suspension level */
+	int tries;                      /* radius: packets sent before "no answer", default 3 */
+	int retries;                    /* webhook: tries after the first, default 2 */
+	const char *identify;           /* radius: the attribute that carries the service's
+					 * identifier, default User-Name */
+	struct config_prov_level levels[CONFIG_N_LEVELS]; /* genieacs, radius */
 };
 
 /* Where `relance handoff export` delivers one party's files

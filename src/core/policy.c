@@ -41,6 +41,22 @@ struct ctx {
 
 /* ---- arena and the shared YAML checks ------------------------------- */
 
+
+static const char *const level_names[POLICY_N_LEVELS] = { "throttle", "walled_garden", "total" };
+
+const char *policy_level_name(enum policy_suspend_level l)
+{
+	return (unsigned)l < POLICY_N_LEVELS ? level_names[l] : "total";
+}
+
+int policy_level_parse(const char *name)
+{
+	for (int i = 0; i < POLICY_N_LEVELS; i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return i;
+	return strcmp(name, "partial") == 0 ? POLICY_THROTTLE : -1;
+}
+
 static void *arena_alloc(struct policy *p, size_t size)
 {
 	return ytree_alloc(&p->arena->blocks, size);
@@ -790,10 +806,13 @@ static void parse_action(struct ctx *c, const struct ytree_node *n, const struct
 	if (a->kind == POLICY_ACT_SUSPEND) {
 		a->level = POLICY_TOTAL;
 		if (lvl && want(c, lvl, YTREE_SCALAR, "level")) {
-			if (strcmp(lvl->str, "partial") == 0)
-				a->level = POLICY_PARTIAL;
-			else if (strcmp(lvl->str, "total") != 0)
-				diag(c, lvl, "level must be partial or total, not '%s'", lvl->str);
+			int l = policy_level_parse(lvl->str);
+
+			if (l < 0)
+				diag(c, lvl, "level must be throttle, walled_garden or total, not '%s'",
+				     lvl->str);
+			else
+				a->level = (enum policy_suspend_level)l;
 		}
 		if (svc == NULL)
 			diag(c, n, "a suspend action needs 'services' (service kinds, or all)");

@@ -32,7 +32,15 @@ enum policy_action_kind {
 	POLICY_ACT_QUEUE, POLICY_ACT_SUSPEND, POLICY_ACT_HANDOFF,
 };
 
-enum policy_suspend_level { POLICY_PARTIAL, POLICY_TOTAL };
+/* How far a service is cut, shallowest first (docs/provisioning.md): a
+ * deeper level replaces a shallower one on a suspended service. */
+enum policy_suspend_level { POLICY_THROTTLE, POLICY_WALLED_GARDEN, POLICY_TOTAL, POLICY_N_LEVELS };
+
+/* "throttle", "walled_garden", "total". */
+const char *policy_level_name(enum policy_suspend_level l);
+/* The level a name gives ("partial", the earlier name of "throttle",
+ * included); -1 for none. */
+int policy_level_parse(const char *name);
 
 struct policy_window {
 	int start, end;         /* minutes, 0 <= start < end <= 1440 */

@@ -2989,6 +2989,160 @@ static int pg_voice_report_scan(struct store *s, int64_t from, store_voice_call_
 	return rc;
 }
 
+/* ---- provisioning state ------------------------------------------------------ */
+
+/* A service's provisioning state as struct store_service_state reads it
+ * (pg_service_states), state st of service v. */
+#define PG_SERVICE_STATE_COLUMNS \
+	"v.service_id, a.account_id, c.customer_id, v.kind, v.identifier, v.adapter, " \
+	"st.desired, st.desired_at, st.desired_key, coalesce(st.confirmed, ''), " \
+	"coalesce(st.confirmed_at, 0), st.attempts, st.last_error, coalesce(st.alerted_at, 0) " \
+	"FROM service_states st JOIN services v ON v.service_key = st.service_key " \
+	"JOIN accounts a ON a.account_key = v.account_key " \
+	"JOIN customers c ON c.customer_key = a.customer_key"
+/* In drift and not alerted: the WHERE of the partial index service_states_drift. */
+#define PG_SERVICE_STATE_DRIFT \
+	"st.alerted_at IS NULL AND (st.confirmed IS NULL OR st.confirmed <> st.desired)"
+
+static int pg_service_desire(struct store *s, const char *service_id, const char *level,
+			     int64_t at, const char *key)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[4] = { service_id, level, when, key };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "INSERT INTO service_states (service_key, desired, desired_at, desired_key) "
+		      "SELECT service_key, $2, $3::bigint, $4 FROM services WHERE service_id = $1 "
+		      "ON CONFLICT (service_key) DO UPDATE SET desired = excluded.desired, "
+		      "desired_at = excluded.desired_at, desired_key = excluded.desired_key, "
+		      "attempts = 0, last_error = '', alerted_at = NULL", 4, NULL, params, &r,
+		      "setting a service's desired level");
+	if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no service %s", service_id);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_service_confirm(struct store *s, const char *service_id, const char *level,
+			      int64_t at)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[3] = { service_id, level, when };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "INSERT INTO service_states (service_key, desired, desired_at, desired_key, "
+		      "confirmed, confirmed_at) SELECT service_key, $2, $3::bigint, '', $2, $3::bigint "
+		      "FROM services WHERE service_id = $1 ON CONFLICT (service_key) DO UPDATE SET "
+		      "confirmed = excluded.confirmed, confirmed_at = excluded.confirmed_at, "
+		      "last_error = ''", 3, NULL, params, &r,
+		      "recording a service's confirmed level");
+	if (rc == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no service %s", service_id);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_service_attempt(struct store *s, const char *service_id, const char *error,
+			      int64_t at, int alert, int *attempts)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[4] = { service_id, error, when, alert ? "true" : "false" };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), at);
+	rc = pg_query(q, "UPDATE service_states SET attempts = attempts + 1, last_error = $2, "
+		      "alerted_at = CASE WHEN $4::boolean THEN $3::bigint ELSE alerted_at END "
+		      "WHERE service_key = (SELECT service_key FROM services WHERE service_id = $1) "
+		      "RETURNING attempts", 4, NULL, params, &r, "counting a provisioning attempt");
+	if (rc == STORE_OK && PQntuples(r) == 0)
+		rc = store_set_error(s, STORE_ERR_INPUT, "no provisioning state for service %s",
+				     service_id);
+	else if (rc == STORE_OK)
+		*attempts = (int)pg_i64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+/* Runs sql (PG_SERVICE_STATE_COLUMNS; $1 the service id when given) and
+ * calls cb for each row: the result is whole in memory, so cb may use the
+ * store. */
+static int pg_service_states(struct pg_store *q, const char *sql, const char *service_id,
+			     const char *what, store_service_state_cb cb, void *ctx)
+{
+	const char *params[1] = { service_id };
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, sql, service_id ? 1 : 0, NULL, service_id ? params : NULL, &r, what);
+	for (int i = 0; rc == STORE_OK && i < PQntuples(r); i++) {
+		struct store_service_state v = {
+			.service_id = PQgetvalue(r, i, 0),
+			.account_id = PQgetvalue(r, i, 1),
+			.customer_id = PQgetvalue(r, i, 2),
+			.kind = PQgetvalue(r, i, 3),
+			.identifier = PQgetvalue(r, i, 4),
+			.adapter = PQgetvalue(r, i, 5),
+			.desired = PQgetvalue(r, i, 6),
+			.desired_at = pg_i64(r, i, 7),
+			.desired_key = PQgetvalue(r, i, 8),
+			.confirmed = PQgetvalue(r, i, 9),
+			.confirmed_at = pg_i64(r, i, 10),
+			.attempts = (int)pg_i64(r, i, 11),
+			.last_error = PQgetvalue(r, i, 12),
+			.alerted_at = pg_i64(r, i, 13),
+		};
+
+		rc = cb(ctx, &v);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_service_state_get(struct store *s, const char *service_id,
+				store_service_state_cb cb, void *ctx)
+{
+	return pg_service_states(pg(s), "SELECT " PG_SERVICE_STATE_COLUMNS " WHERE v.service_id = $1",
+				 service_id, "reading a service's provisioning state", cb, ctx);
+}
+
+static int pg_service_states_scan(struct store *s, int all, store_service_state_cb cb, void *ctx)
+{
+	return pg_service_states(pg(s), all ?
+				 "SELECT " PG_SERVICE_STATE_COLUMNS
+				 " ORDER BY st.desired_at, v.service_id" :
+				 "SELECT " PG_SERVICE_STATE_COLUMNS " WHERE " PG_SERVICE_STATE_DRIFT
+				 " ORDER BY st.desired_at, v.service_id",
+				 NULL, "reading the services' provisioning states", cb, ctx);
+}
+
+static int pg_service_state_counts(struct store *s, int64_t *total, int64_t *drift,
+				   int64_t *alerted)
+{
+	struct pg_store *q = pg(s);
+	PGresult *r = NULL;
+	int rc;
+
+	rc = pg_query(q, "SELECT (SELECT count(*) FROM service_states), "
+		      "(SELECT count(*) FROM service_states st WHERE " PG_SERVICE_STATE_DRIFT "), "
+		      "(SELECT count(*) FROM service_states WHERE alerted_at IS NOT NULL)",
+		      0, NULL, NULL, &r, "counting the services' provisioning states");
+	if (rc == STORE_OK) {
+		*total = pg_i64(r, 0, 0);
+		*drift = pg_i64(r, 0, 1);
+		*alerted = pg_i64(r, 0, 2);
+	}
+	PQclear(r);
+	return rc;
+}
+
 static int pg_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
 {
 	struct pg_store *q = pg(s);
@@ -3641,6 +3795,12 @@ static const struct store_ops pg_ops = {
 	.voice_call_add = pg_voice_call_add,
 	.voice_calls_of = pg_voice_calls_of,
 	.voice_report_scan = pg_voice_report_scan,
+	.service_desire = pg_service_desire,
+	.service_confirm = pg_service_confirm,
+	.service_attempt = pg_service_attempt,
+	.service_state_get = pg_service_state_get,
+	.service_states_scan = pg_service_states_scan,
+	.service_state_counts = pg_service_state_counts,
 	.contact_bad = pg_contact_bad,
 	.outbox_depth = pg_outbox_depth,
 	.contact_report = pg_contact_report,

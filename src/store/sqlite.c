@@ -84,6 +84,13 @@ enum stmt_id {
 	S_TOKEN_INSERT,
 	S_TOKEN_FIND,
 	S_TOKEN_REVOKE,
+	S_SERVICE_DESIRE,
+	S_SERVICE_CONFIRM,
+	S_SERVICE_ATTEMPT,
+	S_SERVICE_STATE_GET,
+	S_SERVICE_STATES_DRIFT,
+	S_SERVICE_STATES_ALL,
+	S_SERVICE_STATE_COUNTS,
 	S_COUNT
 };
 
@@ -111,6 +118,20 @@ enum scan_id {
 #define VOICE_CALL_COLUMNS \
 	"v.outbox_id, a.account_id, a.currency, v.ended_at, v.outcome, v.share, v.requeued " \
 	"FROM voice_calls v JOIN accounts a ON a.account_key = v.account_key"
+
+/* A service's provisioning state as struct store_service_state reads it
+ * (sq_service_state_copy), state st of service v. */
+#define SERVICE_STATE_COLUMNS \
+	"v.service_id, a.account_id, c.customer_id, v.kind, v.identifier, v.adapter, " \
+	"st.desired, st.desired_at, st.desired_key, coalesce(st.confirmed, ''), " \
+	"coalesce(st.confirmed_at, 0), st.attempts, st.last_error, coalesce(st.alerted_at, 0) " \
+	"FROM service_states st JOIN services v ON v.service_key = st.service_key " \
+	"JOIN accounts a ON a.account_key = v.account_key " \
+	"JOIN customers c ON c.customer_key = a.customer_key"
+/* In drift and not alerted: word for word the WHERE of the partial index
+ * service_states_drift, which SQLite uses only when the query repeats it. */
+#define SERVICE_STATE_DRIFT \
+	"st.alerted_at IS NULL AND (st.confirmed IS NULL OR st.confirmed <> st.desired)"
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_CUSTOMER_GET] =
@@ -324,6 +345,35 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_TOKEN_FIND] = "SELECT " STORE_TOKEN_COLUMNS STORE_TOKEN_FROM "WHERE t.hash = ?1",
 	[S_TOKEN_REVOKE] =
 		"UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE token_key = ?1",
+	/* No row changed: no such service. */
+	[S_SERVICE_DESIRE] =
+		"INSERT INTO service_states (service_key, desired, desired_at, desired_key) "
+		"SELECT service_key, ?2, ?3, ?4 FROM services WHERE service_id = ?1 "
+		"ON CONFLICT (service_key) DO UPDATE SET desired = excluded.desired, "
+		"desired_at = excluded.desired_at, desired_key = excluded.desired_key, "
+		"attempts = 0, last_error = '', alerted_at = NULL",
+	[S_SERVICE_CONFIRM] =
+		"INSERT INTO service_states (service_key, desired, desired_at, desired_key, "
+		"confirmed, confirmed_at) SELECT service_key, ?2, ?3, '', ?2, ?3 FROM services "
+		"WHERE service_id = ?1 ON CONFLICT (service_key) DO UPDATE SET "
+		"confirmed = excluded.confirmed, confirmed_at = excluded.confirmed_at, "
+		"last_error = ''",
+	[S_SERVICE_ATTEMPT] =
+		"UPDATE service_states SET attempts = attempts + 1, last_error = ?2, "
+		"alerted_at = CASE WHEN ?4 <> 0 THEN ?3 ELSE alerted_at END "
+		"WHERE service_key = (SELECT service_key FROM services WHERE service_id = ?1) "
+		"RETURNING attempts",
+	[S_SERVICE_STATE_GET] = "SELECT " SERVICE_STATE_COLUMNS " WHERE v.service_id = ?1",
+	[S_SERVICE_STATES_DRIFT] =
+		"SELECT " SERVICE_STATE_COLUMNS " WHERE " SERVICE_STATE_DRIFT " "
+		"ORDER BY st.desired_at, v.service_id",
+	[S_SERVICE_STATES_ALL] =
+		"SELECT " SERVICE_STATE_COLUMNS " ORDER BY st.desired_at, v.service_id",
+	/* Each count through its own index: the table's, then the two partial ones. */
+	[S_SERVICE_STATE_COUNTS] =
+		"SELECT (SELECT count(*) FROM service_states), "
+		"(SELECT count(*) FROM service_states st WHERE " SERVICE_STATE_DRIFT "), "
+		"(SELECT count(*) FROM service_states WHERE alerted_at IS NOT NULL)",
 };
 
 /*
@@ -2657,6 +2707,179 @@ static int sq_voice_report_scan(struct store *s, int64_t from, store_voice_call_
 	return idle(q, STORE_OK);
 }
 
+/* ---- provisioning state ------------------------------------------------------ */
+
+static int sq_service_desire(struct store *s, const char *service_id, const char *level,
+			     int64_t at, const char *key)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICE_DESIRE);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, service_id);
+	bind_text(st, 2, level);
+	sqlite3_bind_int64(st, 3, at);
+	bind_text(st, 4, key);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(q, "setting a service's desired level");
+	if (sqlite3_changes(q->db) == 0)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no service %s", service_id));
+	return idle(q, STORE_OK);
+}
+
+static int sq_service_confirm(struct store *s, const char *service_id, const char *level,
+			      int64_t at)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICE_CONFIRM);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, service_id);
+	bind_text(st, 2, level);
+	sqlite3_bind_int64(st, 3, at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(q, "recording a service's confirmed level");
+	if (sqlite3_changes(q->db) == 0)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no service %s", service_id));
+	return idle(q, STORE_OK);
+}
+
+static int sq_service_attempt(struct store *s, const char *service_id, const char *error,
+			      int64_t at, int alert, int *attempts)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICE_ATTEMPT);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, service_id);
+	bind_text(st, 2, error);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_int(st, 4, alert);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, store_set_error(s, STORE_ERR_INPUT, "no provisioning state for "
+					       "service %s", service_id));
+	if (rc != SQLITE_ROW)
+		return db_error(q, "counting a provisioning attempt");
+	*attempts = sqlite3_column_int(st, 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(q, "counting a provisioning attempt");
+	return idle(q, STORE_OK);
+}
+
+/*
+ * Copies the row st is on (SERVICE_STATE_COLUMNS) into *r: its ten strings
+ * in one block that starts at r->service_id (free that one to free them
+ * all). -1 when out of memory.
+ */
+static int sq_service_state_copy(sqlite3_stmt *st, struct store_service_state *r)
+{
+	static const int text_cols[10] = { 0, 1, 2, 3, 4, 5, 6, 8, 9, 12 };
+	const char **dst[10] = { &r->service_id, &r->account_id, &r->customer_id, &r->kind,
+				 &r->identifier, &r->adapter, &r->desired, &r->desired_key,
+				 &r->confirmed, &r->last_error };
+	size_t len[10], total = 0;
+	char *p;
+
+	for (int i = 0; i < 10; i++)
+		total += len[i] = strlen(col_text(st, text_cols[i])) + 1;
+	if ((p = malloc(total)) == NULL)
+		return -1;
+	for (int i = 0; i < 10; i++) {
+		memcpy(p, col_text(st, text_cols[i]), len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+	r->desired_at = sqlite3_column_int64(st, 7);
+	r->confirmed_at = sqlite3_column_int64(st, 10);
+	r->attempts = sqlite3_column_int(st, 11);
+	r->alerted_at = sqlite3_column_int64(st, 13);
+	return 0;
+}
+
+/* Reads the rows of st (SERVICE_STATE_COLUMNS, bound already) whole, then
+ * calls cb for each, so that cb may use the store. */
+static int sq_service_states_read(struct sqlite_store *q, sqlite3_stmt *st, const char *what,
+				  store_service_state_cb cb, void *ctx)
+{
+	struct store_service_state *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct store_service_state *g = realloc(v, ncap * sizeof(*g));
+
+			if (g == NULL)
+				goto nomem;
+			v = g;
+			cap = ncap;
+		}
+		if (sq_service_state_copy(st, &v[n]) != 0)
+			goto nomem;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_error(q, what);
+		goto out;
+	}
+	idle(q, STORE_OK);
+	rc = STORE_OK;
+	for (size_t i = 0; i < n && rc == STORE_OK; i++)
+		rc = cb(ctx, &v[i]);
+	goto out;
+nomem:
+	rc = idle(q, store_set_error(&q->base, STORE_ERR_NOMEM, "%s: out of memory", q->path));
+out:
+	for (size_t i = 0; i < n; i++)
+		free((char *)v[i].service_id);
+	free(v);
+	return rc;
+}
+
+static int sq_service_state_get(struct store *s, const char *service_id,
+				store_service_state_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICE_STATE_GET);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, service_id);
+	return sq_service_states_read(q, st, "reading a service's provisioning state", cb, ctx);
+}
+
+static int sq_service_states_scan(struct store *s, int all, store_service_state_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, all ? S_SERVICE_STATES_ALL : S_SERVICE_STATES_DRIFT);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	return sq_service_states_read(q, st, "reading the services' provisioning states", cb, ctx);
+}
+
+static int sq_service_state_counts(struct store *s, int64_t *total, int64_t *drift,
+				   int64_t *alerted)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SERVICE_STATE_COUNTS);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return db_error(q, "counting the services' provisioning states");
+	*total = sqlite3_column_int64(st, 0);
+	*drift = sqlite3_column_int64(st, 1);
+	*alerted = sqlite3_column_int64(st, 2);
+	return idle(q, STORE_OK);
+}
+
 static int sq_contact_bad(struct store *s, const char *customer_id, const char *kind,
 			  const char *value, int *bad)
 {
@@ -3381,6 +3604,12 @@ static const struct store_ops sqlite_ops = {
 	.voice_call_add = sq_voice_call_add,
 	.voice_calls_of = sq_voice_calls_of,
 	.voice_report_scan = sq_voice_report_scan,
+	.service_desire = sq_service_desire,
+	.service_confirm = sq_service_confirm,
+	.service_attempt = sq_service_attempt,
+	.service_state_get = sq_service_state_get,
+	.service_states_scan = sq_service_states_scan,
+	.service_state_counts = sq_service_state_counts,
 	.contact_bad = sq_contact_bad,
 	.outbox_depth = sq_outbox_depth,
 	.contact_report = sq_contact_report,

@@ -366,6 +366,90 @@ int store_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb c
 	return s->ops->voice_report_scan(s, from, calls, payments, ctx);
 }
 
+/* ---- provisioning state ------------------------------------------------------ */
+
+/* What every call checks before the engine: a service id (whether it names
+ * a service is the engine's to find), and a level when level_needed. */
+static int service_args(struct store *s, const char *service_id, const char *level,
+			int level_needed)
+{
+	if (service_id == NULL || service_id[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "provisioning state: no service id");
+	if (!level_needed)
+		return STORE_OK;
+	if (level == NULL || !store_kind_listed(STORE_SERVICE_LEVELS, level))
+		return store_set_error(s, STORE_ERR_INPUT, "service %s: unknown level %s "
+				       "(expected one of: %s)", service_id,
+				       level ? level : "(none)", STORE_SERVICE_LEVELS);
+	return STORE_OK;
+}
+
+int store_service_desire(struct store *s, const char *service_id, const char *level, int64_t at,
+			 const char *key)
+{
+	int rc = service_args(s, service_id, level, 1);
+
+	if (rc != STORE_OK)
+		return rc;
+	return s->ops->service_desire(s, service_id, level, at, key ? key : "");
+}
+
+int store_service_confirm(struct store *s, const char *service_id, const char *level, int64_t at)
+{
+	int rc = service_args(s, service_id, level, 1);
+
+	if (rc != STORE_OK)
+		return rc;
+	return s->ops->service_confirm(s, service_id, level, at);
+}
+
+int store_service_attempt(struct store *s, const char *service_id, const char *error, int64_t at,
+			  int alert, int *attempts)
+{
+	int n = 0, rc = service_args(s, service_id, NULL, 0);
+
+	if (attempts != NULL)
+		*attempts = 0;
+	if (rc != STORE_OK)
+		return rc;
+	rc = s->ops->service_attempt(s, service_id, error ? error : "", at, alert != 0, &n);
+	if (rc == STORE_OK && attempts != NULL)
+		*attempts = n;
+	return rc;
+}
+
+int store_service_state_get(struct store *s, const char *service_id, store_service_state_cb cb,
+			    void *ctx)
+{
+	int rc = service_args(s, service_id, NULL, 0);
+
+	if (rc != STORE_OK)
+		return rc;
+	return s->ops->service_state_get(s, service_id, cb, ctx);
+}
+
+int store_service_states_scan(struct store *s, int all, store_service_state_cb cb, void *ctx)
+{
+	return s->ops->service_states_scan(s, all != 0, cb, ctx);
+}
+
+int store_service_state_counts(struct store *s, int64_t *total, int64_t *drift, int64_t *alerted)
+{
+	int64_t t = 0, d = 0, a = 0;
+	int rc = s->ops->service_state_counts(s, &t, &d, &a);
+
+	/* All three or none: a failed read leaves zeros, never half a reading. */
+	if (rc != STORE_OK)
+		t = d = a = 0;
+	if (total != NULL)
+		*total = t;
+	if (drift != NULL)
+		*drift = d;
+	if (alerted != NULL)
+		*alerted = a;
+	return rc;
+}
+
 int store_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx)
 {
 	return s->ops->outbox_depth(s, now, cb, ctx);

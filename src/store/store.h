@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -637,6 +637,84 @@ int store_voice_calls_of(struct store *s, int64_t outbox_id, store_voice_call_cb
  */
 int store_voice_report_scan(struct store *s, int64_t from, store_voice_call_cb calls,
 			    store_voice_payment_cb payments, void *ctx);
+
+/* ---- provisioning state ------------------------------------------------------ */
+
+/*
+ * The level each service should be at and the last one its network peer
+ * confirmed (migration 9), so that reconciliation finds the services in
+ * drift and applies their level again, up to a limit of tries after which
+ * it raises an alert. Levels, by name: "full" (in service, restored),
+ * "throttle", "walled_garden", "total"; any other name is STORE_ERR_INPUT.
+ * One row per service, written by its first desire or confirmation and
+ * then updated in place, never deleted (the schema refuses it): this is
+ * state, the history is on the customer file. Every write is one statement
+ * inside the caller's transaction when there is one; without one it
+ * commits on its own. An unknown service is STORE_ERR_INPUT ("no service
+ * ID"), and the caller's transaction stays usable.
+ */
+#define STORE_SERVICE_LEVELS "full throttle walled_garden total"
+
+/* One service's provisioning state, as store_service_states_scan reads it.
+ * Strings are never NULL. */
+struct store_service_state {
+	const char *service_id, *account_id, *customer_id, *kind, *identifier, *adapter;
+	const char *desired;        /* level */
+	int64_t desired_at;
+	const char *desired_key;    /* the outbox row's idempotency key; "" when none */
+	const char *confirmed;      /* "" when never confirmed */
+	int64_t confirmed_at;       /* 0 when never */
+	int attempts;               /* tries that did not confirm since desired was set */
+	const char *last_error;     /* "" when none */
+	int64_t alerted_at;         /* 0 when not alerted */
+};
+typedef int (*store_service_state_cb)(void *ctx, const struct store_service_state *s);
+
+/*
+ * Sets the desired level of service_id (insert or update): desired,
+ * desired_at = at, desired_key = key (NULL: ""), attempts = 0, last_error =
+ * "", alerted_at = 0 (a new level ends an alert); confirmed is kept.
+ */
+int store_service_desire(struct store *s, const char *service_id, const char *level, int64_t at,
+			 const char *key);
+/*
+ * Records that the peer confirmed `level` at `at`: confirmed, confirmed_at,
+ * last_error = ""; attempts and alerted_at are kept (a confirmation of the
+ * desired level takes the service out of drift, and so out of the drift
+ * count; it stays among the alerted until the next desire). A service
+ * with no row yet gets one with desired = level, desired_at = at and
+ * desired_key "".
+ */
+int store_service_confirm(struct store *s, const char *service_id, const char *level, int64_t at);
+/*
+ * Counts one try that did not confirm: attempts + 1, last_error = error
+ * (NULL: ""); when `alert` is non-zero also alerted_at = at. *attempts (may
+ * be NULL) gets the new count. STORE_ERR_INPUT "no provisioning state for
+ * service ID" for a service with no row (or no service).
+ */
+int store_service_attempt(struct store *s, const char *service_id, const char *error, int64_t at,
+			  int alert, int *attempts);
+/* Calls cb once with the state of service_id, or never when it has no row
+ * (an unknown service has none): STORE_OK then. Returns what cb returns. */
+int store_service_state_get(struct store *s, const char *service_id, store_service_state_cb cb,
+			    void *ctx);
+/*
+ * What reconciliation works on: the services whose confirmed level is not
+ * the desired one (or was never confirmed) and that are not alerted, by
+ * desired_at then service_id (byte order, both engines). With all = 1,
+ * every service that has a row, in the same order (for reports and
+ * `relance status`). The rows are read whole before the first callback
+ * (the drift through its partial index: a few rows when the network is
+ * healthy; all = 1 holds every row in memory), so cb may use the store,
+ * e.g. store_service_attempt on the row it was given. cb returns as
+ * store_ledger_scan's.
+ */
+int store_service_states_scan(struct store *s, int all, store_service_state_cb cb, void *ctx);
+/* For /metrics: the services with a row, those in drift and not alerted
+ * (what store_service_states_scan lists), those alerted (alerted_at set);
+ * any pointer may be NULL, and all three are 0 on failure. Cost: the
+ * table's row count, and the two partial indexes. */
+int store_service_state_counts(struct store *s, int64_t *total, int64_t *drift, int64_t *alerted);
 
 /* ---- arrangements ------------------------------------------------------------ */
 

@@ -102,6 +102,21 @@ struct store_ops {
 			      void *ctx);
 	int (*voice_report_scan)(struct store *s, int64_t from, store_voice_call_cb calls,
 				 store_voice_payment_cb payments, void *ctx);
+	/* Provisioning state. store.c has checked the service id and the
+	 * level (one of STORE_SERVICE_LEVELS); key and error are never NULL
+	 * and attempts never NULL. */
+	int (*service_desire)(struct store *s, const char *service_id, const char *level,
+			      int64_t at, const char *key);
+	int (*service_confirm)(struct store *s, const char *service_id, const char *level,
+			       int64_t at);
+	int (*service_attempt)(struct store *s, const char *service_id, const char *error,
+			       int64_t at, int alert, int *attempts);
+	int (*service_state_get)(struct store *s, const char *service_id,
+				 store_service_state_cb cb, void *ctx);
+	int (*service_states_scan)(struct store *s, int all, store_service_state_cb cb,
+				   void *ctx);
+	int (*service_state_counts)(struct store *s, int64_t *total, int64_t *drift,
+				    int64_t *alerted);
 	int (*contact_failure)(struct store *s, const char *customer_id, const char *kind,
 			       const char *value, int64_t at, int threshold, int *flagged_now);
 	int (*outbox_depth)(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx);

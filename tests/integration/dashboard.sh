@@ -104,7 +104,7 @@ expect_grep full.json '"recovered":{"by_stage":[{"stage":"lembrete","currency":"
 expect_grep full.json '{"channel":"email","rule":"escada-isp/lembrete/action#2","currency":"BRL","messages":4,"messages_paid":1,"paid_per_mille":250,"payments":1,"amount":"50.00"}'
 expect_grep full.json '{"date":"2024-06-30","currency":"BRL","amounts":["0.00","50.00","0.00","0.00"],"overdue":"50.00"}'
 expect_grep full.json '"arrangements":{"promises_kept":1,"promises_broken":1,"plans_completed":0,"plans_broken":0,'
-expect_grep full.json '{"action":"restore","account_id":"A-2","rule":"escada-isp/suspensao/action#1/restore","level":"partial","done_at":"2024-06-26T15:00:00Z","paid_at":"2024-06-25T12:00:00Z","delay_seconds":97200,"limit_seconds":86400,"breach":true}'
+expect_grep full.json '{"action":"restore","account_id":"A-2","rule":"escada-isp/suspensao/action#1/restore","level":"full","done_at":"2024-06-26T15:00:00Z","paid_at":"2024-06-25T12:00:00Z","delay_seconds":97200,"limit_seconds":86400,"breach":true}'
 
 # A shorter window and period: from 1 June, with a 3-day window, A-3's
 # payment (5 days after the e-mail) is not attributed any more.
@@ -194,8 +194,8 @@ expect_line csv.txt "2024-06-30,BRL,0.00,50.00,0.00,0.00,50.00"
 [ "$(wc -l < csv.txt)" = 7 ] || { cat csv.txt; fail "a header and 6 weeks expected"; }
 get max.jar "/api/v1/reports/restorations?$P&format=csv"
 tr -d '\r' < body.txt > csv.txt
-expect_line csv.txt "restore,A-2,escada-isp/suspensao/action#1/restore,partial,2024-06-26T15:00:00Z,2024-06-25T12:00:00Z,97200,86400,yes"
-expect_line csv.txt "restore,A-1,escada-isp/suspensao/action#1/restore,partial,2024-06-26T15:00:00Z,2024-06-26T14:00:00Z,3600,86400,no"
+expect_line csv.txt "restore,A-2,escada-isp/suspensao/action#1/restore,full,2024-06-26T15:00:00Z,2024-06-25T12:00:00Z,97200,86400,yes"
+expect_line csv.txt "restore,A-1,escada-isp/suspensao/action#1/restore,full,2024-06-26T15:00:00Z,2024-06-26T14:00:00Z,3600,86400,no"
 get max.jar "/api/v1/reports/contacts?$P&format=csv"
 tr -d '\r' < body.txt > csv.txt
 expect_line csv.txt "email,escada-isp/lembrete/action#2,BRL,4,1,250,1,50.00"

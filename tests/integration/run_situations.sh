@@ -118,13 +118,13 @@ expect_count 1 new.jsonl A-BR-2 '"rule":"escada-isp/negociacao/action#2"'
 expect_count 1 new.jsonl A-BR-2 'sem taxa'
 
 # Mon 24 June, 09:00: 30 days late but only 14 days since the notice went
-# out: no suspension. Tue 25 June, 08:00, 15 days after: partial suspension
-# through the router platform, and the SMS saying it comes back free.
+# out: no suspension. Tue 25 June, 08:00, 15 days after: the line throttled
+# (a partial suspension) through the router platform, and the SMS saying it comes back free.
 cycle 2024-06-24T12:00:00Z $br
 expect_count 0 new.jsonl A-BR-2
 cycle 2024-06-25T11:00:00Z $br
 expect_count 1 new.jsonl A-BR-2 '"channel":"provisioning","action":"suspend"'
-expect_count 1 new.jsonl A-BR-2 '"service_id":"S-BR-2","level":"partial"'
+expect_count 1 new.jsonl A-BR-2 '"service_id":"S-BR-2","level":"throttle"'
 expect_count 1 new.jsonl A-BR-2 'sem custo'
 
 # Every call was inside Monday-Friday 08:00-20:00 São Paulo time, and
@@ -143,7 +143,7 @@ printf 'payment_id,account_id,received_at,amount,method\nP-BR-9,A-BR-2,2024-06-2
 expect_status 0 relance import payments pay.csv
 cycle 2024-06-26T15:00:00Z $br
 expect_count 1 new.jsonl A-BR-2 '"channel":"provisioning","action":"restore"'
-expect_count 1 new.jsonl A-BR-2 '"service_id":"S-BR-2","level":"partial"'
+expect_count 1 new.jsonl A-BR-2 '"service_id":"S-BR-2","level":"full"'
 grep -F '"account_id":"A-BR-2"' new.jsonl | grep -iE 'fee|taxa' && fail "a fee on the restoration"
 cycle 2024-07-10T15:00:00Z $br
 expect_count 0 new.jsonl A-BR-2
@@ -154,7 +154,7 @@ sed 's/{do: voice, template: ligacao, every_days: 3, times: 3}/{do: voice, templ
 	"$TOP/examples/policies/brazil-isp.yaml" > voicemail.yaml
 expect_status 2 relance policy check voicemail.yaml
 expect_grep err.txt voicemail
-sed 's/{do: suspend, level: partial, services: \[fixed_internet\]}/{do: suspend, level: partial, services: [fixed_internet], fees: [reconnection]}/' \
+sed 's/{do: suspend, level: throttle, services: \[fixed_internet\]}/{do: suspend, level: throttle, services: [fixed_internet], fees: [reconnection]}/' \
 	"$TOP/examples/policies/brazil-isp.yaml" > fee.yaml
 expect_status 2 relance policy check fee.yaml
 expect_grep err.txt reconnection

@@ -256,8 +256,19 @@ Test(config, voice_and_provisioning)
 		 "    acs:\n"
 		 "      type: genieacs\n"
 		 "      url: http://127.0.0.1:7557\n"
-		 "      levels: {partial: slow, total: blocked}\n"
-		 "    nas: {type: radius, host: 10.0.0.1, secret: s}\n",
+		 "      levels:\n"
+		 "        total:\n"
+		 "          parameters:\n"
+		 "            - {path: Device.IP.Interface.1.Enable, value: 'false', type: xsd:boolean}\n"
+		 "        full:\n"
+		 "          parameters: [{path: Device.IP.Interface.1.Enable, value: 'true', type: xsd:boolean}]\n"
+		 "    nas:\n"
+		 "      type: radius\n"
+		 "      host: 10.0.0.1\n"
+		 "      secret: s\n"
+		 "      levels:\n"
+		 "        throttle: {request: coa, attributes: {Mikrotik-Rate-Limit: 256k/256k}}\n"
+		 "        total: {request: disconnect}\n",
 		 &cfg);
 	cr_assert_eq(cfg.voice.sip.port, 5060);
 	cr_assert_eq(cfg.voice.sip.transport, CONFIG_TCP);
@@ -265,17 +276,43 @@ Test(config, voice_and_provisioning)
 	cr_assert_str_eq(cfg.voice.sip.voices[1].locale, "pt-BR");
 	cr_assert_eq(cfg.n_provisioning, 3);
 	cr_assert_eq(cfg.provisioning[1].type, CONFIG_PROV_GENIEACS);
-	cr_assert_str_eq(cfg.provisioning[1].levels[CONFIG_LEVEL_TOTAL], "blocked");
+	cr_assert(cfg.provisioning[1].levels[CONFIG_LEVEL_TOTAL].given);
+	cr_assert_eq(cfg.provisioning[1].levels[CONFIG_LEVEL_TOTAL].n_params, 1);
+	cr_assert_str_eq(cfg.provisioning[1].levels[CONFIG_LEVEL_TOTAL].params[0].value, "false");
+	cr_assert_str_eq(cfg.provisioning[1].levels[CONFIG_LEVEL_FULL].params[0].type, "xsd:boolean");
+	cr_assert_not(cfg.provisioning[1].levels[CONFIG_LEVEL_THROTTLE].given);
 	cr_assert_eq(cfg.provisioning[2].port, 3799);
+	cr_assert_eq(cfg.provisioning[2].tries, 3);
+	cr_assert_str_eq(cfg.provisioning[2].identify, "User-Name");
+	cr_assert_str_eq(cfg.provisioning[2].levels[CONFIG_LEVEL_THROTTLE].params[0].name,
+			 "Mikrotik-Rate-Limit");
+	cr_assert_not(cfg.provisioning[2].levels[CONFIG_LEVEL_THROTTLE].disconnect);
+	cr_assert(cfg.provisioning[2].levels[CONFIG_LEVEL_TOTAL].disconnect);
 	config_release(&cfg);
 	expect_problems("provisioning:\n"
 			"  adapters:\n"
 			"    hook: {type: webhok, url: 'https://h/'}\n"
 			"    nas: {type: radius, host: h, secret: s, url: 'http://x/'}\n"
-			"    acs: {type: genieacs, url: 'http://x/', levels: {partial: a, totl: b}}\n",
+			"    acs: {type: genieacs, url: 'http://x/', levels: {full: {parameters: []}, totl: b}}\n"
+			"    nas2:\n"
+			"      type: radius\n"
+			"      host: h\n"
+			"      secret: s\n"
+			"      identify: Filter-Id\n"
+			"      levels: {throttle: {request: coa, attributes: {Rate: 1}}, total: {request: kick}}\n"
+			"    acs2:\n"
+			"      type: genieacs\n"
+			"      url: 'http://x/'\n"
+			"      levels: {total: {parameters: [{path: a.b, value: 'no', type: xsd:maybe}]}}\n",
 			"f:3:18: unknown provisioning type 'webhok' (did you mean 'webhook'?)\n"
 			"f:4:45: unknown key 'url'\n"
-			"f:5:66: unknown key 'totl' (did you mean 'total'?)\n");
+			"f:5:78: unknown key 'totl' (did you mean 'total'?)\n"
+			"f:10:17: 'Filter-Id' does not name a session (User-Name, Acct-Session-Id, "
+			"Calling-Station-Id, Framed-IP-Address ...)\n"
+			"f:11:54: 'Rate' is not a RADIUS attribute relance sends (docs/provisioning-radius.md)\n"
+			"f:11:82: unknown request 'kick' (coa or disconnect)\n"
+			"f:15:68: 'xsd:maybe' is not an xsd type GenieACS sets (xsd:string, xsd:boolean, "
+			"xsd:unsignedInt ...)\n");
 }
 
 Test(config, environment_secrets)

@@ -395,7 +395,7 @@ Test(engine, brazil_suspension_only_after_notice)
 		d = by_rule(&ds, "escada-isp/suspensao/action#1");
 		cr_assert_not_null(d);
 		cr_assert_eq(d->action->kind, POLICY_ACT_SUSPEND);
-		cr_assert_eq(d->level, POLICY_PARTIAL);
+		cr_assert_eq(d->level, POLICY_THROTTLE);
 		cr_assert_eq(d->n_service_ids, 1);
 		cr_assert_str_eq(d->service_ids[0], "CPE-1");
 		engine_decisions_release(&ds);
@@ -413,7 +413,7 @@ Test(engine, brazil_paid_restores)
 {
 	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
-	struct engine_suspension su = { "CPE-1", POLICY_PARTIAL, 0, "escada-isp/suspensao/action#1" };
+	struct engine_suspension su = { "CPE-1", POLICY_THROTTLE, 0, "escada-isp/suspensao/action#1" };
 	struct world w;
 
 	brazil(&w, p, 30);
@@ -434,7 +434,7 @@ Test(engine, brazil_paid_restores)
 	cr_assert_str_eq(ds.v[0].stage->name, "suspensao");
 	cr_assert_eq(ds.v[1].kind, ENGINE_RESTORE);
 	cr_assert_str_eq(ds.v[1].service_ids[0], "CPE-1");
-	cr_assert_eq(ds.v[1].level, POLICY_PARTIAL);
+	cr_assert_eq(ds.v[1].level, POLICY_THROTTLE);
 	cr_assert_str_eq(ds.v[1].rule, "escada-isp/suspensao/action#1/restore");
 	engine_decisions_release(&ds);
 
@@ -734,7 +734,7 @@ Test(engine, arrangements_hold_the_ladder)
 {
 	struct policy *p = support_load_example("brazil-isp");
 	struct engine_decisions ds = { 0 };
-	struct engine_suspension su = { "CPE-1", POLICY_PARTIAL, 0, "escada-isp/suspensao/action#1" };
+	struct engine_suspension su = { "CPE-1", POLICY_THROTTLE, 0, "escada-isp/suspensao/action#1" };
 	struct world w;
 
 	brazil(&w, p, 30);

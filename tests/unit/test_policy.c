@@ -49,7 +49,7 @@ Test(policy, brazil_contents)
 	cr_assert_eq(s->n_stages, 7);
 	cr_assert_str_eq(s->stages[3].name, "suspensao");
 	cr_assert_eq(s->stages[3].actions[0].kind, POLICY_ACT_SUSPEND);
-	cr_assert_eq(s->stages[3].actions[0].level, POLICY_PARTIAL);
+	cr_assert_eq(s->stages[3].actions[0].level, POLICY_THROTTLE);
 	cr_assert_eq(s->stages[5].when.overdue.min, 5000);
 	cr_assert_eq(s->stages[1].actions[0].every_days, 3);
 	cr_assert_eq(s->stages[1].actions[0].times, 3);

@@ -75,9 +75,10 @@ provisioning:
 CONF
 
 write_fixtures
-# Burundi's line also has a data session at the NAS, and a landline on a
-# switch the operations file has no adapter for.
-printf 'S-BI-2,A-BI-1,mobile_data,bi-25779123456,nas\nS-BI-3,A-BI-1,landline,bi-fixed-1,pstn-switch\n' >> services.csv
+# Burundi's line also has a data session at the NAS, a landline on a switch
+# the operations file has no adapter for, and a television box whose
+# receiver answers 200 with an error ("errbody-" services, for the peer).
+printf 'S-BI-2,A-BI-1,mobile_data,bi-25779123456,nas\nS-BI-3,A-BI-1,landline,bi-fixed-1,pstn-switch\nerrbody-BI-4,A-BI-1,tv,bi-tv-1,webhook\n' >> services.csv
 expect_status 0 relance init
 import_fixtures
 expect_status 0 relance config check
@@ -119,11 +120,30 @@ expect_grep out.txt "services checked 1: confirmed 1, still drifting 0, alerted 
 [ "$(file_has C-BR-1 'provisioning: service S-BR-1 confirmed at total through tr069 by reconciliation%')" = 1 ] ||
 	fail "reconciliation's confirmation is not on the file"
 
-# The customer pays: the cycle restores the service to full at once.
-printf 'payment_id,account_id,received_at,amount,method,invoice_id\nP-BR-9,A-BR-1,2024-07-26T14:00:00Z,259.80,pix,\n' > paid.csv
-expect_status 0 relance --now 2024-07-26T14:00:00Z import payments paid.csv
-expect_status 0 relance --now 2024-07-26T14:00:05Z run --record actions.jsonl
+# The customer pays through the API of `relance serve`: the cycle serve
+# starts a second later restores the service to full through the ACS.
+export RELANCE_PWHASH_FAST=1
+expect_status 0 relance user add gateway --api
+expect_status 0 relance token add gateway --scopes "ledger:write"
+TOKEN=$(cat out.txt)
+expect_status 0 relance user add ops --api
+expect_status 0 relance token add ops --scopes admin
+ADMIN=$(cat out.txt)
+start_serve --now 2024-07-26T14:00:05Z serve --listen 127.0.0.1:0 --cycle-every 0 \
+	--record actions.jsonl
+code=$(curl -s -o body.txt -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+	-H 'Content-Type: application/json' \
+	--data-binary '{"payment_id":"P-BR-9","account_id":"A-BR-1","received_at":"2024-07-26T14:00:00Z","amount":"259.80","method":"pix"}' \
+	"$URL/api/v1/payments")
+[ "$code" = 201 ] || { cat body.txt; fail "payment: HTTP $code"; }
+wait_for 20 sh -c "curl -s '$URL/metrics' -H 'Authorization: Bearer $ADMIN' | grep -q 'relance_cycles_total 1'"
 [ "$(state S-BR-1)" = "full full" ] || fail "S-BR-1 after the payment: $(state S-BR-1)"
+curl -s -H "Authorization: Bearer $ADMIN" "$URL/metrics" > metrics.txt
+expect_grep metrics.txt 'relance_provisioning_services{state="known"} 1'
+expect_grep metrics.txt 'relance_provisioning_services{state="drift"} 0'
+expect_grep metrics.txt 'relance_actions_total{channel="provisioning",outcome="performed"} 1'
+kill "$SERVE"
+wait "$SERVE" 2>/dev/null || true
 [ "$(device)" = full ] || fail "the device is at '$(device)' after the payment"
 [ "$(file_has C-BR-1 'provisioning restore (%): full through tr069: confirmed%')" = 1 ] ||
 	fail "no confirmed restoration on C-BR-1's file"
@@ -137,7 +157,7 @@ expect_status 0 relance --now 2024-07-17T08:00:00Z run --record actions.jsonl
 # The NAS is down at the cut: the RADIUS action waits; the others go.
 "$TOP/tests/peers/freeradius/stop" "$PWD/nas"
 expect_status 0 relance --now 2024-07-25T08:00:00Z run --record actions.jsonl
-expect_grep out.txt "provisioning          confirmed 1, queued at the ACS 0, refused 1, retry later 1"
+expect_grep out.txt "provisioning          confirmed 1, queued at the ACS 0, refused 2, retry later 1"
 [ "$(state S-BI-1)" = "total total" ] || fail "S-BI-1 (webhook): $(state S-BI-1)"
 [ "$(state S-BI-2)" = "total -" ] || fail "S-BI-2 with the NAS down: $(state S-BI-2)"
 [ "$(file_has C-BI-1 'provisioning suspend (%): total through nas: not done (%no answer%): tried again later')" = 1 ] ||
@@ -146,8 +166,10 @@ expect_grep out.txt "provisioning          confirmed 1, queued at the ACS 0, ref
 # for the agents.
 [ "$(file_has C-BI-1 'provisioning suspend (%): total through pstn-switch: refused: adapter %pstn-switch% is not configured (provisioning.adapters)')" = 1 ] ||
 	fail "the unconfigured adapter is not on the file"
-[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning/%' AND payload LIKE '%\"target\":\"provisioning\"%'")" = 1 ] ||
-	fail "no task on queue provisioning"
+[ "$(file_has C-BI-1 'provisioning suspend (%): total through webhook: refused: %service is locked by an agent%')" = 1 ] ||
+	fail "the receiver's error body is not on the file"
+[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning/%' AND payload LIKE '%\"target\":\"provisioning\"%'")" = 2 ] ||
+	fail "not one task on queue provisioning for each refusal"
 # The NAS is back: the next cycle performs what waited.
 NAS_PID=$("$TOP/tests/peers/freeradius/start" "$PWD/nas" "$NAS_PORT" "$RADIUS_SECRET") ||
 	fail "FreeRADIUS did not start again"
@@ -180,24 +202,31 @@ PEER_PIDS="$PEER_PIDS $NAS_PID"
 # The next cycle never sends the uncertain row again; reconciliation,
 # from the desired level, restores the session, once.
 expect_status 0 relance --now 2024-07-25T09:05:00Z run --record actions.jsonl
-# (S-BI-3, whose adapter does not exist, stays in drift.)
-expect_grep out.txt "reconciliation        checked 2: confirmed 1, still drifting 1, alerted 0"
+# (S-BI-3, whose adapter does not exist, and the box whose receiver
+# refuses, stay in drift.)
+expect_grep out.txt "reconciliation        checked 3: confirmed 1, still drifting 2, alerted 0"
 [ "$(state S-BI-2)" = "full full" ] || fail "S-BI-2 after the payment: $(state S-BI-2)"
 [ "$(grep -c 'CoA-Request.*full-access' nas/requests.log)" = 1 ] ||
 	{ cat nas/requests.log; fail "the restoring CoA-Request was not sent exactly once"; }
 grep -q 'CoA-Request.*bi-25779123456.*full-access\|CoA-Request.*full-access.*bi-25779123456' nas/requests.log ||
 	{ cat nas/requests.log; fail "the NAS did not see the restoring CoA-Request"; }
-# S-BI-3 was tried by the cut (1), the passes after two cycles (2, 3): two
-# more passes and reconciliation gives up on it, with an alert and a task.
-expect_status 0 relance --now 2024-07-25T10:00:00Z reconcile --json
-expect_line out.txt '{"checked":1,"confirmed":0,"drifting":1,"alerted":0}'
-expect_status 0 relance --now 2024-07-25T11:00:00Z reconcile --json
-expect_line out.txt '{"checked":1,"confirmed":0,"drifting":0,"alerted":1}'
-[ "$(file_has C-BI-1 'provisioning alert: service S-BI-3 is not confirmed at total after 5 tries through pstn-switch%')" = 1 ] ||
+# Once the killed process's leases have run out, their restorations are
+# tried: refused again (the switch, the box), desired full, one try each.
+expect_status 0 relance --now 2024-07-25T10:00:00Z run --record actions.jsonl
+expect_grep out.txt "provisioning          confirmed 0, queued at the ACS 0, refused 2"
+# Four more passes, and reconciliation gives up on both, with an alert and
+# a task each; then leaves them alone.
+for h in 11 12 13; do
+	expect_status 0 relance --now 2024-07-25T$h:00:00Z reconcile --json
+	expect_line out.txt '{"checked":2,"confirmed":0,"drifting":2,"alerted":0}'
+done
+expect_status 0 relance --now 2024-07-25T14:00:00Z reconcile --json
+expect_line out.txt '{"checked":2,"confirmed":0,"drifting":0,"alerted":2}'
+[ "$(file_has C-BI-1 'provisioning alert: service S-BI-3 is not confirmed at full after 5 tries through pstn-switch%')" = 1 ] ||
 	fail "no alert on the file"
-[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning-alert/S-BI-3/%'")" = 1 ] ||
-	fail "no alert task"
-expect_status 0 relance --now 2024-07-25T12:00:00Z reconcile --json
+[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning-alert/%'")" = 2 ] ||
+	fail "not one alert task each"
+expect_status 0 relance --now 2024-07-25T15:00:00Z reconcile --json
 expect_line out.txt '{"checked":0,"confirmed":0,"drifting":0,"alerted":0}'
 grep -q "$HOOK_SECRET\|$RADIUS_SECRET" out.txt err.txt && fail "a secret was printed"
 expect_status 0 relance verify

@@ -132,6 +132,10 @@ static void by_webhook(struct prov_rt *rt, const struct prov_service *s, int lev
 	res->out = w.out;
 	res->confirmed = (w.out.status == CHAN_DONE || w.out.status == CHAN_ALREADY) &&
 			 strcmp(w.confirmed_level, config_level_name(level)) == 0;
+	/* A 2xx that says it failed is the receiver's answer, not an outage:
+	 * sending it again would get the same (docs/provisioning.md). */
+	if (!res->confirmed && w.http_status >= 200 && w.http_status < 300)
+		res->out.status = CHAN_REFUSED;
 }
 
 static void by_genieacs(struct prov_rt *rt, const struct prov_service *s, int level, int apply,
@@ -202,8 +206,12 @@ static void by_radius(struct prov_rt *rt, const struct prov_service *s, int leve
 				 radius_code_name(r.code));
 		break;
 	default:
-		res->out.status = CHAN_FAILED;
-		snprintf(res->out.detail, sizeof(res->out.detail), "%.150s", r.reason);
+		/* Replies came but none passed the authenticator check: the
+		 * shared secret differs, which waiting will not mend. */
+		res->out.status = r.discarded > 0 ? CHAN_REFUSED : CHAN_FAILED;
+		snprintf(res->out.detail, sizeof(res->out.detail), "%s%.90s",
+			 r.discarded > 0 ? "replies failed verification (is the shared secret "
+			 "the NAS's?): " : "", r.reason);
 		break;
 	}
 }

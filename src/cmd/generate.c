@@ -75,7 +75,7 @@ struct gen_juris {
 };
 
 static struct gen_juris gen_juris[] = {
-	{ "BI", "Africa/Bujumbura", "fr-BI", "rn-BI", "BIF", "mobile", "webhook", "example.bi",
+	{ "BI", "Africa/Bujumbura", "fr-BI", "rn-BI", "BIF", "mobile", "radius", "example.bi",
 	  120, 30, 300,
 	  { { "Jean", "jean" }, { "Marie", "marie" }, { "Claire", "claire" }, { "Aline", "aline" },
 	    { "Eric", "eric" }, { "Diane", "diane" }, { "Pacifique", "pacifique" },

@@ -6,16 +6,16 @@
  */
 #include <assert.h>
 #include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../core/csvin.h"
 #include "../core/dynbuf.h"
+#include "chan_text.h"
+#include "http_client.h"
 #include "sms_http.h"
 
 #define DEFAULT_BODY "{\"to\": \"{to}\", \"text\": \"{text}\", \"key\": \"{key}\"}"
@@ -33,11 +33,8 @@ enum attempt {
 struct sms_http {
 	const struct config_sms_http *cfg;
 	long backoff_ms;
-	CURL *curl;
+	struct http_client http;        /* reply capped at SMS_HTTP_MAX_REPLY */
 	struct curl_slist *headers;     /* per send: holds the key */
-	char errbuf[CURL_ERROR_SIZE];
-	char *reply;                    /* per attempt, capped */
-	size_t reply_len;
 };
 
 /* Whole valid UTF-8 (no overlongs, no surrogates): the CSV reader's rule. */
@@ -125,20 +122,6 @@ out:
 	return ret;
 }
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx)
-{
-	struct sms_http *h = ctx;
-	size_t n = size * nmemb, room = SMS_HTTP_MAX_REPLY - h->reply_len;
-
-	if (h->reply != NULL && room > 0) {
-		if (n < room)
-			room = n;
-		memcpy(h->reply + h->reply_len, data, room);
-		h->reply_len += room;
-	}
-	return n;   /* the rest of a long reply is read and dropped */
-}
-
 int sms_http_open(const struct config_sms_http *cfg, struct sms_http **out, char *err,
 		  size_t errsize)
 {
@@ -151,8 +134,8 @@ int sms_http_open_with(const struct config_sms_http *cfg, const struct sms_http_
 		       struct sms_http **out, char *err, size_t errsize)
 {
 	struct sms_http *h = NULL;
-	long timeout;
-	int global = 0, ret = -1;
+	struct http_client_options ho = { .name = "sms http", .reply_max = SMS_HTTP_MAX_REPLY };
+	int ret = -1;
 	CURLcode c = CURLE_OK;
 
 	assert(cfg != NULL && opt != NULL && out != NULL);
@@ -170,29 +153,22 @@ int sms_http_open_with(const struct config_sms_http *cfg, const struct sms_http_
 		snprintf(err, errsize, "sms http: auth without its token or username and password");
 		goto out;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errsize, "sms http: libcurl did not initialise");
-		goto out;
-	}
-	global = 1;
-	if ((h = calloc(1, sizeof(*h))) == NULL || (h->curl = curl_easy_init()) == NULL) {
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errsize, "sms http: out of memory");
 		goto out;
 	}
 	h->cfg = cfg;
 	h->backoff_ms = opt->backoff_ms > 0 ? opt->backoff_ms : SMS_HTTP_DEFAULT_BACKOFF_MS;
-	timeout = cfg->timeout_s > 0 ? cfg->timeout_s : 10;
+	ho.url = cfg->url;
+	ho.timeout_ms = (cfg->timeout_s > 0 ? cfg->timeout_s : 10) * 1000L;
+	ho.ca_file = opt->ca_file;
+	if (http_client_open(&h->http, &ho, err, errsize) != 0) {
+		free(h);
+		h = NULL;
+		goto out;
+	}
 
-#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h->curl, opt_, val); } while (0)
-	SET(CURLOPT_URL, cfg->url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_WRITEFUNCTION, on_write);
-	SET(CURLOPT_WRITEDATA, h);
-	SET(CURLOPT_ERRORBUFFER, h->errbuf);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT, timeout);
-	SET(CURLOPT_TIMEOUT, timeout);
+#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h->http.curl, opt_, val); } while (0)
 	if (cfg->method != NULL && strcmp(cfg->method, "PUT") == 0)
 		SET(CURLOPT_CUSTOMREQUEST, "PUT");
 	if (cfg->auth == CONFIG_AUTH_BEARER) {
@@ -203,8 +179,6 @@ int sms_http_open_with(const struct config_sms_http *cfg, const struct sms_http_
 		SET(CURLOPT_USERNAME, cfg->username);
 		SET(CURLOPT_PASSWORD, cfg->password);
 	}
-	if (opt->ca_file != NULL)
-		SET(CURLOPT_CAINFO, opt->ca_file);
 #undef SET
 	if (c != CURLE_OK) {
 		snprintf(err, errsize, "sms http: %s", curl_easy_strerror(c));
@@ -212,16 +186,9 @@ int sms_http_open_with(const struct config_sms_http *cfg, const struct sms_http_
 	}
 	*out = h;
 	h = NULL;
-	global = 0;
 	ret = 0;
 out:
-	if (h != NULL) {
-		if (h->curl != NULL)
-			curl_easy_cleanup(h->curl);
-		free(h);
-	}
-	if (global)
-		curl_global_cleanup();
+	sms_http_close(h);
 	return ret;
 }
 
@@ -229,43 +196,9 @@ void sms_http_close(struct sms_http *h)
 {
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
+	http_client_close(&h->http);
 	curl_slist_free_all(h->headers);
-	free(h->reply);
 	free(h);
-	curl_global_cleanup();
-}
-
-/* out->detail = prefix + text, cut to fit; control characters of text
- * (a reply's line breaks) become spaces. */
-static void set_outcome(struct chan_outcome *out, int status, const char *prefix,
-			const char *text, size_t textlen)
-{
-	size_t n = strlen(prefix);
-
-	out->status = status;
-	if (n > sizeof(out->detail) - 1)
-		n = sizeof(out->detail) - 1;
-	if (textlen > sizeof(out->detail) - 1 - n)
-		textlen = sizeof(out->detail) - 1 - n;
-	memcpy(out->detail, prefix, n);
-	for (size_t i = 0; i < textlen; i++)
-		out->detail[n + i] = (unsigned char)text[i] < 0x20 ? ' ' : text[i];
-	out->detail[n + textlen] = '\0';
-}
-
-/* At most 100 characters (not bytes) of a reply, cut between characters. */
-static size_t first_100(const char *s, size_t len)
-{
-	size_t i = 0, chars = 0;
-
-	while (i < len && chars < 100) {
-		i++;
-		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		chars++;
-	}
-	return i;
 }
 
 /* The "message_id" or "id" of a JSON object reply, as text. */
@@ -286,33 +219,25 @@ static void reply_id(const char *reply, size_t len, char *id, size_t idsize)
 	json_decref(j);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* One request; *out holds its detail (and peer id when done). */
 static enum attempt attempt_once(struct sms_http *h, struct chan_outcome *out)
 {
-	long status = 0, sent = 0;
+	struct http_client *hc = &h->http;
+	long status = 0;
+	int lost = 0;
 	char prefix[16];
 	CURLcode c;
 
-	h->reply_len = 0;
-	h->errbuf[0] = '\0';
-	c = curl_easy_perform(h->curl);
+	c = http_client_perform(hc, &status, &lost);
 	if (c == CURLE_OK) {
-		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 		snprintf(prefix, sizeof(prefix), "%ld ", status);
 		if (status >= 200 && status <= 299) {
-			set_outcome(out, CHAN_DONE, "accepted", "", 0);
-			reply_id(h->reply, h->reply_len, out->peer_id, sizeof(out->peer_id));
+			chan_detail_set(out, CHAN_DONE, "accepted", "", 0);
+			reply_id(hc->reply, hc->reply_len, out->peer_id, sizeof(out->peer_id));
 			return ATTEMPT_DONE;
 		}
-		set_outcome(out, CHAN_FAILED, prefix, h->reply, first_100(h->reply, h->reply_len));
+		chan_detail_set(out, CHAN_FAILED, prefix, hc->reply,
+				chan_text_chars(hc->reply, hc->reply_len, 100));
 		if (status >= 500 || status == 408 || status == 429)
 			return ATTEMPT_ANSWERED;
 		if (status >= 400 && status != 401 && status != 403 && status != 407) {
@@ -322,37 +247,16 @@ static enum attempt attempt_once(struct sms_http *h, struct chan_outcome *out)
 		return ATTEMPT_STOP;
 	}
 	/* No complete answer. Whether the request went out decides whether
-	 * the gateway may hold it: libcurl counts the request's bytes once
-	 * they are written. */
-	curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &sent);
-	set_outcome(out, CHAN_FAILED, "", h->errbuf[0] ? h->errbuf : curl_easy_strerror(c),
-		    strlen(h->errbuf[0] ? h->errbuf : curl_easy_strerror(c)));
-	return sent > 0 ? ATTEMPT_LOST : ATTEMPT_UNSENT;
-}
-
-/* The request's headers, idem among them; NULL when out of memory. */
-static struct curl_slist *request_headers(const char *idem)
-{
-	const char *const lines[] = {
-		"Content-Type: application/json", "Accept: application/json",
-		"Expect:",   /* no "100-continue" wait before a larger body */
-		idem,
-	};
-	struct curl_slist *list = NULL, *t;
-
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if ((t = curl_slist_append(list, lines[i])) == NULL) {
-			curl_slist_free_all(list);
-			return NULL;
-		}
-		list = t;
-	}
-	return list;
+	 * the gateway may hold it. */
+	chan_detail_set(out, CHAN_FAILED, "", hc->errbuf[0] ? hc->errbuf : curl_easy_strerror(c),
+			strlen(hc->errbuf[0] ? hc->errbuf : curl_easy_strerror(c)));
+	return lost ? ATTEMPT_LOST : ATTEMPT_UNSENT;
 }
 
 int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_outcome *out)
 {
-	char err[160], idem[256], count[48];
+	char err[160], idem[HTTP_CLIENT_IDEM_SIZE], count[48];
+	const char *idem_line = idem, *why;
 	char *body = NULL;
 	struct curl_slist *hd = NULL;
 	enum attempt r = ATTEMPT_UNSENT;
@@ -361,35 +265,26 @@ int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_o
 
 	assert(h != NULL && a != NULL && out != NULL);
 	memset(out, 0, sizeof(*out));
-	set_outcome(out, CHAN_FAILED, "not sent", "", 0);
+	chan_detail_set(out, CHAN_FAILED, "not sent", "", 0);
 	if ((body = sms_http_body(h->cfg, a, err, sizeof(err))) == NULL) {
-		set_outcome(out, CHAN_REFUSED, err, "", 0);
+		chan_detail_set(out, CHAN_REFUSED, err, "", 0);
 		ret = 0;
 		goto out;
 	}
 	/* The key goes in a header: it must be one line of printable text. */
-	for (const char *p = a->key; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			set_outcome(out, CHAN_REFUSED, "the idempotency key has a control character", "", 0);
-			ret = 0;
-			goto out;
-		}
-	}
-	if (strlen(a->key) > 200) {
-		set_outcome(out, CHAN_REFUSED, "the idempotency key is over 200 bytes", "", 0);
+	if ((why = http_client_idem_header(a->key, idem)) != NULL) {
+		chan_detail_set(out, CHAN_REFUSED, why, "", 0);
 		ret = 0;
 		goto out;
 	}
-	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", a->key);
-	if ((hd = request_headers(idem)) == NULL ||
-	    (h->reply == NULL && (h->reply = malloc(SMS_HTTP_MAX_REPLY)) == NULL)) {
-		set_outcome(out, CHAN_FAILED, "out of memory", "", 0);
+	if ((hd = http_client_json_headers(&idem_line, 1)) == NULL) {
+		chan_detail_set(out, CHAN_FAILED, "out of memory", "", 0);
 		goto out;
 	}
-	if (curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hd) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body)) != CURLE_OK ||
-	    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
-		set_outcome(out, CHAN_FAILED, "libcurl refused an option", "", 0);
+	if (curl_easy_setopt(h->http.curl, CURLOPT_HTTPHEADER, hd) != CURLE_OK ||
+	    curl_easy_setopt(h->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body)) != CURLE_OK ||
+	    curl_easy_setopt(h->http.curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
+		chan_detail_set(out, CHAN_FAILED, "libcurl refused an option", "", 0);
 		goto out;
 	}
 	curl_slist_free_all(h->headers);
@@ -405,7 +300,7 @@ int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_o
 			lost = 1;
 		if (r == ATTEMPT_DONE || r == ATTEMPT_REFUSED || r == ATTEMPT_STOP || tries > retries)
 			break;
-		sleep_ms(wait);
+		http_client_sleep_ms(wait);
 		wait = wait * 2 > SMS_HTTP_MAX_BACKOFF_MS ? SMS_HTTP_MAX_BACKOFF_MS : wait * 2;
 	}
 	ret = 0;
@@ -418,8 +313,8 @@ int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_o
 		char last[sizeof(out->detail)];
 
 		memcpy(last, out->detail, sizeof(last));
-		set_outcome(out, CHAN_UNCERTAIN, "no answer after the request was sent: ", last,
-			    strlen(last));
+		chan_detail_set(out, CHAN_UNCERTAIN, "no answer after the request was sent: ", last,
+				strlen(last));
 	} else {
 		out->status = CHAN_FAILED;
 	}
@@ -427,7 +322,7 @@ int sms_http_send(struct sms_http *h, const struct chan_action *a, struct chan_o
 		memcpy(out->detail + strlen(out->detail), count, strlen(count) + 1);
 out:
 	/* The body is freed below: no pointer to it stays in the handle. */
-	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(h->http.curl, CURLOPT_POSTFIELDS, NULL);
 	curl_slist_free_all(hd);
 	free(body);
 	return ret;

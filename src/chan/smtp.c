@@ -28,6 +28,7 @@
 
 #include "../core/csvin.h"
 #include "../core/dynbuf.h"
+#include "chan_text.h"
 #include "smtp.h"
 
 enum smtp_stage { STAGE_SESSION, STAGE_MAIL, STAGE_RCPT, STAGE_DATA, STAGE_BODY };
@@ -606,16 +607,7 @@ static void queue_id(const char *reply, char *id, size_t idsize)
  * reply or of libcurl's message, never needed whole). */
 static void set_outcome(struct chan_outcome *out, int status, const char *prefix, const char *text)
 {
-	size_t n = strlen(prefix), m = strlen(text);
-
-	out->status = status;
-	if (n > sizeof(out->detail) - 1)
-		n = sizeof(out->detail) - 1;
-	if (m > sizeof(out->detail) - 1 - n)
-		m = sizeof(out->detail) - 1 - n;
-	memcpy(out->detail, prefix, n);
-	memcpy(out->detail + n, text, m);
-	out->detail[n + m] = '\0';
+	chan_detail_set(out, status, prefix, text, strlen(text));
 }
 
 int smtp_send(struct smtp_sender *s, const struct chan_action *a, struct chan_outcome *out)

@@ -89,6 +89,18 @@ struct cmd_arg_opt {
  */
 int cmd_arg_match(int argc, char **argv, int *i, const struct cmd_arg_opt *opts, size_t n,
 		  void *args);
+/*
+ * cmd_arg_match for a command that takes options only: 0 when argv[*i] is
+ * one of opts, else EXIT_USAGE after printing why ("--name needs a value",
+ * or "unexpected 'X'; usage: " and usage).
+ */
+int cmd_arg_take(int argc, char **argv, int *i, const struct cmd_arg_opt *opts, size_t n,
+		 void *args, const char *usage);
+/*
+ * A whole number from min to max (decimal, as strtol reads it, the whole of
+ * text) into *out: 0, or -1 leaving *out as it was.
+ */
+int cmd_number(const char *text, long min, long max, long *out);
 
 /*
  * Prints the store's last error (store_errmsg) and returns the exit status

@@ -1,8 +1,10 @@
 /*
  * common — helpers every command shares (declared in cmd.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../store/store.h"
@@ -93,5 +95,30 @@ int cmd_arg_match(int argc, char **argv, int *i, const struct cmd_arg_opt *opts,
 		if (r > 0)
 			return 1;
 	}
+	return 0;
+}
+
+int cmd_arg_take(int argc, char **argv, int *i, const struct cmd_arg_opt *opts, size_t n,
+		 void *args, const char *usage)
+{
+	int r = cmd_arg_match(argc, argv, i, opts, n, args);
+
+	if (r < 0)
+		return EXIT_USAGE;
+	if (r == 0)
+		return cmd_fail(EXIT_USAGE, "unexpected '%s'; usage: %s", argv[*i], usage);
+	return 0;
+}
+
+int cmd_number(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
 	return 0;
 }

@@ -138,6 +138,22 @@ static void summary(const struct config *cfg)
 			printf(", secret %s", secret(p->secret));
 		if (p->username != NULL)
 			printf(", username %s, password %s", p->username, secret(p->password));
+		if (p->type == CONFIG_PROV_RADIUS || p->type == CONFIG_PROV_GENIEACS) {
+			const char *sep = ", levels ";
+			int any = 0;
+
+			for (int l = 0; l < CONFIG_N_LEVELS; l++) {
+				if (!p->levels[l].given)
+					continue;
+				printf("%s%s", sep, config_level_name(l));
+				if (p->type == CONFIG_PROV_RADIUS)
+					printf(" (%s)", p->levels[l].disconnect ? "disconnect" : "coa");
+				sep = ", ";
+				any = 1;
+			}
+			if (!any)
+				fputs(", no levels: every action fails", stdout);
+		}
 		putchar('\n');
 	}
 	printf("contacts: bad after %d permanent failures, payments attributed within %d days\n",

@@ -165,11 +165,9 @@ int cmd_provision_radius(struct cmd_ctx *ctx, int argc, char **argv)
 			n++;
 			continue;
 		}
-		r = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			return cmd_fail(EXIT_USAGE, "unexpected '%s'; usage: %s", argv[i], usage);
+		if ((r = cmd_arg_take(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a,
+				      usage)) != 0)
+			return r;
 	}
 	if (a.nas == NULL)
 		return cmd_fail(EXIT_USAGE, "--nas HOST[:PORT] is missing; usage: %s", usage);

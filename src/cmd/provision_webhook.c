@@ -11,7 +11,6 @@
  * because the device did not answer: not confirmed yet (run again with
  * --check later).
  */
-#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -34,20 +33,6 @@ static const char *status_name(int status)
 	case CHAN_UNCERTAIN: return "uncertain";
 	}
 	return "unknown";
-}
-
-/* A whole number from min to max. */
-static int number_of(const char *text, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static void log_stderr(void *ctx, const char *line)
@@ -102,14 +87,10 @@ int cmd_provision_webhook(struct cmd_ctx *ctx, int argc, char **argv)
 	long v;
 	int status;
 
-	for (int i = 0; i < argc; i++) {
-		int m = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a);
-
-		if (m < 0)
-			return EXIT_USAGE;
-		if (m == 0)
-			return cmd_fail(EXIT_USAGE, "unexpected '%s'; usage: %s", argv[i], usage);
-	}
+	for (int i = 0; i < argc; i++)
+		if ((status = cmd_arg_take(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a,
+					   usage)) != 0)
+			return status;
 	if (a.url == NULL || a.secret_env == NULL || a.service == NULL || a.level == NULL)
 		return cmd_fail(EXIT_USAGE, "--url, --secret-env, --service and --level are "
 				"required; usage: %s", usage);
@@ -123,17 +104,17 @@ int cmd_provision_webhook(struct cmd_ctx *ctx, int argc, char **argv)
 	o.url = a.url;
 	o.secret = secret;
 	if (a.timeout) {
-		if (number_of(a.timeout, 1, 600, &v) != 0)
+		if (cmd_number(a.timeout, 1, 600, &v) != 0)
 			return cmd_fail(EXIT_USAGE, "--timeout: whole seconds from 1 to 600");
 		o.timeout_ms = v * 1000;
 	}
 	if (a.retries) {
-		if (number_of(a.retries, 0, 20, &v) != 0)
+		if (cmd_number(a.retries, 0, 20, &v) != 0)
 			return cmd_fail(EXIT_USAGE, "--retries: a number from 0 to 20");
 		o.retries = v == 0 ? -1 : (int)v;
 	}
 	if (a.backoff) {
-		if (number_of(a.backoff, 1, 600000, &v) != 0)
+		if (cmd_number(a.backoff, 1, 600000, &v) != 0)
 			return cmd_fail(EXIT_USAGE, "--backoff-ms: milliseconds from 1 to 600000");
 		o.backoff_ms = v;
 	}
@@ -314,11 +295,9 @@ int cmd_provision_genieacs(struct cmd_ctx *ctx, int argc, char **argv)
 			n++;
 			continue;
 		}
-		m = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a);
-		if (m < 0)
-			return EXIT_USAGE;
-		if (m == 0)
-			return cmd_fail(EXIT_USAGE, "unexpected '%s'; usage: %s", argv[i], usage);
+		if ((m = cmd_arg_take(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a,
+				      usage)) != 0)
+			return m;
 	}
 	if (a.url == NULL || a.device == NULL || a.device[0] == '\0' || n == 0)
 		return cmd_fail(EXIT_USAGE, "--url, --device and at least one --set are required; "
@@ -328,12 +307,12 @@ int cmd_provision_genieacs(struct cmd_ctx *ctx, int argc, char **argv)
 	free(body);
 	o.url = a.url;
 	if (a.timeout) {
-		if (number_of(a.timeout, 1, 600, &v) != 0)
+		if (cmd_number(a.timeout, 1, 600, &v) != 0)
 			return cmd_fail(EXIT_USAGE, "--timeout: whole seconds from 1 to 600");
 		o.timeout_ms = v * 1000;
 	}
 	if (a.cr_timeout) {
-		if (number_of(a.cr_timeout, 1, 600000, &v) != 0)
+		if (cmd_number(a.cr_timeout, 1, 600000, &v) != 0)
 			return cmd_fail(EXIT_USAGE, "--cr-timeout: milliseconds from 1 to 600000");
 		o.cr_timeout_ms = v;
 	}

@@ -37,20 +37,6 @@ struct args {
 
 #define N_OUTCOMES (SIP_NOT_CONFIRMED + 1)
 
-/* A whole number from 1 to max. */
-static int count_of(const char *text, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno || end == text || *end != '\0' || v < 1 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Seconds as "5", "2.5": 0 < s <= max, into milliseconds. */
 static int seconds_of(const char *text, double max, long *ms)
 {
@@ -299,14 +285,10 @@ int cmd_voice_call(struct cmd_ctx *ctx, int argc, char **argv)
 	char err[256];
 	int status, rc, have_cfg = 0;
 
-	for (int i = 0; i < argc; i++) {
-		int r = cmd_arg_match(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a);
-
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			return cmd_fail(EXIT_USAGE, "unexpected '%s'; usage: %s", argv[i], usage);
-	}
+	for (int i = 0; i < argc; i++)
+		if ((status = cmd_arg_take(argc, argv, &i, opts, sizeof(opts) / sizeof(opts[0]), &a,
+					   usage)) != 0)
+			return status;
 	if (a.to == NULL || !sip_to_valid(a.to))
 		return cmd_fail(EXIT_USAGE, "--to needs a number or a sip: URI; usage: %s", usage);
 	if ((a.audio == NULL) == (a.tone == NULL))
@@ -318,9 +300,9 @@ int cmd_voice_call(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_fail(EXIT_USAGE, "--wait-dtmf: seconds from 0 to 60");
 	if ((a.calls == NULL) != (a.concurrency == NULL))
 		return cmd_fail(EXIT_USAGE, "--calls and --concurrency go together; usage: %s", usage);
-	if (a.calls && count_of(a.calls, LOAD_MAX_CALLS, &n_calls) != 0)
+	if (a.calls && cmd_number(a.calls, 1, LOAD_MAX_CALLS, &n_calls) != 0)
 		return cmd_fail(EXIT_USAGE, "--calls: a number from 1 to %ld", LOAD_MAX_CALLS);
-	if (a.concurrency && count_of(a.concurrency, LOAD_MAX_CONCURRENCY, &concurrency) != 0)
+	if (a.concurrency && cmd_number(a.concurrency, 1, LOAD_MAX_CONCURRENCY, &concurrency) != 0)
 		return cmd_fail(EXIT_USAGE, "--concurrency: a number from 1 to %ld",
 				LOAD_MAX_CONCURRENCY);
 	if ((status = cmd_config_load(ctx, &cfg)) != 0)

@@ -12,9 +12,13 @@ expect_line out.txt "sms: record"
 expect_line out.txt "email: record"
 
 # The example, with its secrets from the environment, which are not printed.
-export SMPP_PASSWORD=Zq7-smpp SMTP_PASSWORD=Zq7-smtp-secret
+export SMPP_PASSWORD=Zq7-smpp SMTP_PASSWORD=Zq7-smtp-secret RADIUS_SECRET=Zq7-nas \
+	WEBHOOK_SECRET=Zq7-hook
 expect_status 0 relance config check "$TOP/examples/relance.conf"
 expect_line out.txt "$TOP/examples/relance.conf: the configuration is valid"
+expect_grep out.txt "provisioning: 3 adapters"
+expect_line out.txt "  radius: radius 127.0.0.1:3799, secret (set), levels full (coa), throttle (coa), walled_garden (coa), total (disconnect)"
+expect_line out.txt "  tr069: genieacs http://127.0.0.1:7557, levels full, throttle, total"
 # The one contrib/ ships beside the systemd unit, hand-off parties included.
 BUREAU_TOKEN=t expect_status 0 relance config check "$TOP/contrib/relance.conf"
 expect_grep out.txt "credit_bureau: webhook https://bureau.example.org/relance/cases, token (set)"

@@ -8,9 +8,14 @@
 #   - Burundi's campaign of 25 July cuts every service: the mobile line
 #     through the signed webhook (tests/peers/webhook-receiver.js checks the
 #     signature), its data session through RADIUS (FreeRADIUS as the NAS,
-#     Disconnect-Request); the payment restores both (CoA-Request);
-#   - a service whose adapter is not configured fails with the reason on
-#     the file and a task on queue provisioning; nothing else stops;
+#     Disconnect-Request) while the NAS is down (deferred, performed once it
+#     is back); the payment restores both (CoA-Request), relance killed (-9)
+#     while it waits for the NAS: the restoration converges through
+#     reconciliation, sent once;
+#   - a service whose adapter is not configured, a receiver's 200 with an
+#     error, a NAK: each fails with the reason on the file and a task on
+#     queue provisioning, nothing else stops, and reconciliation gives up on
+#     them after five tries with an alert;
 #   - every level the peers saw, and each service's desired and confirmed
 #     state in the database.
 . "$TOP/tests/lib/integration.sh"
@@ -77,8 +82,9 @@ CONF
 write_fixtures
 # Burundi's line also has a data session at the NAS, a landline on a switch
 # the operations file has no adapter for, and a television box whose
-# receiver answers 200 with an error ("errbody-" services, for the peer).
-printf 'S-BI-2,A-BI-1,mobile_data,bi-25779123456,nas\nS-BI-3,A-BI-1,landline,bi-fixed-1,pstn-switch\nerrbody-BI-4,A-BI-1,tv,bi-tv-1,webhook\n' >> services.csv
+# receiver answers 200 with an error ("errbody-" services, for the peer),
+# and a second data session the NAS does not know (it NAKs "nak-" users).
+printf 'S-BI-2,A-BI-1,mobile_data,bi-25779123456,nas\nS-BI-3,A-BI-1,landline,bi-fixed-1,pstn-switch\nerrbody-BI-4,A-BI-1,tv,bi-tv-1,webhook\nS-BI-5,A-BI-1,mobile_data,nak-bi-5,nas\n' >> services.csv
 expect_status 0 relance init
 import_fixtures
 expect_status 0 relance config check
@@ -157,10 +163,10 @@ expect_status 0 relance --now 2024-07-17T08:00:00Z run --record actions.jsonl
 # The NAS is down at the cut: the RADIUS action waits; the others go.
 "$TOP/tests/peers/freeradius/stop" "$PWD/nas"
 expect_status 0 relance --now 2024-07-25T08:00:00Z run --record actions.jsonl
-expect_grep out.txt "provisioning          confirmed 1, queued at the ACS 0, refused 2, retry later 1"
+expect_grep out.txt "provisioning          confirmed 1, queued at the ACS 0, refused 2, retry later 2"
 [ "$(state S-BI-1)" = "total total" ] || fail "S-BI-1 (webhook): $(state S-BI-1)"
 [ "$(state S-BI-2)" = "total -" ] || fail "S-BI-2 with the NAS down: $(state S-BI-2)"
-[ "$(file_has C-BI-1 'provisioning suspend (%): total through nas: not done (%no answer%): tried again later')" = 1 ] ||
+[ "$(file_has C-BI-1 'provisioning suspend (%): total through nas: not done (%no answer%): tried again later')" = 2 ] ||
 	fail "the NAS being down is not on the file"
 # The switch's adapter does not exist: failed with the reason and a task
 # for the agents.
@@ -176,6 +182,12 @@ NAS_PID=$("$TOP/tests/peers/freeradius/start" "$PWD/nas" "$NAS_PORT" "$RADIUS_SE
 PEER_PIDS="$PEER_PIDS $NAS_PID"
 expect_status 0 relance --now 2024-07-25T08:05:00Z run --record actions.jsonl
 [ "$(state S-BI-2)" = "total total" ] || fail "S-BI-2 (RADIUS) once the NAS is back: $(state S-BI-2)"
+# The session the NAS does not know: its NAK, with the Error-Cause, a task.
+[ "$(state S-BI-5)" = "total -" ] || fail "S-BI-5 after the NAK: $(state S-BI-5)"
+[ "$(file_has C-BI-1 'provisioning suspend (%): total through nas: refused: Disconnect-NAK: Error-Cause 503%')" = 1 ] ||
+	fail "the NAS's NAK is not on the file"
+[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning/%'")" = 3 ] ||
+	fail "no task for the NAK"
 grep '"service_id":"S-BI-1"' hook.log | grep '"level":"total"' | grep -q '"signature":"ok"' ||
 	{ cat hook.log; fail "the receiver did not verify a signed cut of S-BI-1"; }
 grep -q 'Disconnect-Request.*User-Name = "bi-25779123456"' nas/requests.log ||
@@ -202,29 +214,30 @@ PEER_PIDS="$PEER_PIDS $NAS_PID"
 # The next cycle never sends the uncertain row again; reconciliation,
 # from the desired level, restores the session, once.
 expect_status 0 relance --now 2024-07-25T09:05:00Z run --record actions.jsonl
-# (S-BI-3, whose adapter does not exist, and the box whose receiver
-# refuses, stay in drift.)
-expect_grep out.txt "reconciliation        checked 3: confirmed 1, still drifting 2, alerted 0"
+# (S-BI-3, whose adapter does not exist, the box whose receiver refuses
+# and the session the NAS does not know stay in drift.)
+expect_grep out.txt "reconciliation        checked 4: confirmed 1, still drifting 3, alerted 0"
 [ "$(state S-BI-2)" = "full full" ] || fail "S-BI-2 after the payment: $(state S-BI-2)"
 [ "$(grep -c 'CoA-Request.*full-access' nas/requests.log)" = 1 ] ||
 	{ cat nas/requests.log; fail "the restoring CoA-Request was not sent exactly once"; }
 grep -q 'CoA-Request.*bi-25779123456.*full-access\|CoA-Request.*full-access.*bi-25779123456' nas/requests.log ||
 	{ cat nas/requests.log; fail "the NAS did not see the restoring CoA-Request"; }
 # Once the killed process's leases have run out, their restorations are
-# tried: refused again (the switch, the box), desired full, one try each.
+# tried: refused again (the switch, the box, the unknown session), desired
+# full, one try each.
 expect_status 0 relance --now 2024-07-25T10:00:00Z run --record actions.jsonl
-expect_grep out.txt "provisioning          confirmed 0, queued at the ACS 0, refused 2"
-# Four more passes, and reconciliation gives up on both, with an alert and
-# a task each; then leaves them alone.
+expect_grep out.txt "provisioning          confirmed 0, queued at the ACS 0, refused 3"
+# Four more passes, and reconciliation gives up on the three, with an alert
+# and a task each; then leaves them alone.
 for h in 11 12 13; do
 	expect_status 0 relance --now 2024-07-25T$h:00:00Z reconcile --json
-	expect_line out.txt '{"checked":2,"confirmed":0,"drifting":2,"alerted":0}'
+	expect_line out.txt '{"checked":3,"confirmed":0,"drifting":3,"alerted":0}'
 done
 expect_status 0 relance --now 2024-07-25T14:00:00Z reconcile --json
-expect_line out.txt '{"checked":2,"confirmed":0,"drifting":0,"alerted":2}'
+expect_line out.txt '{"checked":3,"confirmed":0,"drifting":0,"alerted":3}'
 [ "$(file_has C-BI-1 'provisioning alert: service S-BI-3 is not confirmed at full after 5 tries through pstn-switch%')" = 1 ] ||
 	fail "no alert on the file"
-[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning-alert/%'")" = 2 ] ||
+[ "$(db_count "outbox WHERE channel = 'queue' AND idempotency_key LIKE 'provisioning-alert/%'")" = 3 ] ||
 	fail "not one alert task each"
 expect_status 0 relance --now 2024-07-25T15:00:00Z reconcile --json
 expect_line out.txt '{"checked":0,"confirmed":0,"drifting":0,"alerted":0}'

@@ -116,6 +116,21 @@ void support_stop_peer(pid_t *pid)
 	*pid = -1;
 }
 
+void support_peer_init(struct support_peer *p, const char *name, const char *out_name)
+{
+	snprintf(p->dir, sizeof(p->dir), "/tmp/relance-%s.XXXXXX", name);
+	cr_assert_not_null(mkdtemp(p->dir));
+	snprintf(p->out, sizeof(p->out), "%s/%s", p->dir, out_name);
+	p->pid = -1;
+}
+
+void support_peer_release(struct support_peer *p)
+{
+	support_stop_peer(&p->pid);
+	unlink(p->out);
+	rmdir(p->dir);
+}
+
 int support_dead_port(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };

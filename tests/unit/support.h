@@ -30,6 +30,20 @@ pid_t support_start_peer(const char *script, const char *out, const char *const 
 			 int *port);
 /* Stops a peer started above (SIGTERM, then waits); *pid becomes -1. */
 void support_stop_peer(pid_t *pid);
+/*
+ * A peer's working folder for one test: /tmp/relance-NAME.XXXXXX, the file
+ * the peer records to in it, and the peer's pid (-1: none running).
+ */
+struct support_peer {
+	char dir[64], out[128];
+	pid_t pid;
+};
+/* Makes the folder and names out (OUT_NAME in it); fails the test when the
+ * folder cannot be made. */
+void support_peer_init(struct support_peer *p, const char *name, const char *out_name);
+/* Stops the peer, removes out and the folder (other files in it are the
+ * caller's to remove first). */
+void support_peer_release(struct support_peer *p);
 /* A port on 127.0.0.1 nothing listens on: bound, then closed. */
 int support_dead_port(void);
 /* Line n (from 0) of a JSON-lines file as JSON, or NULL past the end. */

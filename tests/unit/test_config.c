@@ -123,11 +123,17 @@ Test(config, example_file)
 
 	setenv("SMPP_PASSWORD", "pw1", 1);
 	setenv("SMTP_PASSWORD", "pw2", 1);
+	setenv("RADIUS_SECRET", "pw3", 1);
+	setenv("WEBHOOK_SECRET", "pw4", 1);
 	cr_assert_eq(config_load_file("examples/relance.conf", &cfg, collect, &c), CONFIG_OK,
 		     "%s", c.text);
 	cr_assert_str_eq(cfg.path, "examples/relance.conf");
 	cr_assert_eq(cfg.sms.adapter, CONFIG_SMS_SMPP);
 	cr_assert_str_eq(cfg.email.smtp.password, "pw2");
+	cr_assert_eq(cfg.n_provisioning, 3);
+	cr_assert_eq(cfg.provisioning[0].type, CONFIG_PROV_RADIUS);
+	cr_assert_str_eq(cfg.provisioning[0].secret, "pw3");
+	cr_assert(cfg.provisioning[1].levels[CONFIG_LEVEL_THROTTLE].given);
 	config_release(&cfg);
 }
 

@@ -206,21 +206,16 @@ Test(genieacs, read_back_unknown_device_and_bad_answers)
 
 /* ---- against the NBI stand-in ----------------------------------------------------------- */
 
-static char dir[64], out_path[128];
-static pid_t peer_pid = -1;
+static struct support_peer peer;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relance-genieacs.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(out_path, sizeof(out_path), "%s/requests.jsonl", dir);
+	support_peer_init(&peer, "genieacs", "requests.jsonl");
 }
 
 static void teardown(void)
 {
-	support_stop_peer(&peer_pid);
-	unlink(out_path);
-	rmdir(dir);
+	support_peer_release(&peer);
 }
 
 static struct genieacs *open_at(int port)
@@ -242,7 +237,7 @@ static int start_acs(void)
 	};
 	int port;
 
-	peer_pid = support_start_peer("genieacs.js", out_path, extra, &port);
+	peer.pid = support_start_peer("genieacs.js", peer.out, extra, &port);
 	return port;
 }
 
@@ -269,7 +264,7 @@ Test(genieacs, apply_online_confirmed, .init = setup, .fini = teardown)
 	cr_assert_eq(res.state, GENIEACS_CONFIRMED, "%s", res.out.detail);
 	cr_assert_eq(res.out.status, CHAN_DONE);
 	cr_assert_eq(strlen(res.out.peer_id), 24, "the task's _id");
-	cr_assert_eq(support_jsonl_count(out_path), 2, "the task, then the read-back");
+	cr_assert_eq(support_jsonl_count(peer.out), 2, "the task, then the read-back");
 	genieacs_close(g);
 }
 
@@ -285,7 +280,7 @@ Test(genieacs, offline_device_queued_then_converges, .init = setup, .fini = tear
 	cr_assert_eq(res.state, GENIEACS_QUEUED, "%s", res.out.detail);
 	cr_assert_eq(res.out.status, CHAN_DONE);
 	cr_assert_not_null(strstr(res.out.detail, "not confirmed"));
-	line = support_jsonl_line(out_path, 0);
+	line = support_jsonl_line(peer.out, 0);
 	cr_assert_str_eq(json_string_value(json_object_get(line, "device")), "CPE 2/%2D");
 	cr_assert_str_eq(json_string_value(json_object_get(line, "url")),
 			 "/devices/CPE%202%2F%252D/tasks?timeout=500&connection_request");
@@ -337,7 +332,7 @@ Test(genieacs, unknown_device_fault_and_acs_down, .init = setup, .fini = teardow
 	cr_assert_eq(genieacs_apply(g, "202BC1-BM632w-000001", ro, 1, &res), 0);
 	cr_assert_eq(res.state, GENIEACS_FAULT, "%s", res.out.detail);
 	cr_assert_eq(res.out.status, CHAN_REFUSED);
-	line = support_jsonl_line(out_path, 2);
+	line = support_jsonl_line(peer.out, 2);
 	cr_assert_str_eq(json_string_value(json_object_get(line, "method")), "DELETE");
 	json_decref(line);
 	genieacs_close(g);

@@ -540,18 +540,6 @@ Test(radius, send_ack)
 	cr_assert(strstr(r.reason, "testing123") == NULL);
 }
 
-Test(radius, send_ack_with_message_authenticator)
-{
-	static const enum act script[] = { ACT_ACK_MA };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(1, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_ACK, "%s", r.reason);
-	cr_assert_eq(r.discarded, 0);
-}
-
 Test(radius, send_nak_with_error_cause)
 {
 	static const enum act script[] = { ACT_NAK };
@@ -566,90 +554,6 @@ Test(radius, send_nak_with_error_cause)
 	cr_assert_eq(r.error_cause, 503);
 	cr_assert(strstr(r.reason, "Error-Cause 503 Session-Context-Not-Found") != NULL, "%s",
 		  r.reason);
-}
-
-Test(radius, bad_authenticator_is_discarded_never_an_ack)
-{
-	static const enum act script[] = { ACT_BAD_AUTH, ACT_BAD_AUTH, ACT_BAD_AUTH };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(3, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_NO_ANSWER, "%s", r.reason);
-	cr_assert_eq(r.code, 0);
-	cr_assert_eq(r.tries, 3);
-	cr_assert_eq(r.discarded, 3);
-	cr_assert(strstr(r.reason, "3 replies discarded") != NULL, "%s", r.reason);
-	cr_assert(strstr(r.reason, "Response Authenticator") != NULL, "%s", r.reason);
-}
-
-Test(radius, wrong_secret_at_the_nas_is_no_answer)
-{
-	static const enum act script[] = { ACT_ACK, ACT_ACK, ACT_ACK };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(3, script, SECRET2, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_NO_ANSWER, "%s", r.reason);
-	cr_assert_eq(r.discarded, 3);
-	cr_assert(strstr(r.reason, "is the secret right?") != NULL, "%s", r.reason);
-}
-
-Test(radius, bad_reply_then_good_one_on_the_next_try)
-{
-	static const enum act script[] = { ACT_BAD_AUTH, ACT_ACK };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	/* The bad reply is to the first try; the second try's ACK counts. */
-	exchange(2, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_ACK, "%s", r.reason);
-	cr_assert_eq(r.tries, 2);
-	cr_assert_eq(r.discarded, 1);
-	cr_assert(strstr(log.text, "discarded a reply of 20 octets: wrong Response Authenticator") !=
-		  NULL, "%s", log.text);
-}
-
-Test(radius, wrong_identifier_is_discarded)
-{
-	static const enum act script[] = { ACT_WRONG_ID, ACT_ACK };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(2, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_ACK, "%s", r.reason);
-	cr_assert_eq(r.tries, 2);
-	cr_assert_eq(r.discarded, 1);
-	cr_assert(strstr(log.text, "another identifier") != NULL, "%s", log.text);
-}
-
-Test(radius, truncated_reply_is_discarded)
-{
-	static const enum act script[] = { ACT_TRUNCATED, ACT_TRUNCATED, ACT_TRUNCATED };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(3, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_NO_ANSWER, "%s", r.reason);
-	cr_assert_eq(r.discarded, 3);
-	cr_assert(strstr(r.reason, "not a well-formed RADIUS packet") != NULL, "%s", r.reason);
-}
-
-Test(radius, reply_from_another_port_is_ignored)
-{
-	static const enum act script[] = { ACT_OTHER_PORT, ACT_OTHER_PORT, ACT_OTHER_PORT };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
-
-	exchange(3, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_NO_ANSWER, "%s", r.reason);
-	cr_assert_eq(r.tries, 3);
 }
 
 Test(radius, silence_is_no_answer_after_the_retries)
@@ -673,18 +577,72 @@ Test(radius, silence_is_no_answer_after_the_retries)
 		  log.text);
 }
 
-Test(radius, slow_reply_on_the_second_try)
-{
-	static const enum act script[] = { ACT_SILENT, ACT_ACK };
-	struct radius_result r;
-	struct responder rs;
-	struct log_lines log = { 0 };
+/*
+ * Exchanges that differ only in what the NAS does and in what comes of it.
+ * -1 and NULL: not checked.
+ */
+static const struct exchange_case {
+	const char *name;
+	size_t n;
+	enum act script[3];
+	int wrong_secret;               /* the NAS has SECRET2 */
+	enum radius_outcome outcome;
+	int tries, discarded;
+	int same_packets;               /* every try reached the NAS, the same packet */
+	const char *in_reason[2], *in_log;
+} exchange_cases[] = {
+	{ "ack with a Message-Authenticator", 1, { ACT_ACK_MA }, 0, RADIUS_ACK, -1, 0, 0,
+	  { NULL, NULL }, NULL },
+	{ "bad authenticators are discarded, never an ACK", 3,
+	  { ACT_BAD_AUTH, ACT_BAD_AUTH, ACT_BAD_AUTH }, 0, RADIUS_NO_ANSWER, 3, 3, 0,
+	  { "3 replies discarded", "Response Authenticator" }, NULL },
+	{ "a wrong secret at the NAS is no answer", 3, { ACT_ACK, ACT_ACK, ACT_ACK }, 1,
+	  RADIUS_NO_ANSWER, -1, 3, 0, { "is the secret right?", NULL }, NULL },
+	/* The bad reply is to the first try; the second try's ACK counts. */
+	{ "a bad reply, then a good one on the next try", 2, { ACT_BAD_AUTH, ACT_ACK }, 0,
+	  RADIUS_ACK, 2, 1, 0, { NULL, NULL },
+	  "discarded a reply of 20 octets: wrong Response Authenticator" },
+	{ "a wrong identifier is discarded", 2, { ACT_WRONG_ID, ACT_ACK }, 0, RADIUS_ACK, 2, 1, 0,
+	  { NULL, NULL }, "another identifier" },
+	{ "a truncated reply is discarded", 3, { ACT_TRUNCATED, ACT_TRUNCATED, ACT_TRUNCATED }, 0,
+	  RADIUS_NO_ANSWER, -1, 3, 0, { "not a well-formed RADIUS packet", NULL }, NULL },
+	{ "a reply from another port is ignored", 3,
+	  { ACT_OTHER_PORT, ACT_OTHER_PORT, ACT_OTHER_PORT }, 0, RADIUS_NO_ANSWER, 3, -1, 0,
+	  { NULL, NULL }, NULL },
+	{ "a slow reply on the second try", 2, { ACT_SILENT, ACT_ACK }, 0, RADIUS_ACK, 2, -1, 1,
+	  { NULL, NULL }, NULL },
+};
 
-	exchange(2, script, SECRET1, &r, &rs, &log);
-	cr_assert_eq(r.outcome, RADIUS_ACK, "%s", r.reason);
-	cr_assert_eq(r.tries, 2);
-	cr_assert_eq(rs.received, 2);
-	cr_assert(rs.all_same, "the second try is not the same packet");
+Test(radius, exchanges)
+{
+	for (size_t i = 0; i < sizeof(exchange_cases) / sizeof(exchange_cases[0]); i++) {
+		const struct exchange_case *c = &exchange_cases[i];
+		struct radius_result r;
+		struct responder rs;
+		struct log_lines log = { 0 };
+
+		if (c->wrong_secret)
+			exchange(c->n, c->script, SECRET2, &r, &rs, &log);
+		else
+			exchange(c->n, c->script, SECRET1, &r, &rs, &log);
+		cr_assert_eq(r.outcome, c->outcome, "%s: %s", c->name, r.reason);
+		if (c->outcome == RADIUS_NO_ANSWER)
+			cr_assert_eq(r.code, 0, "%s", c->name);
+		if (c->tries >= 0)
+			cr_assert_eq(r.tries, c->tries, "%s", c->name);
+		if (c->discarded >= 0)
+			cr_assert_eq(r.discarded, c->discarded, "%s", c->name);
+		if (c->same_packets) {
+			cr_assert_eq(rs.received, r.tries, "%s", c->name);
+			cr_assert(rs.all_same, "%s: a try is not the same packet", c->name);
+		}
+		for (size_t k = 0; k < 2; k++)
+			if (c->in_reason[k] != NULL)
+				cr_assert(strstr(r.reason, c->in_reason[k]) != NULL, "%s: %s", c->name,
+					  r.reason);
+		if (c->in_log != NULL)
+			cr_assert(strstr(log.text, c->in_log) != NULL, "%s: %s", c->name, log.text);
+	}
 }
 
 Test(radius, nothing_listening_is_no_answer)

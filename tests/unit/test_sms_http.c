@@ -19,23 +19,18 @@
 #include "../../src/chan/sms_http.h"
 #include "support.h"
 
-static char dir[64], out_path[128];
-static pid_t peer_pid = -1;
+static struct support_peer peer;
 /* Short waits between attempts keep the tests fast. */
 static const struct sms_http_options fast = { .backoff_ms = 20 };
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relance-smshttp.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(out_path, sizeof(out_path), "%s/requests.jsonl", dir);
+	support_peer_init(&peer, "smshttp", "requests.jsonl");
 }
 
 static void teardown(void)
 {
-	support_stop_peer(&peer_pid);
-	unlink(out_path);
-	rmdir(dir);
+	support_peer_release(&peer);
 }
 
 /* Starts the gateway with extra arguments (NULL-terminated); returns its port. */
@@ -43,18 +38,18 @@ static int start_gateway(const char *const *extra)
 {
 	int port;
 
-	peer_pid = support_start_peer("http-gateway.js", out_path, extra, &port);
+	peer.pid = support_start_peer("http-gateway.js", peer.out, extra, &port);
 	return port;
 }
 
 static json_t *recorded(int n)
 {
-	return support_jsonl_line(out_path, n);
+	return support_jsonl_line(peer.out, n);
 }
 
 static int recorded_count(void)
 {
-	return support_jsonl_count(out_path);
+	return support_jsonl_count(peer.out);
 }
 
 static const char *hdr(json_t *r, const char *name)

@@ -21,25 +21,21 @@
 #include "../../src/chan/smtp.h"
 #include "support.h"
 
-static char dir[64], out_path[128], cert[128], key[128];
-static pid_t peer_pid = -1;
+static struct support_peer peer;
+static char cert[128], key[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relance-smtp.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(out_path, sizeof(out_path), "%s/messages.jsonl", dir);
-	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	support_peer_init(&peer, "smtp", "messages.jsonl");
+	snprintf(cert, sizeof(cert), "%s/cert.pem", peer.dir);
+	snprintf(key, sizeof(key), "%s/key.pem", peer.dir);
 }
 
 static void teardown(void)
 {
-	support_stop_peer(&peer_pid);
-	unlink(out_path);
 	unlink(cert);
 	unlink(key);
-	rmdir(dir);
+	support_peer_release(&peer);
 }
 
 /* Starts the peer with extra arguments (NULL-terminated); returns its port. */
@@ -47,18 +43,18 @@ static int start_sink(const char *const *extra)
 {
 	int port;
 
-	peer_pid = support_start_peer("smtp-sink.js", out_path, extra, &port);
+	peer.pid = support_start_peer("smtp-sink.js", peer.out, extra, &port);
 	return port;
 }
 
 static json_t *recorded(int n)
 {
-	return support_jsonl_line(out_path, n);
+	return support_jsonl_line(peer.out, n);
 }
 
 static int recorded_count(void)
 {
-	return support_jsonl_count(out_path);
+	return support_jsonl_count(peer.out);
 }
 
 static const char *jstr(json_t *o, const char *k)

@@ -179,23 +179,18 @@ Test(webhook, body_in_order_escaped_with_nulls)
 
 /* ---- against the receiver --------------------------------------------------------------- */
 
-static char dir[64], out_path[128];
-static pid_t peer_pid = -1;
+static struct support_peer peer;
 static const char *SECRET = "whsec-unit-0123456789";
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/relance-webhook.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(out_path, sizeof(out_path), "%s/requests.jsonl", dir);
+	support_peer_init(&peer, "webhook", "requests.jsonl");
 	setenv("WEBHOOK_SECRET", SECRET, 1);
 }
 
 static void teardown(void)
 {
-	support_stop_peer(&peer_pid);
-	unlink(out_path);
-	rmdir(dir);
+	support_peer_release(&peer);
 }
 
 static struct webhook *open_at(int port, int retries, long timeout_ms, int64_t sign_at)
@@ -215,11 +210,21 @@ static struct webhook *open_at(int port, int retries, long timeout_ms, int64_t s
 
 static int peer_port;
 
+/* Sends r with w: the outcome's status, and the attempts made (-1: any). */
+static void send_expect(struct webhook *w, const struct webhook_request *r,
+			struct webhook_result *res, int status, int attempts)
+{
+	cr_assert_eq(webhook_send(w, r, res), 0);
+	cr_assert_eq(res->out.status, status, "%s", res->out.detail);
+	if (attempts >= 0)
+		cr_assert_eq(res->attempts, attempts);
+}
+
 static int start_receiver(void)
 {
 	static const char *const extra[] = { "--slow-ms", "1500", NULL };
 
-	peer_pid = support_start_peer("webhook-receiver.js", out_path, extra, &peer_port);
+	peer.pid = support_start_peer("webhook-receiver.js", peer.out, extra, &peer_port);
 	return peer_port;
 }
 
@@ -238,17 +243,15 @@ Test(webhook, applied_and_confirmed, .init = setup, .fini = teardown)
 	struct webhook_result res;
 	json_t *line;
 
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_DONE, "%s", res.out.detail);
+	send_expect(w, &r, &res, CHAN_DONE, -1);
 	cr_assert_str_eq(res.confirmed_level, "total");
 	cr_assert_eq(res.attempts, 1);
-	line = support_jsonl_line(out_path, 0);
+	line = support_jsonl_line(peer.out, 0);
 	cr_assert_str_eq(json_string_value(json_object_get(line, "signature")), "ok");
 	cr_assert_str_eq(json_string_value(json_object_get(line, "idempotency_key")), "K-1");
 	json_decref(line);
 	/* The same key again: already applied, not applied twice. */
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_ALREADY, "%s", res.out.detail);
+	send_expect(w, &r, &res, CHAN_ALREADY, -1);
 	webhook_close(w);
 }
 
@@ -258,18 +261,14 @@ Test(webhook, retried_after_503_with_the_same_key, .init = setup, .fini = teardo
 	struct webhook_request r = req("fail2-9", "K-f");
 	struct webhook_result res;
 
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_DONE, "%s", res.out.detail);
-	cr_assert_eq(res.attempts, 3);
-	cr_assert_eq(support_jsonl_count(out_path), 3);
+	send_expect(w, &r, &res, CHAN_DONE, 3);
+	cr_assert_eq(support_jsonl_count(peer.out), 3);
 	/* With one repeat only, the 503s win: failed (each was answered),
 	 * not uncertain. */
 	r = req("fail2-10", "K-f2");
 	webhook_close(w);
 	w = open_at(peer_port, 1, 3000, 0);
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_FAILED, "%s", res.out.detail);
-	cr_assert_eq(res.attempts, 2);
+	send_expect(w, &r, &res, CHAN_FAILED, 2);
 	cr_assert_eq(res.http_status, 503);
 	webhook_close(w);
 }
@@ -281,26 +280,22 @@ Test(webhook, permanent_error_body_and_auth, .init = setup, .fini = teardown)
 	struct webhook_request r = req("bad-1", "K-b");
 	struct webhook_result res;
 
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_REFUSED, "%s", res.out.detail);
-	cr_assert_eq(res.attempts, 1);
+	send_expect(w, &r, &res, CHAN_REFUSED, 1);
 	cr_assert_not_null(strstr(res.out.detail, "400 "));
 	r = req("errbody-1", "K-e");
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_FAILED, "%s", res.out.detail);
+	send_expect(w, &r, &res, CHAN_FAILED, -1);
 	cr_assert_not_null(strstr(res.out.detail, "service is locked by an agent"));
 	cr_assert_eq(res.attempts, 1);
 	webhook_close(w);
 	/* Signed an hour ago: the receiver refuses it as stale. */
 	w = open_at(port, 3, 3000, (int64_t)time(NULL) - 3600);
 	r = req("svc-2", "K-stale");
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_FAILED, "%s", res.out.detail);
+	send_expect(w, &r, &res, CHAN_FAILED, -1);
 	cr_assert_eq(res.http_status, 401);
 	cr_assert_eq(res.attempts, 1);
 	cr_assert_null(strstr(res.out.detail, SECRET));
 	webhook_close(w);
-	cr_assert_eq(support_jsonl_count(out_path), 3);
+	cr_assert_eq(support_jsonl_count(peer.out), 3);
 }
 
 Test(webhook, timeout_is_uncertain_and_refused_connection_failed, .init = setup,
@@ -310,15 +305,11 @@ Test(webhook, timeout_is_uncertain_and_refused_connection_failed, .init = setup,
 	struct webhook_request r = req("slow-1", "K-s");
 	struct webhook_result res;
 
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_UNCERTAIN, "%s", res.out.detail);
-	cr_assert_eq(res.attempts, 2);
+	send_expect(w, &r, &res, CHAN_UNCERTAIN, 2);
 	cr_assert_eq(res.http_status, 0);
 	webhook_close(w);
 	w = open_at(support_dead_port(), 2, 400, 0);
-	cr_assert_eq(webhook_send(w, &r, &res), 0);
-	cr_assert_eq(res.out.status, CHAN_FAILED, "%s", res.out.detail);
-	cr_assert_eq(res.attempts, 3);
+	send_expect(w, &r, &res, CHAN_FAILED, 3);
 	webhook_close(w);
 }
 

@@ -22,6 +22,8 @@
 
 #include "../../core/csvin.h"
 #include "../../core/dynbuf.h"
+#include "../chan_text.h"
+#include "../http_client.h"
 #include "genieacs.h"
 
 struct genieacs {
@@ -29,12 +31,9 @@ struct genieacs {
 	long timeout_ms, cr_timeout_ms;
 	genieacs_log_fn *log;
 	void *log_ctx;
-	CURL *curl;
-	char errbuf[CURL_ERROR_SIZE];
+	struct http_client http;        /* reply capped at GENIEACS_MAX_REPLY; longer
+					 * is an error (http.reply_over) */
 	char reason[96];                /* the last status line's reason phrase */
-	char *reply;                    /* per request, GENIEACS_MAX_REPLY */
-	size_t reply_len;
-	int reply_over;                 /* the answer was longer than the buffer */
 };
 
 /* A type, and how its values travel in the task's JSON. */
@@ -345,21 +344,6 @@ static json_t *node_at(json_t *doc, const char *path)
 	return n;
 }
 
-/* Copies text, cut between UTF-8 characters, control characters as spaces. */
-static void copy_text(char *dst, size_t size, const char *src, size_t len)
-{
-	size_t i;
-
-	if (len > size - 1) {
-		len = size - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
-			len--;
-	}
-	for (i = 0; i < len; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 ? ' ' : src[i];
-	dst[i] = '\0';
-}
-
 /* Reads one parameter of a device document into *r and compares it. */
 static void read_one(json_t *dev, const struct genieacs_param *p, struct genieacs_read *r)
 {
@@ -376,9 +360,9 @@ static void read_one(json_t *dev, const struct genieacs_param *p, struct genieac
 	r->found = 1;
 	t = json_object_get(leaf, "_type");
 	if (json_is_string(t))
-		copy_text(r->type, sizeof(r->type), json_string_value(t), json_string_length(t));
+		chan_text_copy(r->type, sizeof(r->type), json_string_value(t), json_string_length(t));
 	if (json_is_string(v)) {
-		copy_text(r->value, sizeof(r->value), json_string_value(v), json_string_length(v));
+		chan_text_copy(r->value, sizeof(r->value), json_string_value(v), json_string_length(v));
 	} else if (json_is_boolean(v)) {
 		snprintf(r->value, sizeof(r->value), "%s", json_is_true(v) ? "true" : "false");
 	} else if (json_is_integer(v)) {
@@ -388,7 +372,7 @@ static void read_one(json_t *dev, const struct genieacs_param *p, struct genieac
 		 * never equal to what this adapter sets. */
 		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
-		copy_text(r->value, sizeof(r->value), s ? s : "?", s ? strlen(s) : 1);
+		chan_text_copy(r->value, sizeof(r->value), s ? s : "?", s ? strlen(s) : 1);
 		free(s);
 		return;
 	}
@@ -480,20 +464,6 @@ int genieacs_compare(const char *doc, size_t len, const char *device_id,
 
 /* ---- the handle ------------------------------------------------------------------------ */
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx)
-{
-	struct genieacs *g = ctx;
-	size_t n = size * nmemb, room = GENIEACS_MAX_REPLY - g->reply_len;
-
-	if (n > room)
-		g->reply_over = 1;
-	else
-		room = n;
-	memcpy(g->reply + g->reply_len, data, room);
-	g->reply_len += room;
-	return n;
-}
-
 /* Keeps the reason phrase of the status line ("HTTP/1.1 202 Task faulted"). */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
@@ -515,7 +485,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 
 			while (end < n && data[end] != '\r' && data[end] != '\n')
 				end++;
-			copy_text(g->reason, sizeof(g->reason), data + i, end - i);
+			chan_text_copy(g->reason, sizeof(g->reason), data + i, end - i);
 		}
 	}
 	return n;
@@ -525,14 +495,14 @@ int genieacs_open(const struct genieacs_options *opt, struct genieacs **out, cha
 		  size_t errsize)
 {
 	struct genieacs *g = NULL;
-	int global = 0, ret = -1;
+	struct http_client_options ho = { .name = "genieacs", .reply_max = GENIEACS_MAX_REPLY };
+	int ret = -1;
 	size_t n;
 	CURLcode c = CURLE_OK;
 
 	assert(opt != NULL && out != NULL);
 	*out = NULL;
-	if (opt->url == NULL || (strncmp(opt->url, "http://", 7) != 0 &&
-				 strncmp(opt->url, "https://", 8) != 0)) {
+	if (!http_client_url_valid(opt->url)) {
 		snprintf(err, errsize, "genieacs: the url must be http:// or https://");
 		goto out;
 	}
@@ -540,14 +510,7 @@ int genieacs_open(const struct genieacs_options *opt, struct genieacs **out, cha
 		snprintf(err, errsize, "genieacs: a password needs a username");
 		goto out;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errsize, "genieacs: libcurl did not initialise");
-		goto out;
-	}
-	global = 1;
-	if ((g = calloc(1, sizeof(*g))) == NULL || (g->base = strdup(opt->url)) == NULL ||
-	    (g->reply = malloc(GENIEACS_MAX_REPLY + 1)) == NULL ||
-	    (g->curl = curl_easy_init()) == NULL) {
+	if ((g = calloc(1, sizeof(*g))) == NULL || (g->base = strdup(opt->url)) == NULL) {
 		snprintf(err, errsize, "genieacs: out of memory");
 		goto out;
 	}
@@ -558,25 +521,19 @@ int genieacs_open(const struct genieacs_options *opt, struct genieacs **out, cha
 	g->cr_timeout_ms = opt->cr_timeout_ms > 0 ? opt->cr_timeout_ms : 0;
 	g->log = opt->log;
 	g->log_ctx = opt->log_ctx;
+	ho.timeout_ms = g->timeout_ms;
+	ho.ca_file = opt->ca_file;
+	if (http_client_open(&g->http, &ho, err, errsize) != 0)
+		goto out;
 
-#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(g->curl, opt_, val); } while (0)
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_WRITEFUNCTION, on_write);
-	SET(CURLOPT_WRITEDATA, g);
+#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(g->http.curl, opt_, val); } while (0)
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, g);
-	SET(CURLOPT_ERRORBUFFER, g->errbuf);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, g->timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, g->timeout_ms);
 	if (opt->username != NULL) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		SET(CURLOPT_USERNAME, opt->username);
 		SET(CURLOPT_PASSWORD, opt->password ? opt->password : "");
 	}
-	if (opt->ca_file != NULL)
-		SET(CURLOPT_CAINFO, opt->ca_file);
 #undef SET
 	if (c != CURLE_OK) {
 		snprintf(err, errsize, "genieacs: %s", curl_easy_strerror(c));
@@ -584,18 +541,9 @@ int genieacs_open(const struct genieacs_options *opt, struct genieacs **out, cha
 	}
 	*out = g;
 	g = NULL;
-	global = 0;
 	ret = 0;
 out:
-	if (g != NULL) {
-		if (g->curl != NULL)
-			curl_easy_cleanup(g->curl);
-		free(g->base);
-		free(g->reply);
-		free(g);
-	}
-	if (global)
-		curl_global_cleanup();
+	genieacs_close(g);
 	return ret;
 }
 
@@ -603,43 +551,29 @@ void genieacs_close(struct genieacs *g)
 {
 	if (g == NULL)
 		return;
-	curl_easy_cleanup(g->curl);
+	http_client_close(&g->http);
 	free(g->base);
-	free(g->reply);
 	free(g);
-	curl_global_cleanup();
 }
 
 /*
  * One request. Returns 0 with *status the HTTP status, or -1 when no
  * answer came (*lost: the request had been written); -2 out of memory.
- * g->reply holds the answer, NUL-terminated.
+ * g->http.reply holds the answer, NUL-terminated.
  */
 static int request(struct genieacs *g, const char *method, const char *url, const char *body,
 		   long *status, int *lost)
 {
-	static const char *const json_headers[] = {
-		"Content-Type: application/json", "Accept: application/json", "Expect:",
-	};
-	struct curl_slist *hd = NULL, *t;
-	long sent = 0;
+	struct curl_slist *hd;
 	CURLcode c = CURLE_OK;
 	int ret;
 
 	*status = 0;
 	*lost = 0;
-	g->reply_len = 0;
-	g->reply_over = 0;
-	g->errbuf[0] = '\0';
 	g->reason[0] = '\0';
-	for (size_t i = 0; i < sizeof(json_headers) / sizeof(json_headers[0]); i++) {
-		if ((t = curl_slist_append(hd, json_headers[i])) == NULL) {
-			curl_slist_free_all(hd);
-			return -2;
-		}
-		hd = t;
-	}
-#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(g->curl, opt_, val); } while (0)
+	if ((hd = http_client_json_headers(NULL, 0)) == NULL)
+		return -2;
+#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(g->http.curl, opt_, val); } while (0)
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_HTTPHEADER, hd);
 	if (strcmp(method, "POST") == 0) {
@@ -651,22 +585,23 @@ static int request(struct genieacs *g, const char *method, const char *url, cons
 		SET(CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") == 0 ? NULL : method);
 	}
 #undef SET
-	if (c == CURLE_OK)
-		c = curl_easy_perform(g->curl);
 	if (c == CURLE_OK) {
-		curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, status);
+		c = http_client_perform(&g->http, status, lost);
+	} else {
+		g->http.errbuf[0] = '\0';
+		g->http.reply_len = 0;
+		g->http.reply[0] = '\0';
+	}
+	if (c == CURLE_OK) {
 		ret = 0;
 	} else {
-		curl_easy_getinfo(g->curl, CURLINFO_REQUEST_SIZE, &sent);
-		*lost = sent > 0;
-		if (g->errbuf[0] == '\0')
-			snprintf(g->errbuf, sizeof(g->errbuf), "%s", curl_easy_strerror(c));
+		if (g->http.errbuf[0] == '\0')
+			snprintf(g->http.errbuf, sizeof(g->http.errbuf), "%s", curl_easy_strerror(c));
 		ret = -1;
 	}
-	g->reply[g->reply_len] = '\0';
-	curl_easy_setopt(g->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(g->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(g->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(g->http.curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(g->http.curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(g->http.curl, CURLOPT_CUSTOMREQUEST, NULL);
 	curl_slist_free_all(hd);
 	return ret;
 }
@@ -710,18 +645,18 @@ int genieacs_read_back(struct genieacs *g, const char *device_id,
 	if (rc != 0) {
 		res->state = GENIEACS_ACS_ERROR;
 		set_detail(&res->out, CHAN_FAILED, "the ACS did not answer the read-back: %s",
-			   g->errbuf);
-		log_line(g, "read-back: no answer: %s", g->errbuf);
+			   g->http.errbuf);
+		log_line(g, "read-back: no answer: %s", g->http.errbuf);
 		return 0;
 	}
-	if (res->http_status != 200 || g->reply_over) {
+	if (res->http_status != 200 || g->http.reply_over) {
 		res->state = GENIEACS_ACS_ERROR;
 		set_detail(&res->out, CHAN_FAILED, "the read-back got %ld %.*s", res->http_status,
-			   g->reply_over ? 0 : short_len(g->reply, g->reply_len), g->reply);
+			   g->http.reply_over ? 0 : short_len(g->http.reply, g->http.reply_len), g->http.reply);
 		log_line(g, "read-back: %ld", res->http_status);
 		return 0;
 	}
-	genieacs_compare(g->reply, g->reply_len, device_id, p, n, res);
+	genieacs_compare(g->http.reply, g->http.reply_len, device_id, p, n, res);
 	log_line(g, "read-back: %s", res->out.detail);
 	return 0;
 }
@@ -745,7 +680,7 @@ int genieacs_cancel(struct genieacs *g, const char *task_id, struct chan_outcome
 		return -1;
 	}
 	if (rc != 0)
-		set_detail(out, CHAN_FAILED, "the ACS did not answer: %s", g->errbuf);
+		set_detail(out, CHAN_FAILED, "the ACS did not answer: %s", g->http.errbuf);
 	else if (status >= 200 && status <= 299)
 		set_detail(out, CHAN_DONE, "task %.60s deleted", task_id);
 	else if (status == 404)
@@ -763,7 +698,7 @@ static void task_id_of(const char *reply, size_t len, char *out, size_t size)
 
 	out[0] = '\0';
 	if (json_is_string(id))
-		copy_text(out, size, json_string_value(id), json_string_length(id));
+		chan_text_copy(out, size, json_string_value(id), json_string_length(id));
 	json_decref(j);
 }
 
@@ -803,11 +738,11 @@ int genieacs_apply(struct genieacs *g, const char *device_id, const struct genie
 	if (rc != 0) {
 		set_detail(&res->out, lost ? CHAN_UNCERTAIN : CHAN_FAILED, "%s: %s",
 			   lost ? "no answer after the task was sent (the ACS may hold it)" :
-			   "the ACS is unreachable", g->errbuf);
+			   "the ACS is unreachable", g->http.errbuf);
 		log_line(g, "task: %s", res->out.detail);
 		goto out;
 	}
-	task_id_of(g->reply, g->reply_len, res->out.peer_id, sizeof(res->out.peer_id));
+	task_id_of(g->http.reply, g->http.reply_len, res->out.peer_id, sizeof(res->out.peer_id));
 	log_line(g, "task: %ld %s%s%s", res->http_status, g->reason,
 		 res->out.peer_id[0] ? ", task " : "", res->out.peer_id);
 	if (res->http_status == 404) {
@@ -840,10 +775,10 @@ int genieacs_apply(struct genieacs *g, const char *device_id, const struct genie
 			   res->http_status);
 	} else if (res->http_status >= 400 && res->http_status <= 499) {
 		set_detail(&res->out, CHAN_REFUSED, "%ld %.*s", res->http_status,
-			   short_len(g->reply, g->reply_len), g->reply);
+			   short_len(g->http.reply, g->http.reply_len), g->http.reply);
 	} else {
 		set_detail(&res->out, CHAN_FAILED, "%ld %.*s", res->http_status,
-			   short_len(g->reply, g->reply_len), g->reply);
+			   short_len(g->http.reply, g->http.reply_len), g->http.reply);
 	}
 out:
 	free(body);

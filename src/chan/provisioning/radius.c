@@ -180,17 +180,6 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void put_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -258,16 +247,12 @@ int radius_avp_parse(const char *text, struct radius_avp *out, char *err, size_t
 					 max * 2);
 				return RADIUS_EINVAL;
 			}
-			for (size_t i = 0; i < hlen / 2; i++) {
-				int hi = hex_digit(h[2 * i]), lo = hex_digit(h[2 * i + 1]);
-
-				if (hi < 0 || lo < 0) {
-					snprintf(err, errsize, "%s: '%s' is not hex", def->name, value);
-					return RADIUS_EINVAL;
-				}
-				out->value[i] = (uint8_t)(hi << 4 | lo);
+			/* Without hex_end, libsodium fails unless every digit is hex. */
+			if (sodium_hex2bin(out->value, hlen / 2, h, hlen, NULL, &out->len, NULL) != 0 ||
+			    out->len != hlen / 2) {
+				snprintf(err, errsize, "%s: '%s' is not hex", def->name, value);
+				return RADIUS_EINVAL;
 			}
-			out->len = hlen / 2;
 		} else {
 			if (vlen == 0 || vlen > max) {
 				snprintf(err, errsize, "%s: 1 to %zu octets", def->name, max);

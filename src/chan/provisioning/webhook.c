@@ -9,7 +9,6 @@
  */
 #include <assert.h>
 #include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -22,7 +21,11 @@
 #include "../../core/caltime.h"
 #include "../../core/csvin.h"
 #include "../../core/dynbuf.h"
+#include "../chan_text.h"
+#include "../http_client.h"
 #include "webhook.h"
+
+_Static_assert(WEBHOOK_MAX_KEY == HTTP_CLIENT_MAX_KEY, "the key's cap is the header's");
 
 struct webhook {
 	char *url;
@@ -33,10 +36,7 @@ struct webhook {
 	int64_t sign_at;
 	webhook_log_fn *log;
 	void *log_ctx;
-	CURL *curl;
-	char errbuf[CURL_ERROR_SIZE];
-	char *reply;                    /* per attempt, WEBHOOK_MAX_REPLY */
-	size_t reply_len;
+	struct http_client http;        /* reply capped at WEBHOOK_MAX_REPLY */
 };
 
 static const char *const levels[] = { "throttle", "walled_garden", "total", "full" };
@@ -225,20 +225,6 @@ long webhook_backoff_ms(long first_ms, long max_ms, int repeat)
 
 /* ---- the answer ------------------------------------------------------------------------ */
 
-/* Copies a JSON text into dst, control characters as spaces. */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 ? ' ' : src[i];
-	/* Never end inside a UTF-8 sequence. */
-	if (src[i])
-		while (i > 0 && ((unsigned char)dst[i] & 0xc0) == 0x80)
-			i--;
-	dst[i] = '\0';
-}
-
 void webhook_reply_parse(const char *body, size_t len, struct webhook_reply *out)
 {
 	json_t *j, *v;
@@ -268,14 +254,17 @@ void webhook_reply_parse(const char *body, size_t len, struct webhook_reply *out
 		if (json_is_object(v))
 			v = json_object_get(v, "message");
 		if (json_is_string(v))
-			copy_text(out->error, sizeof(out->error), json_string_value(v));
+			chan_text_copy(out->error, sizeof(out->error), json_string_value(v),
+				       strlen(json_string_value(v)));
 	}
 	if (out->is_error && out->error[0] == '\0' &&
 	    json_is_string(v = json_object_get(j, "message")))
-		copy_text(out->error, sizeof(out->error), json_string_value(v));
+		chan_text_copy(out->error, sizeof(out->error), json_string_value(v),
+				       strlen(json_string_value(v)));
 	v = json_object_get(j, "level");
 	if (json_is_string(v) && json_string_length(v) < sizeof(out->level))
-		copy_text(out->level, sizeof(out->level), json_string_value(v));
+		chan_text_copy(out->level, sizeof(out->level), json_string_value(v),
+			       strlen(json_string_value(v)));
 	if (out->is_error)
 		out->already = 0;
 	json_decref(j);
@@ -304,31 +293,16 @@ enum webhook_answer webhook_classify(long http_status, const char *body, size_t 
 
 /* ---- the handle ------------------------------------------------------------------------ */
 
-static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx)
-{
-	struct webhook *w = ctx;
-	size_t n = size * nmemb, room = WEBHOOK_MAX_REPLY - w->reply_len;
-
-	if (room > 0) {
-		if (n < room)
-			room = n;
-		memcpy(w->reply + w->reply_len, data, room);
-		w->reply_len += room;
-	}
-	return n;   /* the rest of a long answer is read and dropped */
-}
-
 int webhook_open(const struct webhook_options *opt, struct webhook **out, char *err,
 		 size_t errsize)
 {
 	struct webhook *w = NULL;
-	int global = 0, ret = -1;
-	CURLcode c = CURLE_OK;
+	struct http_client_options ho = { .name = "webhook", .reply_max = WEBHOOK_MAX_REPLY };
+	int ret = -1;
 
 	assert(opt != NULL && out != NULL);
 	*out = NULL;
-	if (opt->url == NULL || (strncmp(opt->url, "http://", 7) != 0 &&
-				 strncmp(opt->url, "https://", 8) != 0)) {
+	if (!http_client_url_valid(opt->url)) {
 		snprintf(err, errsize, "webhook: the url must be http:// or https://");
 		goto out;
 	}
@@ -340,14 +314,8 @@ int webhook_open(const struct webhook_options *opt, struct webhook **out, char *
 		snprintf(err, errsize, "webhook: libsodium did not initialise");
 		goto out;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errsize, "webhook: libcurl did not initialise");
-		goto out;
-	}
-	global = 1;
 	if ((w = calloc(1, sizeof(*w))) == NULL || (w->url = strdup(opt->url)) == NULL ||
-	    (w->secret = strdup(opt->secret)) == NULL ||
-	    (w->reply = malloc(WEBHOOK_MAX_REPLY)) == NULL || (w->curl = curl_easy_init()) == NULL) {
+	    (w->secret = strdup(opt->secret)) == NULL) {
 		snprintf(err, errsize, "webhook: out of memory");
 		goto out;
 	}
@@ -360,41 +328,16 @@ int webhook_open(const struct webhook_options *opt, struct webhook **out, char *
 	w->sign_at = opt->sign_at;
 	w->log = opt->log;
 	w->log_ctx = opt->log_ctx;
-
-#define SET(opt_, val) do { if (c == CURLE_OK) c = curl_easy_setopt(w->curl, opt_, val); } while (0)
-	SET(CURLOPT_URL, w->url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_WRITEFUNCTION, on_write);
-	SET(CURLOPT_WRITEDATA, w);
-	SET(CURLOPT_ERRORBUFFER, w->errbuf);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, w->timeout_ms);
-	SET(CURLOPT_TIMEOUT_MS, w->timeout_ms);
-	if (opt->ca_file != NULL)
-		SET(CURLOPT_CAINFO, opt->ca_file);
-#undef SET
-	if (c != CURLE_OK) {
-		snprintf(err, errsize, "webhook: %s", curl_easy_strerror(c));
+	ho.url = w->url;
+	ho.timeout_ms = w->timeout_ms;
+	ho.ca_file = opt->ca_file;
+	if (http_client_open(&w->http, &ho, err, errsize) != 0)
 		goto out;
-	}
 	*out = w;
 	w = NULL;
-	global = 0;
 	ret = 0;
 out:
-	if (w != NULL) {
-		if (w->curl != NULL)
-			curl_easy_cleanup(w->curl);
-		if (w->secret != NULL)
-			sodium_memzero(w->secret, strlen(w->secret));
-		free(w->secret);
-		free(w->url);
-		free(w->reply);
-		free(w);
-	}
-	if (global)
-		curl_global_cleanup();
+	webhook_close(w);
 	return ret;
 }
 
@@ -402,75 +345,15 @@ void webhook_close(struct webhook *w)
 {
 	if (w == NULL)
 		return;
-	curl_easy_cleanup(w->curl);
-	sodium_memzero(w->secret, w->secret_len);
+	http_client_close(&w->http);
+	if (w->secret != NULL)
+		sodium_memzero(w->secret, w->secret_len);
 	free(w->secret);
 	free(w->url);
-	free(w->reply);
 	free(w);
-	curl_global_cleanup();
 }
 
 /* ---- sending --------------------------------------------------------------------------- */
-
-/* out->detail = prefix + text, cut to fit; control characters become spaces. */
-static void set_detail(struct chan_outcome *out, int status, const char *prefix,
-		       const char *text, size_t textlen)
-{
-	size_t n = strlen(prefix);
-
-	out->status = status;
-	if (n > sizeof(out->detail) - 1)
-		n = sizeof(out->detail) - 1;
-	if (textlen > sizeof(out->detail) - 1 - n)
-		textlen = sizeof(out->detail) - 1 - n;
-	memcpy(out->detail, prefix, n);
-	for (size_t i = 0; i < textlen; i++)
-		out->detail[n + i] = (unsigned char)text[i] < 0x20 ? ' ' : text[i];
-	out->detail[n + textlen] = '\0';
-}
-
-/* At most 100 characters (not bytes) of an answer, cut between characters. */
-static size_t first_100(const char *s, size_t len)
-{
-	size_t i = 0, chars = 0;
-
-	while (i < len && chars < 100) {
-		i++;
-		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-		chars++;
-	}
-	return i;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* The request's headers; NULL when out of memory. */
-static struct curl_slist *headers_for(const char *idem, const char *sig)
-{
-	const char *const lines[] = {
-		"Content-Type: application/json", "Accept: application/json",
-		"Expect:",   /* no "100-continue" wait */
-		idem, sig,
-	};
-	struct curl_slist *list = NULL, *t;
-
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if ((t = curl_slist_append(list, lines[i])) == NULL) {
-			curl_slist_free_all(list);
-			return NULL;
-		}
-		list = t;
-	}
-	return list;
-}
 
 /*
  * One signed attempt. Returns its class; *status the HTTP status (0: none),
@@ -480,42 +363,33 @@ static int attempt_once(struct webhook *w, const char *idem, const char *body, s
 			long *status, int *lost, enum webhook_answer *cls, struct webhook_reply *rep)
 {
 	char sig[WEBHOOK_SIGNATURE_SIZE], sighdr[WEBHOOK_SIGNATURE_SIZE + 32];
+	const char *const lines[] = { idem, sighdr };
 	int64_t t = w->sign_at ? w->sign_at : (int64_t)time(NULL);
 	struct curl_slist *hd;
-	long sent = 0;
-	CURLcode c;
 
 	*status = 0;
 	*lost = 0;
 	if (webhook_sign(w->secret, t, body, len, sig) != 0)
 		return -1;
 	snprintf(sighdr, sizeof(sighdr), "Relance-Signature: %s", sig);
-	if ((hd = headers_for(idem, sighdr)) == NULL)
+	if ((hd = http_client_json_headers(lines, 2)) == NULL)
 		return -1;
-	w->reply_len = 0;
-	w->errbuf[0] = '\0';
-	if (curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, hd) != CURLE_OK) {
+	if (curl_easy_setopt(w->http.curl, CURLOPT_HTTPHEADER, hd) != CURLE_OK) {
 		curl_slist_free_all(hd);
 		return -1;
 	}
-	c = curl_easy_perform(w->curl);
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
+	/* *lost tells "never reached the receiver" from "may have". */
+	http_client_perform(&w->http, status, lost);
+	curl_easy_setopt(w->http.curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hd);
-	if (c == CURLE_OK) {
-		curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, status);
-	} else {
-		/* libcurl counts the request's bytes once they are written:
-		 * that tells "never reached the receiver" from "may have". */
-		curl_easy_getinfo(w->curl, CURLINFO_REQUEST_SIZE, &sent);
-		*lost = sent > 0;
-	}
-	*cls = webhook_classify(*status, w->reply, w->reply_len, rep);
+	*cls = webhook_classify(*status, w->http.reply, w->http.reply_len, rep);
 	return 0;
 }
 
 int webhook_send(struct webhook *w, const struct webhook_request *r, struct webhook_result *res)
 {
-	char err[160], idem[WEBHOOK_MAX_KEY + 32];
+	char err[160], idem[HTTP_CLIENT_IDEM_SIZE];
+	const char *why;
 	char *body = NULL;
 	struct webhook_reply rep;
 	enum webhook_answer cls = WEBHOOK_RETRY;
@@ -524,38 +398,29 @@ int webhook_send(struct webhook *w, const struct webhook_request *r, struct webh
 
 	assert(w != NULL && r != NULL && res != NULL);
 	memset(res, 0, sizeof(*res));
-	set_detail(&res->out, CHAN_FAILED, "not sent", "", 0);
+	chan_detail_set(&res->out, CHAN_FAILED, "not sent", "", 0);
 	if ((body = webhook_body(r, err, sizeof(err))) == NULL) {
-		set_detail(&res->out, CHAN_REFUSED, err, "", 0);
+		chan_detail_set(&res->out, CHAN_REFUSED, err, "", 0);
 		ret = strstr(err, "out of memory") ? -1 : 0;
 		goto out;
 	}
 	/* The key goes in a header: one line of printable text. */
-	for (const char *p = r->key; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			set_detail(&res->out, CHAN_REFUSED,
-				   "the idempotency key has a control character", "", 0);
-			ret = 0;
-			goto out;
-		}
-	}
-	if (strlen(r->key) > WEBHOOK_MAX_KEY) {
-		set_detail(&res->out, CHAN_REFUSED, "the idempotency key is over 200 bytes", "", 0);
+	if ((why = http_client_idem_header(r->key, idem)) != NULL) {
+		chan_detail_set(&res->out, CHAN_REFUSED, why, "", 0);
 		ret = 0;
 		goto out;
 	}
-	snprintf(idem, sizeof(idem), "Idempotency-Key: %s", r->key);
 	len = strlen(body);
-	if (curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK ||
-	    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
-		set_detail(&res->out, CHAN_FAILED, "libcurl refused an option", "", 0);
+	if (curl_easy_setopt(w->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK ||
+	    curl_easy_setopt(w->http.curl, CURLOPT_POSTFIELDS, body) != CURLE_OK) {
+		chan_detail_set(&res->out, CHAN_FAILED, "libcurl refused an option", "", 0);
 		goto out;
 	}
 	for (;;) {
 		int lost;
 
 		if (attempt_once(w, idem, body, len, &res->http_status, &lost, &cls, &rep) != 0) {
-			set_detail(&res->out, CHAN_FAILED, "out of memory or libsodium failed", "", 0);
+			chan_detail_set(&res->out, CHAN_FAILED, "out of memory or libsodium failed", "", 0);
 			goto out;
 		}
 		res->attempts++;
@@ -568,7 +433,7 @@ int webhook_send(struct webhook *w, const struct webhook_request *r, struct webh
 			      cls == WEBHOOK_ALREADY ? "already applied" : "applied");
 		else
 			log_line(w, "attempt %d: no answer: %s%s", res->attempts,
-			      w->errbuf[0] ? w->errbuf : "connection failed",
+			      w->http.errbuf[0] ? w->http.errbuf : "connection failed",
 			      lost ? " (after the request was sent)" : "");
 		if (cls != WEBHOOK_RETRY || res->attempts > w->retries)
 			break;
@@ -576,7 +441,7 @@ int webhook_send(struct webhook *w, const struct webhook_request *r, struct webh
 			long wait = webhook_backoff_ms(w->backoff_ms, w->max_backoff_ms, res->attempts);
 
 			log_line(w, "waiting %ld ms before attempt %d", wait, res->attempts + 1);
-			sleep_ms(wait);
+			http_client_sleep_ms(wait);
 		}
 	}
 	ret = 0;
@@ -587,50 +452,50 @@ int webhook_send(struct webhook *w, const struct webhook_request *r, struct webh
 			snprintf(res->confirmed_level, sizeof(res->confirmed_level), "%s", rep.level);
 			snprintf(err, sizeof(err), "the receiver reports level %s, not %s",
 				 rep.level, r->level);
-			set_detail(&res->out, CHAN_FAILED, err, "", 0);
+			chan_detail_set(&res->out, CHAN_FAILED, err, "", 0);
 			break;
 		}
 		snprintf(res->confirmed_level, sizeof(res->confirmed_level), "%s", rep.level);
 		if (cls == WEBHOOK_ALREADY)
-			set_detail(&res->out, CHAN_ALREADY, rep.level[0] ?
-				   "already applied: level confirmed" : "already applied", "", 0);
+			chan_detail_set(&res->out, CHAN_ALREADY, rep.level[0] ?
+					"already applied: level confirmed" : "already applied", "", 0);
 		else if (rep.level[0])
-			set_detail(&res->out, CHAN_DONE, "applied: level confirmed", "", 0);
+			chan_detail_set(&res->out, CHAN_DONE, "applied: level confirmed", "", 0);
 		else
-			set_detail(&res->out, CHAN_DONE, "accepted (the answer states no level)", "", 0);
+			chan_detail_set(&res->out, CHAN_DONE, "accepted (the answer states no level)", "", 0);
 		break;
 	case WEBHOOK_ERROR_BODY:
 		snprintf(err, sizeof(err), "%ld with an error: ", res->http_status);
-		set_detail(&res->out, CHAN_FAILED, err, rep.error[0] ? rep.error : "(no message)",
-			   strlen(rep.error[0] ? rep.error : "(no message)"));
+		chan_detail_set(&res->out, CHAN_FAILED, err, rep.error[0] ? rep.error : "(no message)",
+				strlen(rep.error[0] ? rep.error : "(no message)"));
 		break;
 	case WEBHOOK_AUTH:
 	case WEBHOOK_PERMANENT:
 		snprintf(err, sizeof(err), "%ld %s", res->http_status,
 			 cls == WEBHOOK_AUTH ? "signature refused: " : "");
-		set_detail(&res->out, cls == WEBHOOK_AUTH ? CHAN_FAILED : CHAN_REFUSED, err,
-			   w->reply, first_100(w->reply, w->reply_len));
+		chan_detail_set(&res->out, cls == WEBHOOK_AUTH ? CHAN_FAILED : CHAN_REFUSED, err,
+				w->http.reply, chan_text_chars(w->http.reply, w->http.reply_len, 100));
 		break;
 	case WEBHOOK_RETRY: {
 		char last[sizeof(res->out.detail)];
 
 		if (res->http_status)
 			snprintf(last, sizeof(last), "%ld %.*s", res->http_status,
-				 (int)first_100(w->reply, w->reply_len), w->reply);
+				 (int)chan_text_chars(w->http.reply, w->http.reply_len, 100), w->http.reply);
 		else
 			snprintf(last, sizeof(last), "%.150s",
-				 w->errbuf[0] ? w->errbuf : "connection failed");
+				 w->http.errbuf[0] ? w->http.errbuf : "connection failed");
 		snprintf(err, sizeof(err), "%s after %d attempt%s: ", lost_any ?
 			 "no answer (the receiver may have applied it)" : "not applied",
 			 res->attempts, res->attempts > 1 ? "s" : "");
-		set_detail(&res->out, lost_any ? CHAN_UNCERTAIN : CHAN_FAILED, err, last,
-			   strlen(last));
+		chan_detail_set(&res->out, lost_any ? CHAN_UNCERTAIN : CHAN_FAILED, err, last,
+				strlen(last));
 		break;
 	}
 	}
 out:
 	/* The body is freed below: no pointer to it stays in the handle. */
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(w->http.curl, CURLOPT_POSTFIELDS, NULL);
 	free(body);
 	return ret;
 }

@@ -657,6 +657,7 @@ int cmd_serve(struct cmd_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	serve_idem_start(&app);
 	if (http_server_start(addr, port, (unsigned)threads_n, routes, n_routes, serve_authorize, &app,
 			      &app.http, &bound, err, sizeof(err)) != 0)
 		return cmd_fail(EXIT_RUNTIME, "%s", err);

@@ -5,6 +5,7 @@
  *
  *   serve.c          the command: options, signals, cycles, /healthz, /readyz, /metrics
  *   serve_auth.c     who is asking: API tokens, staff sessions, sign-in and out
+ *   serve_idem.c     Idempotency-Keys kept in the database, expired state swept
  *   serve_api.c      the API: positions, the customer file, ledger entries,
  *                    arrangements, policies
  *   serve_web.c      the static pages (web/): console, portal, dashboard
@@ -13,8 +14,10 @@
  * requests may be answered at once by different threads. What a request
  * uses of its own is its thread's (struct serve_thread: a store connection,
  * a copy of the command context carrying the request's instant, who is
- * asking); what all requests share (sessions, sign-in attempts, the token
- * cache, counters, the scheduler's flags) is behind a lock of its owner.
+ * asking); what all requests of this process share (the token cache,
+ * counters, the scheduler's flags) is behind a lock of its owner. What
+ * every node must see (sessions, sign-in attempts, one-time codes,
+ * Idempotency-Keys) is in the database (store.h "serve state").
  */
 #ifndef RELANCE_SERVE_H
 #define RELANCE_SERVE_H
@@ -102,19 +105,29 @@ int serve_authorize(void *app, struct http_request *r, const char *permission,
  * always (their scopes decided already), a portal user only for theirs. */
 int serve_may_see_customer(const struct principal *who, const char *customer_id);
 /*
- * Opens a session for p (its role's scopes in p->scopes): sets the cookie
- * on `a` and answers 201 {"user","role",["customer_id",]"csrf"}; 503 when
- * too many are open. Returns 0, -1 when out of memory or randomness.
+ * Opens a session for p (its role's scopes in p->scopes), a row in the
+ * database of store s: sets the cookie on `a` and answers 201
+ * {"user","role",["customer_id",]"csrf"}; 503 when the database does not
+ * answer. Returns 0, -1 when out of memory or randomness.
  */
-int serve_session_open(const struct principal *p, struct http_answer *a);
+int serve_session_open(struct store *s, const struct principal *p, struct http_answer *a);
 /*
  * Failed attempts to prove who one is (a password, a one-time code) per
- * name: after 5 failures within 15 minutes, 1 until the window ends
- * (*retry_after seconds). serve_attempt_result counts a failure, or clears
- * them on success.
+ * name, counted in the database (every node sees them): after 5 failures
+ * within 15 minutes, 0 until the window ends (*retry_after seconds), else
+ * 1. serve_attempt_result counts a failure, or clears them on success.
  */
-int serve_attempt_allowed(const char *name, int *retry_after);
-void serve_attempt_result(const char *name, int ok);
+int serve_attempt_allowed(struct store *s, const char *name, int *retry_after);
+void serve_attempt_result(struct store *s, const char *name, int ok);
+/*
+ * serve_idem.c. serve_idem_start makes the database of each request's
+ * thread the keeper of Idempotency-Keys (idem.h); call it before the
+ * server starts. serve_state_sweep deletes the serve state that expired
+ * (store_serve_sweep), at most once a minute for the process whoever
+ * calls it: a cheap check otherwise.
+ */
+void serve_idem_start(struct app *app);
+void serve_state_sweep(struct store *s);
 
 /* ---- helpers for handlers (serve_api.c) ------------------------------------------------- */
 

@@ -8,12 +8,14 @@
  * token the sign-in gave for anything but reading. /healthz, /readyz and
  * /metrics answer anyone: they say nothing about customers.
  *
- * Sessions, sign-in attempts and the token cache are this file's, shared
- * by every thread of the server under one lock; a restart signs everyone
- * out.
+ * Sessions and sign-in attempts are in the database (store.h "serve
+ * state"): every node serving it sees a sign-in or a sign-out of another
+ * at once, and a restart signs nobody out. The token cache is this
+ * process's, shared by its threads under a lock.
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,27 +26,11 @@
 #include "../store/store.h"
 #include "serve.h"
 
-/* Staff sessions (docs/api.md "Sessions"): kept in this process; a
- * restart signs everyone out. */
-#define SESSION_MAX 4096
+/* Sessions (docs/api.md "Sessions"): rows of the database keyed by the
+ * hash of the cookie's value, shared by every node. */
 #define SESSION_SECONDS (8 * 3600)
 #define LOGIN_FAILURES 5      /* failed sign-ins of one user name ... */
 #define LOGIN_WINDOW 900      /* ... within this many seconds: 429 until it ends */
-#define LOGIN_NAMES 1024
-
-struct session {
-	int used;
-	unsigned char hash[AUTH_TOKEN_HASH_BYTES];  /* of the cookie's value */
-	char csrf[AUTH_TOKEN_SIZE];
-	struct principal p;
-	int64_t expires;
-};
-
-struct attempts {
-	char user[128];
-	int failures;
-	int64_t since;
-};
 
 /* What each staff role may do, as scopes (docs/api.md "Roles"). */
 static const struct {
@@ -74,14 +60,11 @@ struct cached_token {
 	int64_t until;
 };
 
-/* The state every thread shares, under lock. */
+/* The token cache every thread shares, under tokens_lock. */
 static struct {
-	pthread_mutex_t lock;
-	struct session sessions[SESSION_MAX];
-	struct attempts attempts[LOGIN_NAMES];
-	struct cached_token tokens[TOKEN_CACHE];   /* under tokens_lock, not lock */
+	struct cached_token tokens[TOKEN_CACHE];
 	unsigned next_token;
-} A = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} A;
 static pthread_rwlock_t tokens_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /* ---- who is asking -------------------------------------------------------------------- */
@@ -134,47 +117,62 @@ static void token_remember(const unsigned char *hash, const struct token_found *
 	pthread_rwlock_unlock(&tokens_lock);
 }
 
-/* The session of a cookie, or NULL. Under A.lock. */
-static struct session *session_of(const char *cookie)
+/* The hash of a cookie's value, as the store keeps it (hex): -1 when the
+ * value cannot be a session's. */
+static int session_hash(const char *cookie, char hex[STORE_HASH_HEX])
 {
 	unsigned char hash[AUTH_TOKEN_HASH_BYTES];
-	int64_t now = (int64_t)time(NULL);
 
-	if (auth_token_hash(cookie, hash) != 0)
-		return NULL;
-	for (size_t i = 0; i < SESSION_MAX; i++) {
-		struct session *x = &A.sessions[i];
+	_Static_assert(AUTH_TOKEN_HASH_BYTES * 2 + 1 == STORE_HASH_HEX, "hash sizes");
+	if (cookie == NULL || auth_token_hash(cookie, hash) != 0)
+		return -1;
+	sodium_bin2hex(hex, STORE_HASH_HEX, hash, sizeof(hash));
+	return 0;
+}
 
-		if (x->used && x->expires <= now)
-			memset(x, 0, sizeof(*x));   /* expired: gone */
-		if (x->used && auth_equal(x->hash, hash, sizeof(hash)))
-			return x;
-	}
-	return NULL;
+struct session_found {
+	int found;
+	struct principal p;
+	char csrf[AUTH_TOKEN_SIZE];
+};
+
+static int keep_session(void *ctx, const struct store_session *x)
+{
+	struct session_found *f = ctx;
+
+	f->found = strlen(x->csrf) < sizeof(f->csrf);
+	snprintf(f->p.user, sizeof(f->p.user), "%s", x->user);
+	snprintf(f->p.role, sizeof(f->p.role), "%s", x->role);
+	snprintf(f->p.scopes, sizeof(f->p.scopes), "%s", x->scopes);
+	snprintf(f->p.customer_id, sizeof(f->p.customer_id), "%s", x->customer_id);
+	snprintf(f->csrf, sizeof(f->csrf), "%s", x->csrf);
+	return 0;
 }
 
 /* A staff member's session: the cookie, and for anything but reading, the
- * CSRF token the sign-in gave (a form of another site cannot know it). */
+ * CSRF token the sign-in gave (a form of another site cannot know it).
+ * One read by the primary key: a sign-out on any node is seen at once. */
 static int authorize_session(struct serve_thread *t, struct http_request *r,
 			     const char *permission, struct http_answer *a)
 {
 	int reading = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-	struct session *x;
-	char csrf[AUTH_TOKEN_SIZE];
+	struct session_found f = { 0 };
+	char hex[STORE_HASH_HEX];
 
-	pthread_mutex_lock(&A.lock);
-	if ((x = session_of(r->session)) != NULL) {
-		t->who = x->p;
-		memcpy(csrf, x->csrf, sizeof(csrf));
+	serve_state_sweep(t->store);
+	if (session_hash(r->session, hex) == 0 &&
+	    store_session_get(t->store, hex, (int64_t)time(NULL), keep_session, &f) != STORE_OK) {
+		http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
+		return 503;
 	}
-	pthread_mutex_unlock(&A.lock);
-	if (x == NULL) {
+	if (!f.found) {
 		http_answer_problem(a, 401, "Unauthorized", "the session is unknown or expired: "
 				    "sign in again");
 		return 401;
 	}
-	if (!reading && (r->csrf == NULL || strlen(r->csrf) != strlen(csrf) ||
-			 !auth_equal(r->csrf, csrf, strlen(csrf)))) {
+	t->who = f.p;
+	if (!reading && (r->csrf == NULL || strlen(r->csrf) != strlen(f.csrf) ||
+			 !auth_equal(r->csrf, f.csrf, strlen(f.csrf)))) {
 		memset(&t->who, 0, sizeof(t->who));
 		http_answer_problem(a, 403, "Forbidden", "the X-CSRF-Token header is missing or "
 				    "wrong");
@@ -272,80 +270,52 @@ static int keep_user(void *ctx, const struct user_view *u)
 	return 0;
 }
 
-/* The attempts of a name, a slot taken when it has none. Under A.lock. */
-static struct attempts *attempts_of(const char *name, int64_t now)
+int serve_attempt_allowed(struct store *s, const char *name, int *retry_after)
 {
-	struct attempts *oldest = &A.attempts[0];
+	int64_t now = (int64_t)time(NULL), since = 0;
+	int failures = 0;
 
-	for (size_t i = 0; i < LOGIN_NAMES; i++) {
-		struct attempts *t = &A.attempts[i];
-
-		if (t->user[0] && strcmp(t->user, name) == 0)
-			return t;
-		if (t->since < oldest->since)
-			oldest = t;
+	/* A database that does not answer lets the attempt through: what
+	 * follows needs it too, and fails. */
+	if (store_attempt_get(s, name, now, LOGIN_WINDOW, &failures, &since) != STORE_OK)
+		failures = 0;
+	if (failures < LOGIN_FAILURES) {
+		*retry_after = 0;
+		return 1;
 	}
-	/* A name not seen lately takes the slot least recently started. */
-	memset(oldest, 0, sizeof(*oldest));
-	snprintf(oldest->user, sizeof(oldest->user), "%s", name);
-	oldest->since = now;
-	return oldest;
+	*retry_after = (int)(since + LOGIN_WINDOW - now);
+	if (*retry_after < 1)
+		*retry_after = 1;
+	return 0;
 }
 
-int serve_attempt_allowed(const char *name, int *retry_after)
+void serve_attempt_result(struct store *s, const char *name, int ok)
 {
-	int64_t now = (int64_t)time(NULL);
-	struct attempts *t;
-	int allowed;
+	int rc = ok ? store_attempt_clear(s, name)
+		    : store_attempt_failed(s, name, (int64_t)time(NULL), LOGIN_WINDOW);
 
-	pthread_mutex_lock(&A.lock);
-	t = attempts_of(name, now);
-	if (now - t->since >= LOGIN_WINDOW) {
-		t->failures = 0;
-		t->since = now;
-	}
-	allowed = t->failures < LOGIN_FAILURES;
-	*retry_after = allowed ? 0 : (int)(t->since + LOGIN_WINDOW - now);
-	pthread_mutex_unlock(&A.lock);
-	return allowed;
+	if (rc != STORE_OK)
+		fprintf(stderr, "relance serve: a sign-in attempt was not recorded: %s\n",
+			store_errmsg(s));
 }
 
-void serve_attempt_result(const char *name, int ok)
+int serve_session_open(struct store *s, const struct principal *p, struct http_answer *a)
 {
-	struct attempts *t;
-
-	pthread_mutex_lock(&A.lock);
-	t = attempts_of(name, (int64_t)time(NULL));
-	t->failures = ok ? 0 : t->failures + 1;
-	pthread_mutex_unlock(&A.lock);
-}
-
-int serve_session_open(const struct principal *p, struct http_answer *a)
-{
-	struct session *x = NULL;
-	char token[AUTH_TOKEN_SIZE], csrf[AUTH_TOKEN_SIZE];
-	unsigned char hash[AUTH_TOKEN_HASH_BYTES];
+	char token[AUTH_TOKEN_SIZE], csrf[AUTH_TOKEN_SIZE], hex[STORE_HASH_HEX];
 	int64_t now = (int64_t)time(NULL);
 	struct dynbuf b = { .max = 4096 };
+	struct store_session x = {
+		.csrf = csrf, .user = p->user, .role = p->role, .scopes = p->scopes,
+		.customer_id = p->customer_id, .created_at = now, .expires_at = now + SESSION_SECONDS,
+	};
 
 	if (auth_token_new(token, sizeof(token)) != AUTH_OK ||
-	    auth_token_new(csrf, sizeof(csrf)) != AUTH_OK || auth_token_hash(token, hash) != AUTH_OK)
+	    auth_token_new(csrf, sizeof(csrf)) != AUTH_OK || session_hash(token, hex) != 0)
 		return -1;
-	pthread_mutex_lock(&A.lock);
-	for (size_t i = 0; i < SESSION_MAX && x == NULL; i++)
-		if (!A.sessions[i].used || A.sessions[i].expires <= now)
-			x = &A.sessions[i];
-	if (x != NULL) {
-		memset(x, 0, sizeof(*x));
-		x->used = 1;
-		x->expires = now + SESSION_SECONDS;
-		memcpy(x->hash, hash, sizeof(hash));
-		memcpy(x->csrf, csrf, sizeof(csrf));
-		x->p = *p;
-	}
-	pthread_mutex_unlock(&A.lock);
-	if (x == NULL) {
-		http_answer_problem(a, 503, "Service Unavailable", "too many sessions open");
+	if (store_session_put(s, hex, &x) != STORE_OK) {
+		fprintf(stderr, "relance serve: a session could not be opened: %s\n",
+			store_errmsg(s));
+		http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
 		return 0;
 	}
 	snprintf(a->set_cookie, sizeof(a->set_cookie), "relance_session=%s; Path=/; HttpOnly; "
@@ -398,7 +368,8 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 		json_decref(o);
 		return 0;
 	}
-	if (!serve_attempt_allowed(user, &retry)) {
+	serve_state_sweep(t->store);
+	if (!serve_attempt_allowed(t->store, user, &retry)) {
 		a->retry_after = retry;
 		http_answer_problem(a, 429, "Too Many Requests", "too many failed sign-ins for this "
 				    "user: try again in %d seconds", retry);
@@ -410,7 +381,7 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 	/* One answer for every failure: it does not tell which part was wrong. */
 	ok = f.found && strcmp(f.kind, "staff") == 0 && f.disabled_at == 0 &&
 		auth_password_verify(f.hash, pw) == AUTH_OK;
-	serve_attempt_result(user, ok);
+	serve_attempt_result(t->store, user, ok);
 	snprintf(p.user, sizeof(p.user), "%s", user);
 	json_decref(o);
 	if (!ok) {
@@ -422,7 +393,7 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 	for (size_t i = 0; i < sizeof(role_scopes) / sizeof(role_scopes[0]); i++)
 		if (strcmp(role_scopes[i].role, f.role) == 0)
 			snprintf(p.scopes, sizeof(p.scopes), "%s", role_scopes[i].scopes);
-	return serve_session_open(&p, a);
+	return serve_session_open(t->store, &p, a);
 }
 
 /* GET /api/v1/session: who is asking. */
@@ -446,17 +417,18 @@ static int whoami(void *ctx, struct http_request *r, struct http_answer *a)
 	return serve_answer_json(a, 200, &b);
 }
 
-/* DELETE /api/v1/session: signs out (a bearer token has nothing to end). */
+/* DELETE /api/v1/session: signs out (a bearer token has nothing to end).
+ * The row is deleted: every node refuses the cookie from then on. */
 static int sign_out(void *ctx, struct http_request *r, struct http_answer *a)
 {
-	struct session *x;
+	struct serve_thread *t = serve_thread(ctx);
+	char hex[STORE_HASH_HEX];
 
-	(void)ctx;
-	pthread_mutex_lock(&A.lock);
-	x = r->session && !r->authorization ? session_of(r->session) : NULL;
-	if (x != NULL)
-		memset(x, 0, sizeof(*x));
-	pthread_mutex_unlock(&A.lock);
+	if (r->session && !r->authorization && session_hash(r->session, hex) == 0 &&
+	    store_session_delete(t->store, hex) != STORE_OK) {
+		http_answer_problem(a, 503, "Service Unavailable", "the database did not answer");
+		return 0;
+	}
 	snprintf(a->set_cookie, sizeof(a->set_cookie), "relance_session=; Path=/; HttpOnly; "
 		 "Secure; SameSite=Strict; Max-Age=0");
 	http_answer_json(a, 200, strdup("{\"signed_out\":true}"));

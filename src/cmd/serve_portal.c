@@ -17,9 +17,10 @@
  * answers 404 for any other).
  *
  * Codes. 6 digits from libsodium's randomness, valid CODE_SECONDS, one live
- * code per user (a new one replaces it), used once. Only a keyed BLAKE2b
- * hash of user and code is kept, in this process under a lock (a restart
- * forgets them, as it signs everyone out). Wrong codes count as failed
+ * code per user (a new one replaces it), used once. Only a BLAKE2b hash of
+ * user and code is kept, keyed by a random salt of its own, in the
+ * database (store.h "serve state"): a code asked on one node works on any
+ * other, once, and a restart keeps it. Wrong codes count as failed
  * sign-ins of the name (serve_attempt_allowed: 5 per 15 minutes, then 429).
  * The code travels as an outbox row (action "code", sent by the next cycle
  * through the configured SMS or e-mail peer, or the recording adapter);
@@ -52,7 +53,6 @@
 
 #define CODE_SECONDS 600        /* a code is valid 10 minutes */
 #define CODE_RESEND_SECONDS 30  /* a new code at most this often per user */
-#define CODE_SLOTS 4096
 #define TEXT_MAX 2000           /* a note or a reason from the customer, in bytes */
 
 /* ---- the customer's language ----------------------------------------------------------- */
@@ -121,80 +121,66 @@ static const char *const stage_text[ST_N][LANG_N] = {
 
 /* ---- one-time codes -------------------------------------------------------------------- */
 
-struct live_code {
-	char user[STORE_USER_NAME_MAX + 1];   /* "" : free slot */
-	unsigned char hash[crypto_generichash_BYTES];
-	int64_t issued, expires;
-};
-
+/* Only the lock of the stand-in (see send_code): the codes are in the database. */
 static struct {
 	pthread_mutex_t lock;
-	int keyed;
-	/* The hash is keyed by a secret of this process: a copy of memory
-	 * without it gives no way to test the million codes offline. */
-	unsigned char key[crypto_generichash_KEYBYTES];
-	struct live_code v[CODE_SLOTS];
 } C = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* Under C.lock. */
-static void code_hash(const char *user, const char *code, unsigned char out[crypto_generichash_BYTES])
-{
-	crypto_generichash_state st;
+#define CODE_SALT_BYTES crypto_generichash_KEYBYTES
 
-	if (!C.keyed) {
-		randombytes_buf(C.key, sizeof(C.key));
-		C.keyed = 1;
-	}
-	crypto_generichash_init(&st, C.key, sizeof(C.key), crypto_generichash_BYTES);
+/* The hash of user and code keyed by salt, both in hex as the store keeps them. */
+static void code_hash(const char *user, const char *code, const char salt_hex[STORE_HASH_HEX],
+		      char out[STORE_HASH_HEX])
+{
+	unsigned char salt[CODE_SALT_BYTES], h[32];
+	crypto_generichash_state st;
+	size_t n = 0;
+
+	_Static_assert(CODE_SALT_BYTES * 2 + 1 == STORE_HASH_HEX, "salt size");
+	if (strlen(salt_hex) != STORE_HASH_HEX - 1 ||
+	    sodium_hex2bin(salt, sizeof(salt), salt_hex, STORE_HASH_HEX - 1, NULL, &n, NULL) != 0 ||
+	    n != sizeof(salt))
+		randombytes_buf(salt, sizeof(salt));   /* no salt: a hash that never matches */
+	crypto_generichash_init(&st, salt, sizeof(salt), sizeof(h));
 	crypto_generichash_update(&st, (const unsigned char *)user, strlen(user) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
-	crypto_generichash_final(&st, out, crypto_generichash_BYTES);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out, STORE_HASH_HEX, h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+	sodium_memzero(salt, sizeof(salt));
 }
 
 /*
  * Issues a new code for `user` into code[7], replacing any live one.
  * Returns 0, or 1 when nothing was issued: one was issued less than
- * CODE_RESEND_SECONDS ago (a user's phone is not flooded), or `dry`. A dry
- * call makes and hashes a code and looks at the slots as a real one does,
- * and keeps nothing: send_code makes one for every name that is not sent a
- * code, so that the time taken does not say which names are. For the same
- * reason every slot is looked at, whether the user has one or not.
+ * CODE_RESEND_SECONDS ago (a user's phone is not flooded; one statement
+ * decides, whatever node asks), or `dry`, or the database failed. A dry
+ * call makes and hashes a code and reads the user's live code as a real
+ * one writes it, and keeps nothing: send_code makes one for every name
+ * that is not sent a code, so that the time taken does not say which
+ * names are.
  */
-static int code_issue(const char *user, char code[7], int dry)
+static int code_issue(struct store *s, const char *user, char code[7], int dry)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct live_code *mine = NULL, *free_slot = NULL, *oldest = &C.v[0], *slot;
-	unsigned char h[crypto_generichash_BYTES];
-	int rc = 0;
+	unsigned char salt[CODE_SALT_BYTES];
+	char salt_hex[STORE_HASH_HEX], h[STORE_HASH_HEX], old_salt[STORE_HASH_HEX],
+		old_hash[STORE_HASH_HEX];
+	int rc = 1, issued = 0, found = 0;
 
 	snprintf(code, 7, "%06u", (unsigned)randombytes_uniform(1000000));
-	pthread_mutex_lock(&C.lock);
-	code_hash(user, code, h);
-	for (size_t i = 0; i < CODE_SLOTS; i++) {
-		struct live_code *x = &C.v[i];
-
-		if (x->user[0] && strcmp(x->user, user) == 0)
-			mine = x;
-		else if (free_slot == NULL && (!x->user[0] || x->expires <= now))
-			free_slot = x;
-		else if (x->issued < oldest->issued)
-			oldest = x;
-	}
-	if (mine != NULL && mine->expires > now && now - mine->issued < CODE_RESEND_SECONDS) {
-		rc = 1;
-	} else if (dry) {
-		rc = 1;
+	randombytes_buf(salt, sizeof(salt));
+	sodium_bin2hex(salt_hex, sizeof(salt_hex), salt, sizeof(salt));
+	code_hash(user, code, salt_hex, h);
+	if (dry) {
+		(void)store_code_get(s, user, now, old_salt, old_hash, &found);
+	} else if (store_code_put(s, user, salt_hex, h, now, now + CODE_SECONDS,
+				  CODE_RESEND_SECONDS, &issued) != STORE_OK) {
+		fprintf(stderr, "relance serve: a portal code could not be stored: %s\n",
+			store_errmsg(s));
 	} else {
-		/* The user's own slot, a free or expired one, else the oldest
-		 * code gives way. */
-		slot = mine ? mine : free_slot ? free_slot : oldest;
-		memset(slot, 0, sizeof(*slot));
-		snprintf(slot->user, sizeof(slot->user), "%s", user);
-		memcpy(slot->hash, h, sizeof(h));
-		slot->issued = now;
-		slot->expires = now + CODE_SECONDS;
+		rc = issued ? 0 : 1;
 	}
-	pthread_mutex_unlock(&C.lock);
 	sodium_memzero(h, sizeof(h));
 	if (rc != 0)
 		sodium_memzero(code, 7);
@@ -202,33 +188,26 @@ static int code_issue(const char *user, char code[7], int dry)
 }
 
 /*
- * Whether `code` is the live code of `user`: 1 (it is then used up) or 0.
- * Every slot is looked at, so that a wrong code takes as long for a name
- * that was sent one (a portal user's) as for any other.
+ * Whether `code` is the live code of `user`: 1 (it is then used up, on
+ * every node: only one request of several racing wins it) or 0. A name
+ * without a code gets its hash made all the same, so that a wrong code
+ * takes as long for a name that was sent one as for any other.
  */
-static int code_take(const char *user, const char *code)
+static int code_take(struct store *s, const char *user, const char *code)
 {
-	unsigned char h[crypto_generichash_BYTES];
 	int64_t now = (int64_t)time(NULL);
-	int ok = 0;
+	char salt[STORE_HASH_HEX], live[STORE_HASH_HEX], h[STORE_HASH_HEX];
+	int found = 0, taken = 0;
 
-	pthread_mutex_lock(&C.lock);
-	code_hash(user, code, h);
-	for (size_t i = 0; i < CODE_SLOTS; i++) {
-		struct live_code *x = &C.v[i];
-		int match;
-
-		if (!x->user[0] || strcmp(x->user, user) != 0)
-			continue;
-		/* One slot per user (code_issue): no other can match. */
-		match = x->expires > now && auth_equal(x->hash, h, sizeof(h));
-		if (match || x->expires <= now)
-			memset(x, 0, sizeof(*x));
-		ok |= match;
-	}
-	pthread_mutex_unlock(&C.lock);
+	if (store_code_get(s, user, now, salt, live, &found) != STORE_OK)
+		found = 0;
+	code_hash(user, code, found ? salt : "", h);
+	if (found && auth_equal(h, live, STORE_HASH_HEX - 1) &&
+	    store_code_take(s, user, h, now, &taken) != STORE_OK)
+		taken = 0;
 	sodium_memzero(h, sizeof(h));
-	return ok;
+	sodium_memzero(live, sizeof(live));
+	return taken;
 }
 
 /* ---- reading bodies ----------------------------------------------------------------------- */
@@ -355,7 +334,7 @@ static void send_code(struct app *app, const char *user, const char *channel)
 	/* An outbox row belongs to an account: the customer's first. */
 	send = known && c.found && to[0] && !bad && (scanned == STORE_OK || scanned == STORE_STOP) &&
 	       fa.found;
-	if (code_issue(user, code, !send) != 0)
+	if (code_issue(t->store, user, code, !send) != 0)
 		goto out;
 	l = lang_of(c.locale);
 	snprintf(text, sizeof(text), "%s%s%s", code_text[l][0], code, code_text[l][1]);
@@ -454,15 +433,16 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 	/* Counted apart from passwords: guessing codes does not lock a name
 	 * out of the staff sign-in, nor the reverse. */
 	snprintf(attempts, sizeof(attempts), "code:%s", user);
-	if (!serve_attempt_allowed(attempts, &retry)) {
+	serve_state_sweep(t->store);
+	if (!serve_attempt_allowed(t->store, attempts, &retry)) {
 		a->retry_after = retry;
 		http_answer_problem(a, 429, "Too Many Requests", "too many wrong codes for this user: "
 				    "try again in %d seconds", retry);
 		json_decref(o);
 		return 0;
 	}
-	ok = code_take(user, code) && portal_user_get(t->store, user, &u);
-	serve_attempt_result(attempts, ok);
+	ok = code_take(t->store, user, code) && portal_user_get(t->store, user, &u);
+	serve_attempt_result(t->store, attempts, ok);
 	if (!ok) {
 		json_decref(o);
 		http_answer_problem(a, 401, "Unauthorized", "the code is wrong or expired: ask for a "
@@ -474,7 +454,7 @@ static int sign_in(void *ctx, struct http_request *r, struct http_answer *a)
 	snprintf(p.scopes, sizeof(p.scopes), "portal");
 	snprintf(p.customer_id, sizeof(p.customer_id), "%s", u.customer_id);
 	json_decref(o);
-	return serve_session_open(&p, a);
+	return serve_session_open(t->store, &p, a);
 }
 
 /* ---- what the customer sees ------------------------------------------------------------------ */

@@ -3165,6 +3165,295 @@ static int pg_outbox_depth(struct store *s, int64_t now, store_outbox_depth_cb c
 	return rc;
 }
 
+/* ---- serve state ------------------------------------------------------------- */
+
+/* Runs a write of the serve state; *changed (may be NULL) gets the rows it changed. */
+static int pg_state_write(struct pg_store *q, const char *sql, int n, const char *const *params,
+		    const char *what, int *changed)
+{
+	PGresult *r = NULL;
+	int rc = pg_query(q, sql, n, NULL, params, &r, what);
+
+	if (rc == STORE_OK && changed != NULL)
+		*changed = (int)strtol(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_put(struct store *s, const char *hash, const struct store_session *x)
+{
+	struct pg_store *q = pg(s);
+	char created[24], expires[24];
+	const char *params[8] = { hash, x->csrf, x->user, x->role, x->scopes, x->customer_id,
+				  created, expires };
+	PGresult *r;
+	int rc = STORE_OK;
+
+	pg_fmt_i64(created, sizeof(created), x->created_at);
+	pg_fmt_i64(expires, sizeof(expires), x->expires_at);
+	r = PQexecParams(q->conn, "INSERT INTO serve_sessions (hash, csrf, user_name, role, scopes, "
+			 "customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, "
+			 "$7::bigint, $8::bigint)", 8, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		rc = pg_fail(q, r, "opening a session");
+		if (state != NULL && strcmp(state, "23505") == 0)
+			rc = store_set_error(s, STORE_ERR_CONFLICT, "%s: opening a session: the "
+					     "hash is taken", q->url);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_get(struct store *s, const char *hash, int64_t now, store_session_cb cb,
+			  void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[2] = { hash, when };
+	struct store_session x;
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), now);
+	rc = pg_query(q, "SELECT csrf, user_name, role, scopes, customer_id, created_at, expires_at "
+		      "FROM serve_sessions WHERE hash = $1 AND expires_at > $2::bigint", 2, NULL,
+		      params, &r, "reading a session");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		x.csrf = PQgetvalue(r, 0, 0);
+		x.user = PQgetvalue(r, 0, 1);
+		x.role = PQgetvalue(r, 0, 2);
+		x.scopes = PQgetvalue(r, 0, 3);
+		x.customer_id = PQgetvalue(r, 0, 4);
+		x.created_at = pg_i64(r, 0, 5);
+		x.expires_at = pg_i64(r, 0, 6);
+		rc = cb(ctx, &x);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_session_delete(struct store *s, const char *hash)
+{
+	const char *params[1] = { hash };
+
+	return pg_state_write(pg(s), "DELETE FROM serve_sessions WHERE hash = $1", 1, params,
+			"ending a session", NULL);
+}
+
+static int pg_attempt_get(struct store *s, const char *name, int64_t now, int window,
+			  int *failures, int64_t *since)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[2] = { name, when };
+	PGresult *r = NULL;
+	int rc;
+
+	(void)window;
+	pg_fmt_i64(when, sizeof(when), now);
+	rc = pg_query(q, "SELECT failures, since FROM serve_attempts WHERE name = $1 AND "
+		      "expires_at > $2::bigint", 2, NULL, params, &r, "reading failed sign-ins");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		*failures = (int)pg_i64(r, 0, 0);
+		*since = pg_i64(r, 0, 1);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_attempt_failed(struct store *s, const char *name, int64_t now, int window)
+{
+	char when[24], win[24];
+	const char *params[3] = { name, when, win };
+
+	pg_fmt_i64(when, sizeof(when), now);
+	pg_fmt_i64(win, sizeof(win), window);
+	/* A window that ended starts again at this failure. */
+	return pg_state_write(pg(s), "INSERT INTO serve_attempts AS t (name, failures, since, expires_at) "
+			"VALUES ($1, 1, $2::bigint, $2::bigint + $3::bigint) ON CONFLICT (name) DO "
+			"UPDATE SET failures = CASE WHEN t.expires_at <= $2::bigint THEN 1 "
+			"ELSE t.failures + 1 END, "
+			"since = CASE WHEN t.expires_at <= $2::bigint THEN $2::bigint ELSE t.since END, "
+			"expires_at = CASE WHEN t.expires_at <= $2::bigint "
+			"THEN $2::bigint + $3::bigint ELSE t.expires_at END", 3, params,
+			"counting a failed sign-in", NULL);
+}
+
+static int pg_attempt_clear(struct store *s, const char *name)
+{
+	const char *params[1] = { name };
+
+	return pg_state_write(pg(s), "DELETE FROM serve_attempts WHERE name = $1", 1, params,
+			"clearing failed sign-ins", NULL);
+}
+
+static int pg_code_put(struct store *s, const char *user, const char *salt, const char *hash,
+		       int64_t now, int64_t expires_at, int resend, int *issued)
+{
+	char when[24], until[24], again[24];
+	const char *params[6] = { user, salt, hash, when, until, again };
+
+	pg_fmt_i64(when, sizeof(when), now);
+	pg_fmt_i64(until, sizeof(until), expires_at);
+	pg_fmt_i64(again, sizeof(again), resend);
+	/* No row changed: the live code is younger than the resend delay. */
+	return pg_state_write(pg(s), "INSERT INTO serve_codes AS c (user_name, salt, hash, issued_at, "
+			"expires_at) VALUES ($1, $2, $3, $4::bigint, $5::bigint) "
+			"ON CONFLICT (user_name) DO UPDATE SET salt = excluded.salt, "
+			"hash = excluded.hash, issued_at = excluded.issued_at, "
+			"expires_at = excluded.expires_at WHERE c.expires_at <= $4::bigint OR "
+			"c.issued_at <= $4::bigint - $6::bigint", 6, params,
+			"storing a one-time code", issued);
+}
+
+static int pg_code_get(struct store *s, const char *user, int64_t now, char *salt, char *hash,
+		       int *found)
+{
+	struct pg_store *q = pg(s);
+	char when[24];
+	const char *params[2] = { user, when };
+	PGresult *r = NULL;
+	int rc;
+
+	pg_fmt_i64(when, sizeof(when), now);
+	rc = pg_query(q, "SELECT salt, hash FROM serve_codes WHERE user_name = $1 AND "
+		      "expires_at > $2::bigint", 2, NULL, params, &r, "reading a one-time code");
+	if (rc == STORE_OK && PQntuples(r) == 1) {
+		snprintf(salt, STORE_HASH_HEX, "%s", PQgetvalue(r, 0, 0));
+		snprintf(hash, STORE_HASH_HEX, "%s", PQgetvalue(r, 0, 1));
+		*found = 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_code_take(struct store *s, const char *user, const char *hash, int64_t now,
+			int *taken)
+{
+	char when[24];
+	const char *params[3] = { user, hash, when };
+
+	pg_fmt_i64(when, sizeof(when), now);
+	/* One row changed: this caller used the code up. */
+	return pg_state_write(pg(s), "DELETE FROM serve_codes WHERE user_name = $1 AND hash = $2 AND "
+			"expires_at > $3::bigint", 3, params, "using a one-time code", taken);
+}
+
+static int pg_idem_begin(struct store *s, const char *caller, const char *key,
+			 const char *fingerprint, int64_t now, int64_t expired, int64_t stale,
+			 int *verdict, store_idem_cb cb, void *ctx)
+{
+	struct pg_store *q = pg(s);
+	char when[24], old[24], dead[24];
+	const char *params[4] = { caller, key, old, dead };
+	struct store_idem_answer a;
+	PGresult *r = NULL;
+	unsigned char *body = NULL;
+	size_t len = 0;
+	int rc, taken = 0;
+
+	pg_fmt_i64(when, sizeof(when), now);
+	pg_fmt_i64(old, sizeof(old), expired);
+	pg_fmt_i64(dead, sizeof(dead), stale);
+	rc = pg_state_write(q, "DELETE FROM serve_idempotency WHERE caller = $1 AND idem_key = $2 AND "
+		      "(created_at <= $3::bigint OR (state = 'busy' AND created_at <= $4::bigint))",
+		      4, params, "forgetting an expired idempotency key", NULL);
+	if (rc != STORE_OK)
+		return rc;
+	params[2] = fingerprint;
+	params[3] = when;
+	/* One row inserted: this caller took the key. */
+	rc = pg_state_write(q, "INSERT INTO serve_idempotency (caller, idem_key, fingerprint, state, "
+		      "created_at) VALUES ($1, $2, $3, 'busy', $4::bigint) ON CONFLICT DO NOTHING",
+		      4, params, "taking an idempotency key", &taken);
+	if (rc != STORE_OK)
+		return rc;
+	if (taken) {
+		*verdict = STORE_IDEM_FIRST;
+		return STORE_OK;
+	}
+	rc = pg_query(q, "SELECT fingerprint, state, status, content_type, location, body "
+		      "FROM serve_idempotency WHERE caller = $1 AND idem_key = $2", 2, NULL, params,
+		      &r, "reading an idempotency key");
+	if (rc != STORE_OK)
+		return rc;
+	if (PQntuples(r) == 0) {
+		*verdict = STORE_IDEM_BUSY;   /* ended meanwhile: the client retries */
+	} else if (strcmp(PQgetvalue(r, 0, 0), fingerprint) != 0) {
+		*verdict = STORE_IDEM_MISMATCH;
+	} else if (strcmp(PQgetvalue(r, 0, 1), "done") != 0) {
+		*verdict = STORE_IDEM_BUSY;
+	} else {
+		if (!PQgetisnull(r, 0, 5) &&
+		    (body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 5), &len)) == NULL) {
+			PQclear(r);
+			return pg_nomem(q);
+		}
+		a.status = (int)pg_i64(r, 0, 2);
+		a.content_type = PQgetvalue(r, 0, 3);
+		a.location = PQgetvalue(r, 0, 4);
+		a.body = body ? (const char *)body : "";
+		a.len = body ? len : 0;
+		*verdict = STORE_IDEM_REPLAY;
+		rc = cb(ctx, &a);
+		PQfreemem(body);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_idem_end(struct store *s, const char *caller, const char *key,
+		       const char *fingerprint, const struct store_idem_answer *a)
+{
+	struct pg_store *q = pg(s);
+	char status[24];
+	const char *params[7] = { caller, key, fingerprint, status, NULL, NULL, NULL };
+	int lengths[7] = { 0 }, formats[7] = { 0 };
+	PGresult *r;
+	int rc = STORE_OK;
+
+	if (a == NULL)
+		return pg_state_write(q, "DELETE FROM serve_idempotency WHERE caller = $1 AND "
+				"idem_key = $2 AND fingerprint = $3 AND state = 'busy'", 3, params,
+				"forgetting an idempotency key", NULL);
+	pg_fmt_i64(status, sizeof(status), a->status);
+	params[4] = a->content_type;
+	params[5] = a->location;
+	/* The body as bytes (it may hold anything), the rest as text. */
+	params[6] = a->len ? a->body : "";
+	lengths[6] = (int)a->len;
+	formats[6] = 1;
+	r = PQexecParams(q->conn, "UPDATE serve_idempotency SET state = 'done', "
+			 "status = $4::integer, content_type = $5, location = $6, body = $7::bytea "
+			 "WHERE caller = $1 AND idem_key = $2 AND fingerprint = $3 AND "
+			 "state = 'busy'", 7, NULL, params, lengths, formats, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = pg_fail(q, r, "storing an idempotent answer");
+	PQclear(r);
+	return rc;
+}
+
+static int pg_serve_sweep(struct store *s, int64_t now, int64_t idem_expired)
+{
+	static const char *const sql[4] = {
+		"DELETE FROM serve_sessions WHERE expires_at <= $1::bigint",
+		"DELETE FROM serve_attempts WHERE expires_at <= $1::bigint",
+		"DELETE FROM serve_codes WHERE expires_at <= $1::bigint",
+		"DELETE FROM serve_idempotency WHERE created_at <= $1::bigint",
+	};
+	char when[24];
+	const char *params[1] = { when };
+	int rc = STORE_OK;
+
+	for (int i = 0; i < 4 && rc == STORE_OK; i++) {
+		pg_fmt_i64(when, sizeof(when), i == 3 ? idem_expired : now);
+		rc = pg_state_write(pg(s), sql[i], 1, params, "deleting expired serve state", NULL);
+	}
+	return rc;
+}
+
 static int pg_contact_bad(struct store *s, const char *customer_id, const char *kind,
 			  const char *value, int *bad)
 {
@@ -3801,6 +4090,18 @@ static const struct store_ops pg_ops = {
 	.service_state_get = pg_service_state_get,
 	.service_states_scan = pg_service_states_scan,
 	.service_state_counts = pg_service_state_counts,
+	.session_put = pg_session_put,
+	.session_get = pg_session_get,
+	.session_delete = pg_session_delete,
+	.attempt_get = pg_attempt_get,
+	.attempt_failed = pg_attempt_failed,
+	.attempt_clear = pg_attempt_clear,
+	.code_put = pg_code_put,
+	.code_get = pg_code_get,
+	.code_take = pg_code_take,
+	.idem_begin = pg_idem_begin,
+	.idem_end = pg_idem_end,
+	.serve_sweep = pg_serve_sweep,
 	.contact_bad = pg_contact_bad,
 	.outbox_depth = pg_outbox_depth,
 	.contact_report = pg_contact_report,

@@ -91,6 +91,24 @@ enum stmt_id {
 	S_SERVICE_STATES_DRIFT,
 	S_SERVICE_STATES_ALL,
 	S_SERVICE_STATE_COUNTS,
+	S_SESSION_PUT,
+	S_SESSION_GET,
+	S_SESSION_DELETE,
+	S_ATTEMPT_GET,
+	S_ATTEMPT_FAILED,
+	S_ATTEMPT_CLEAR,
+	S_CODE_PUT,
+	S_CODE_GET,
+	S_CODE_TAKE,
+	S_IDEM_EXPIRE,
+	S_IDEM_TAKE,
+	S_IDEM_GET,
+	S_IDEM_DONE,
+	S_IDEM_FORGET,
+	S_SWEEP_SESSIONS,
+	S_SWEEP_ATTEMPTS,
+	S_SWEEP_CODES,
+	S_SWEEP_IDEM,
 	S_COUNT
 };
 
@@ -374,6 +392,57 @@ static const char *const stmt_sql[S_COUNT] = {
 		"SELECT (SELECT count(*) FROM service_states), "
 		"(SELECT count(*) FROM service_states st WHERE " SERVICE_STATE_DRIFT "), "
 		"(SELECT count(*) FROM service_states WHERE alerted_at IS NOT NULL)",
+	/* Serve state (store.h "serve state"). */
+	[S_SESSION_PUT] =
+		"INSERT INTO serve_sessions (hash, csrf, user_name, role, scopes, customer_id, "
+		"created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_SESSION_GET] =
+		"SELECT csrf, user_name, role, scopes, customer_id, created_at, expires_at "
+		"FROM serve_sessions WHERE hash = ?1 AND expires_at > ?2",
+	[S_SESSION_DELETE] = "DELETE FROM serve_sessions WHERE hash = ?1",
+	[S_ATTEMPT_GET] =
+		"SELECT failures, since FROM serve_attempts WHERE name = ?1 AND expires_at > ?2",
+	/* A window that ended starts again at this failure. */
+	[S_ATTEMPT_FAILED] =
+		"INSERT INTO serve_attempts (name, failures, since, expires_at) "
+		"VALUES (?1, 1, ?2, ?2 + ?3) ON CONFLICT (name) DO UPDATE SET "
+		"failures = CASE WHEN expires_at <= ?2 THEN 1 ELSE failures + 1 END, "
+		"since = CASE WHEN expires_at <= ?2 THEN ?2 ELSE since END, "
+		"expires_at = CASE WHEN expires_at <= ?2 THEN ?2 + ?3 ELSE expires_at END",
+	[S_ATTEMPT_CLEAR] = "DELETE FROM serve_attempts WHERE name = ?1",
+	/* No row changed: the live code is younger than the resend delay. */
+	[S_CODE_PUT] =
+		"INSERT INTO serve_codes (user_name, salt, hash, issued_at, expires_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_name) DO UPDATE SET "
+		"salt = excluded.salt, hash = excluded.hash, issued_at = excluded.issued_at, "
+		"expires_at = excluded.expires_at "
+		"WHERE serve_codes.expires_at <= ?4 OR serve_codes.issued_at <= ?4 - ?6",
+	[S_CODE_GET] =
+		"SELECT salt, hash FROM serve_codes WHERE user_name = ?1 AND expires_at > ?2",
+	/* One row changed: this caller used the code up. */
+	[S_CODE_TAKE] =
+		"DELETE FROM serve_codes WHERE user_name = ?1 AND hash = ?2 AND expires_at > ?3",
+	[S_IDEM_EXPIRE] =
+		"DELETE FROM serve_idempotency WHERE caller = ?1 AND idem_key = ?2 AND "
+		"(created_at <= ?3 OR (state = 'busy' AND created_at <= ?4))",
+	/* One row changed: this caller took the key. */
+	[S_IDEM_TAKE] =
+		"INSERT INTO serve_idempotency (caller, idem_key, fingerprint, state, created_at) "
+		"VALUES (?1, ?2, ?3, 'busy', ?4) ON CONFLICT DO NOTHING",
+	[S_IDEM_GET] =
+		"SELECT fingerprint, state, status, content_type, location, body "
+		"FROM serve_idempotency WHERE caller = ?1 AND idem_key = ?2",
+	[S_IDEM_DONE] =
+		"UPDATE serve_idempotency SET state = 'done', status = ?4, content_type = ?5, "
+		"location = ?6, body = ?7 WHERE caller = ?1 AND idem_key = ?2 AND "
+		"fingerprint = ?3 AND state = 'busy'",
+	[S_IDEM_FORGET] =
+		"DELETE FROM serve_idempotency WHERE caller = ?1 AND idem_key = ?2 AND "
+		"fingerprint = ?3 AND state = 'busy'",
+	[S_SWEEP_SESSIONS] = "DELETE FROM serve_sessions WHERE expires_at <= ?1",
+	[S_SWEEP_ATTEMPTS] = "DELETE FROM serve_attempts WHERE expires_at <= ?1",
+	[S_SWEEP_CODES] = "DELETE FROM serve_codes WHERE expires_at <= ?1",
+	[S_SWEEP_IDEM] = "DELETE FROM serve_idempotency WHERE created_at <= ?1",
 };
 
 /*
@@ -2880,6 +2949,279 @@ static int sq_service_state_counts(struct store *s, int64_t *total, int64_t *dri
 	return idle(q, STORE_OK);
 }
 
+/* ---- serve state ------------------------------------------------------------- */
+
+/* Runs a write of the serve state; *changed (may be NULL) gets the rows it changed. */
+static int sq_write(struct sqlite_store *q, sqlite3_stmt *st, const char *what, int *changed)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+			store_set_error(&q->base, STORE_ERR_CONFLICT, "%s: %s: %s", q->path, what,
+					sqlite3_errmsg(q->db));
+			return idle(q, STORE_ERR_CONFLICT);
+		}
+		return db_error(q, what);
+	}
+	if (changed != NULL)
+		*changed = sqlite3_changes(q->db);
+	return idle(q, STORE_OK);
+}
+
+static int sq_session_put(struct store *s, const char *hash, const struct store_session *x)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SESSION_PUT);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, hash);
+	bind_text(st, 2, x->csrf);
+	bind_text(st, 3, x->user);
+	bind_text(st, 4, x->role);
+	bind_text(st, 5, x->scopes);
+	bind_text(st, 6, x->customer_id);
+	sqlite3_bind_int64(st, 7, x->created_at);
+	sqlite3_bind_int64(st, 8, x->expires_at);
+	return sq_write(q, st, "opening a session", NULL);
+}
+
+static int sq_session_get(struct store *s, const char *hash, int64_t now, store_session_cb cb,
+			  void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SESSION_GET);
+	struct store_session x;
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return idle(q, STORE_OK);
+	if (rc != SQLITE_ROW)
+		return db_error(q, "reading a session");
+	x.csrf = col_text(st, 0);
+	x.user = col_text(st, 1);
+	x.role = col_text(st, 2);
+	x.scopes = col_text(st, 3);
+	x.customer_id = col_text(st, 4);
+	x.created_at = sqlite3_column_int64(st, 5);
+	x.expires_at = sqlite3_column_int64(st, 6);
+	return idle(q, cb(ctx, &x));
+}
+
+static int sq_session_delete(struct store *s, const char *hash)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_SESSION_DELETE);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, hash);
+	return sq_write(q, st, "ending a session", NULL);
+}
+
+static int sq_attempt_get(struct store *s, const char *name, int64_t now, int window,
+			  int *failures, int64_t *since)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_ATTEMPT_GET);
+	int rc;
+
+	(void)window;
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(q, "reading failed sign-ins");
+	if (rc == SQLITE_ROW) {
+		*failures = sqlite3_column_int(st, 0);
+		*since = sqlite3_column_int64(st, 1);
+	}
+	return idle(q, STORE_OK);
+}
+
+static int sq_attempt_failed(struct store *s, const char *name, int64_t now, int window)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_ATTEMPT_FAILED);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, window);
+	return sq_write(q, st, "counting a failed sign-in", NULL);
+}
+
+static int sq_attempt_clear(struct store *s, const char *name)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_ATTEMPT_CLEAR);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, name);
+	return sq_write(q, st, "clearing failed sign-ins", NULL);
+}
+
+static int sq_code_put(struct store *s, const char *user, const char *salt, const char *hash,
+		       int64_t now, int64_t expires_at, int resend, int *issued)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CODE_PUT);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, user);
+	bind_text(st, 2, salt);
+	bind_text(st, 3, hash);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires_at);
+	sqlite3_bind_int64(st, 6, resend);
+	return sq_write(q, st, "storing a one-time code", issued);
+}
+
+static int sq_code_get(struct store *s, const char *user, int64_t now, char *salt, char *hash,
+		       int *found)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CODE_GET);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, user);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(q, "reading a one-time code");
+	if (rc == SQLITE_ROW) {
+		snprintf(salt, STORE_HASH_HEX, "%s", col_text(st, 0));
+		snprintf(hash, STORE_HASH_HEX, "%s", col_text(st, 1));
+		*found = 1;
+	}
+	return idle(q, STORE_OK);
+}
+
+static int sq_code_take(struct store *s, const char *user, const char *hash, int64_t now,
+			int *taken)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, S_CODE_TAKE);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_text(st, 1, user);
+	bind_text(st, 2, hash);
+	sqlite3_bind_int64(st, 3, now);
+	return sq_write(q, st, "using a one-time code", taken);
+}
+
+static void bind_idem(sqlite3_stmt *st, const char *caller, const char *key, const char *fp)
+{
+	bind_text(st, 1, caller);
+	bind_text(st, 2, key);
+	if (fp != NULL)
+		bind_text(st, 3, fp);
+}
+
+static int sq_idem_begin(struct store *s, const char *caller, const char *key,
+			 const char *fingerprint, int64_t now, int64_t expired, int64_t stale,
+			 int *verdict, store_idem_cb cb, void *ctx)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st;
+	struct store_idem_answer a;
+	int rc, taken = 0;
+
+	if ((st = stmt(q, S_IDEM_EXPIRE)) == NULL)
+		return STORE_ERR_DB;
+	bind_idem(st, caller, key, NULL);
+	sqlite3_bind_int64(st, 3, expired);
+	sqlite3_bind_int64(st, 4, stale);
+	if ((rc = sq_write(q, st, "forgetting an expired idempotency key", NULL)) != STORE_OK)
+		return rc;
+	if ((st = stmt(q, S_IDEM_TAKE)) == NULL)
+		return STORE_ERR_DB;
+	bind_idem(st, caller, key, fingerprint);
+	sqlite3_bind_int64(st, 4, now);
+	if ((rc = sq_write(q, st, "taking an idempotency key", &taken)) != STORE_OK)
+		return rc;
+	if (taken) {
+		*verdict = STORE_IDEM_FIRST;
+		return STORE_OK;
+	}
+	if ((st = stmt(q, S_IDEM_GET)) == NULL)
+		return STORE_ERR_DB;
+	bind_idem(st, caller, key, NULL);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		*verdict = STORE_IDEM_BUSY;   /* ended meanwhile: the client retries */
+		return idle(q, STORE_OK);
+	}
+	if (rc != SQLITE_ROW)
+		return db_error(q, "reading an idempotency key");
+	if (strcmp(col_text(st, 0), fingerprint) != 0) {
+		*verdict = STORE_IDEM_MISMATCH;
+	} else if (strcmp(col_text(st, 1), "done") != 0) {
+		*verdict = STORE_IDEM_BUSY;
+	} else {
+		a.status = sqlite3_column_int(st, 2);
+		a.content_type = col_text(st, 3);
+		a.location = col_text(st, 4);
+		a.body = sqlite3_column_blob(st, 5);
+		a.len = (size_t)sqlite3_column_bytes(st, 5);
+		if (a.body == NULL)
+			a.body = "", a.len = 0;
+		*verdict = STORE_IDEM_REPLAY;
+		return idle(q, cb(ctx, &a));
+	}
+	return idle(q, STORE_OK);
+}
+
+static int sq_idem_end(struct store *s, const char *caller, const char *key,
+		       const char *fingerprint, const struct store_idem_answer *a)
+{
+	struct sqlite_store *q = sq(s);
+	sqlite3_stmt *st = stmt(q, a ? S_IDEM_DONE : S_IDEM_FORGET);
+
+	if (st == NULL)
+		return STORE_ERR_DB;
+	bind_idem(st, caller, key, fingerprint);
+	if (a != NULL) {
+		sqlite3_bind_int(st, 4, a->status);
+		bind_text(st, 5, a->content_type);
+		bind_text(st, 6, a->location);
+		sqlite3_bind_blob64(st, 7, a->len ? a->body : "", a->len, SQLITE_STATIC);
+	}
+	return sq_write(q, st, "storing an idempotent answer", NULL);
+}
+
+static int sq_serve_sweep(struct store *s, int64_t now, int64_t idem_expired)
+{
+	static const enum stmt_id ids[4] = { S_SWEEP_SESSIONS, S_SWEEP_ATTEMPTS, S_SWEEP_CODES,
+					     S_SWEEP_IDEM };
+	struct sqlite_store *q = sq(s);
+	int rc = STORE_OK;
+
+	for (int i = 0; i < 4 && rc == STORE_OK; i++) {
+		sqlite3_stmt *st = stmt(q, ids[i]);
+
+		if (st == NULL)
+			return STORE_ERR_DB;
+		sqlite3_bind_int64(st, 1, i == 3 ? idem_expired : now);
+		rc = sq_write(q, st, "deleting expired serve state", NULL);
+	}
+	return rc;
+}
+
 static int sq_contact_bad(struct store *s, const char *customer_id, const char *kind,
 			  const char *value, int *bad)
 {
@@ -3610,6 +3952,18 @@ static const struct store_ops sqlite_ops = {
 	.service_state_get = sq_service_state_get,
 	.service_states_scan = sq_service_states_scan,
 	.service_state_counts = sq_service_state_counts,
+	.session_put = sq_session_put,
+	.session_get = sq_session_get,
+	.session_delete = sq_session_delete,
+	.attempt_get = sq_attempt_get,
+	.attempt_failed = sq_attempt_failed,
+	.attempt_clear = sq_attempt_clear,
+	.code_put = sq_code_put,
+	.code_get = sq_code_get,
+	.code_take = sq_code_take,
+	.idem_begin = sq_idem_begin,
+	.idem_end = sq_idem_end,
+	.serve_sweep = sq_serve_sweep,
 	.contact_bad = sq_contact_bad,
 	.outbox_depth = sq_outbox_depth,
 	.contact_report = sq_contact_report,

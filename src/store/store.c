@@ -1003,3 +1003,177 @@ int store_task_close(struct store *s, int64_t task_id, const char *user, int64_t
 		*seq_out = seq;
 	return rc;
 }
+
+/* ---- serve state ------------------------------------------------------------- */
+
+static int hex_hash(const char *h)
+{
+	return h != NULL && strlen(h) == STORE_HASH_HEX - 1 &&
+	       strspn(h, "0123456789abcdef") == STORE_HASH_HEX - 1;
+}
+
+static int bad_hash(struct store *s, const char *what)
+{
+	return store_set_error(s, STORE_ERR_INPUT, "%s: not %d lowercase hex digits", what,
+			       STORE_HASH_HEX - 1);
+}
+
+int store_session_put(struct store *s, const char *hash, const struct store_session *x)
+{
+	struct store_session v;
+
+	if (!hex_hash(hash))
+		return bad_hash(s, "session hash");
+	if (x == NULL || x->csrf == NULL || x->user == NULL || x->user[0] == '\0' ||
+	    x->role == NULL || x->scopes == NULL || x->expires_at <= x->created_at)
+		return store_set_error(s, STORE_ERR_INPUT, "a session needs a CSRF token, a user, "
+				       "a role, scopes and an expiry after its creation");
+	v = *x;
+	if (v.customer_id == NULL)
+		v.customer_id = "";
+	return s->ops->session_put(s, hash, &v);
+}
+
+int store_session_get(struct store *s, const char *hash, int64_t now, store_session_cb cb,
+		      void *ctx)
+{
+	if (!hex_hash(hash))
+		return bad_hash(s, "session hash");
+	assert(cb != NULL);
+	return s->ops->session_get(s, hash, now, cb, ctx);
+}
+
+int store_session_delete(struct store *s, const char *hash)
+{
+	if (!hex_hash(hash))
+		return bad_hash(s, "session hash");
+	return s->ops->session_delete(s, hash);
+}
+
+static int attempt_args(struct store *s, const char *name, int window)
+{
+	if (name == NULL || name[0] == '\0' || window <= 0)
+		return store_set_error(s, STORE_ERR_INPUT, "attempts need a name and a window");
+	return STORE_OK;
+}
+
+int store_attempt_get(struct store *s, const char *name, int64_t now, int window,
+		      int *failures, int64_t *since)
+{
+	int f = 0, rc = attempt_args(s, name, window);
+	int64_t at = 0;
+
+	if (rc == STORE_OK)
+		rc = s->ops->attempt_get(s, name, now, window, &f, &at);
+	if (rc != STORE_OK || f == 0)
+		f = 0, at = 0;
+	if (failures != NULL)
+		*failures = f;
+	if (since != NULL)
+		*since = at;
+	return rc;
+}
+
+int store_attempt_failed(struct store *s, const char *name, int64_t now, int window)
+{
+	int rc = attempt_args(s, name, window);
+
+	return rc != STORE_OK ? rc : s->ops->attempt_failed(s, name, now, window);
+}
+
+int store_attempt_clear(struct store *s, const char *name)
+{
+	int rc = attempt_args(s, name, 1);
+
+	return rc != STORE_OK ? rc : s->ops->attempt_clear(s, name);
+}
+
+int store_code_put(struct store *s, const char *user, const char *salt, const char *hash,
+		   int64_t now, int64_t expires_at, int resend, int *issued)
+{
+	int ok = 0, rc;
+
+	assert(issued != NULL);
+	*issued = 0;
+	if (user == NULL || user[0] == '\0' || expires_at <= now || resend < 0)
+		return store_set_error(s, STORE_ERR_INPUT, "a code needs a user and an expiry");
+	if (!hex_hash(salt) || !hex_hash(hash))
+		return bad_hash(s, "code salt or hash");
+	rc = s->ops->code_put(s, user, salt, hash, now, expires_at, resend, &ok);
+	*issued = rc == STORE_OK && ok;
+	return rc;
+}
+
+int store_code_get(struct store *s, const char *user, int64_t now, char salt[STORE_HASH_HEX],
+		   char hash[STORE_HASH_HEX], int *found)
+{
+	int f = 0, rc;
+
+	assert(found != NULL && salt != NULL && hash != NULL);
+	*found = 0;
+	salt[0] = hash[0] = '\0';
+	if (user == NULL || user[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "a code needs a user");
+	rc = s->ops->code_get(s, user, now, salt, hash, &f);
+	*found = rc == STORE_OK && f && hex_hash(salt) && hex_hash(hash);
+	return rc;
+}
+
+int store_code_take(struct store *s, const char *user, const char *hash, int64_t now,
+		    int *taken)
+{
+	int t = 0, rc;
+
+	assert(taken != NULL);
+	*taken = 0;
+	if (user == NULL || user[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "a code needs a user");
+	if (!hex_hash(hash))
+		return bad_hash(s, "code hash");
+	rc = s->ops->code_take(s, user, hash, now, &t);
+	*taken = rc == STORE_OK && t;
+	return rc;
+}
+
+static int idem_args(struct store *s, const char *caller, const char *key, const char *fp)
+{
+	if (caller == NULL || key == NULL || key[0] == '\0')
+		return store_set_error(s, STORE_ERR_INPUT, "an idempotency record needs a caller "
+				       "and a key");
+	if (!hex_hash(fp))
+		return bad_hash(s, "request fingerprint");
+	return STORE_OK;
+}
+
+int store_idem_begin(struct store *s, const char *caller, const char *key,
+		     const char *fingerprint, int64_t now, int64_t expired, int64_t stale,
+		     int *verdict, store_idem_cb cb, void *ctx)
+{
+	int v = STORE_IDEM_BUSY, rc = idem_args(s, caller, key, fingerprint);
+
+	assert(verdict != NULL && cb != NULL);
+	if (rc == STORE_OK)
+		rc = s->ops->idem_begin(s, caller, key, fingerprint, now, expired, stale, &v, cb,
+					ctx);
+	*verdict = v;
+	return rc;
+}
+
+int store_idem_end(struct store *s, const char *caller, const char *key,
+		   const char *fingerprint, const struct store_idem_answer *a)
+{
+	int rc = idem_args(s, caller, key, fingerprint);
+
+	if (rc != STORE_OK)
+		return rc;
+	if (a != NULL && (a->content_type == NULL || a->location == NULL ||
+			  (a->body == NULL && a->len > 0)))
+		return store_set_error(s, STORE_ERR_INPUT, "an answer needs a content type, a "
+				       "location (\"\" for none) and its body");
+	return s->ops->idem_end(s, caller, key, fingerprint, a);
+}
+
+int store_serve_sweep(struct store *s, int64_t now, int64_t idem_expired)
+{
+	return s->ops->serve_sweep(s, now, idem_expired);
+}

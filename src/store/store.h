@@ -46,7 +46,7 @@ enum store_err {
 };
 
 /* The schema version this build writes and reads. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /*
  * Opens `url`: "postgresql://..." / "postgres://..." for PostgreSQL, anything
@@ -715,6 +715,102 @@ int store_service_states_scan(struct store *s, int all, store_service_state_cb c
  * any pointer may be NULL, and all three are 0 on failure. Cost: the
  * table's row count, and the two partial indexes. */
 int store_service_state_counts(struct store *s, int64_t *total, int64_t *drift, int64_t *alerted);
+
+/* ---- serve state ------------------------------------------------------------- */
+
+/*
+ * What `relance serve` remembers between requests (migration 10): staff
+ * and customer sessions, failed sign-ins per name, the portal's one-time
+ * codes and the answers given to Idempotency-Key requests. In the database
+ * so that every node serving one database sees what another did and a
+ * restart forgets nothing. Each write is one statement, atomic against a
+ * node doing the same at the same time; none opens a transaction of its
+ * own. Hashes and salts travel as lowercase hex strings (STORE_HASH_HEX
+ * bytes with the NUL), never the secrets they stand for. Instants are the
+ * caller's (`now`): rows past their instant are ignored by the reads and
+ * deleted by store_serve_sweep.
+ */
+#define STORE_HASH_HEX 65           /* 32 bytes as hex, and the NUL */
+
+/* A session as stored: strings never NULL, valid during the callback. */
+struct store_session {
+	const char *csrf, *user, *role, *scopes, *customer_id;
+	int64_t created_at, expires_at;
+};
+typedef int (*store_session_cb)(void *ctx, const struct store_session *x);
+/* Stores the session of cookie hash `hash` (hex). A hash already stored
+ * is STORE_ERR_CONFLICT (a random value never repeats). */
+int store_session_put(struct store *s, const char *hash, const struct store_session *x);
+/* Calls cb once with the session of `hash` if it exists and expires after
+ * `now`, else never (STORE_OK). One read by the primary key. Returns what
+ * cb returns. */
+int store_session_get(struct store *s, const char *hash, int64_t now, store_session_cb cb,
+		      void *ctx);
+/* Ends a session: the row is deleted (every node refuses it from then). A
+ * hash not stored is no error. */
+int store_session_delete(struct store *s, const char *hash);
+
+/*
+ * Failed attempts per name (a user name, or "code:" + a user name). A
+ * window starts at the first failure counted: *failures (those since
+ * *since) is 0 when the name has none or the window ended (now >= since +
+ * window). store_attempt_failed counts one failure atomically, starting a
+ * new window when the last one ended; store_attempt_clear forgets the
+ * name (a success).
+ */
+int store_attempt_get(struct store *s, const char *name, int64_t now, int window,
+		      int *failures, int64_t *since);
+int store_attempt_failed(struct store *s, const char *name, int64_t now, int window);
+int store_attempt_clear(struct store *s, const char *name);
+
+/*
+ * One-time codes: at most one per user, kept as a hash keyed by a random
+ * salt stored beside it (both hex). store_code_put stores a new one
+ * (issued_at = now, expires_at) unless the live one was issued less than
+ * `resend` seconds ago: *issued says which (1: stored, 0: refused).
+ * store_code_get reads the live code's salt and hash (*found 0 when none
+ * or expired). store_code_take uses the code up: *taken is 1 for the one
+ * caller whose hash matches a live row, which it deletes; any other, or
+ * the same code again, gets 0.
+ */
+int store_code_put(struct store *s, const char *user, const char *salt, const char *hash,
+		   int64_t now, int64_t expires_at, int resend, int *issued);
+int store_code_get(struct store *s, const char *user, int64_t now, char salt[STORE_HASH_HEX],
+		   char hash[STORE_HASH_HEX], int *found);
+int store_code_take(struct store *s, const char *user, const char *hash, int64_t now,
+		    int *taken);
+
+/*
+ * Idempotency-Key records, per caller and key: the request's fingerprint
+ * (hex), busy while the first request is being answered, then done with
+ * its answer. store_idem_begin takes the key for this request, deleting
+ * first a record created at or before `expired` (or one busy since
+ * `stale`, whose node died answering); only one caller of many racing wins
+ * it. *verdict: STORE_IDEM_FIRST (taken: answer, then store_idem_end),
+ * STORE_IDEM_REPLAY (cb called once with the stored answer),
+ * STORE_IDEM_MISMATCH (another fingerprint), STORE_IDEM_BUSY (still being
+ * answered). store_idem_end stores the answer (a NULL answer deletes the
+ * record: the request may be tried again with its key); a record taken
+ * meanwhile by another fingerprint is left alone.
+ */
+enum { STORE_IDEM_FIRST, STORE_IDEM_REPLAY, STORE_IDEM_MISMATCH, STORE_IDEM_BUSY };
+struct store_idem_answer {
+	int status;
+	const char *content_type, *location;   /* never NULL */
+	const char *body;                      /* len bytes, may hold NULs */
+	size_t len;
+};
+typedef int (*store_idem_cb)(void *ctx, const struct store_idem_answer *a);
+int store_idem_begin(struct store *s, const char *caller, const char *key,
+		     const char *fingerprint, int64_t now, int64_t expired, int64_t stale,
+		     int *verdict, store_idem_cb cb, void *ctx);
+int store_idem_end(struct store *s, const char *caller, const char *key,
+		   const char *fingerprint, const struct store_idem_answer *a);
+
+/* Deletes the rows worthless at `now`: sessions, attempts and codes
+ * expired, idempotency records created at or before `idem_expired`. Each
+ * through its expiry index: cheap when there is nothing to delete. */
+int store_serve_sweep(struct store *s, int64_t now, int64_t idem_expired);
 
 /* ---- arrangements ------------------------------------------------------------ */
 

@@ -117,6 +117,29 @@ struct store_ops {
 				   void *ctx);
 	int (*service_state_counts)(struct store *s, int64_t *total, int64_t *drift,
 				    int64_t *alerted);
+	/* Serve state. store.c has checked that strings are not NULL, that
+	 * hashes are hex of STORE_HASH_HEX - 1 characters, that out-pointers
+	 * are set; verdict, issued, taken, found arrive zeroed. */
+	int (*session_put)(struct store *s, const char *hash, const struct store_session *x);
+	int (*session_get)(struct store *s, const char *hash, int64_t now, store_session_cb cb,
+			   void *ctx);
+	int (*session_delete)(struct store *s, const char *hash);
+	int (*attempt_get)(struct store *s, const char *name, int64_t now, int window,
+			   int *failures, int64_t *since);
+	int (*attempt_failed)(struct store *s, const char *name, int64_t now, int window);
+	int (*attempt_clear)(struct store *s, const char *name);
+	int (*code_put)(struct store *s, const char *user, const char *salt, const char *hash,
+			int64_t now, int64_t expires_at, int resend, int *issued);
+	int (*code_get)(struct store *s, const char *user, int64_t now, char *salt, char *hash,
+			int *found);
+	int (*code_take)(struct store *s, const char *user, const char *hash, int64_t now,
+			 int *taken);
+	int (*idem_begin)(struct store *s, const char *caller, const char *key,
+			  const char *fingerprint, int64_t now, int64_t expired, int64_t stale,
+			  int *verdict, store_idem_cb cb, void *ctx);
+	int (*idem_end)(struct store *s, const char *caller, const char *key,
+			const char *fingerprint, const struct store_idem_answer *a);
+	int (*serve_sweep)(struct store *s, int64_t now, int64_t idem_expired);
 	int (*contact_failure)(struct store *s, const char *customer_id, const char *kind,
 			       const char *value, int64_t at, int threshold, int *flagged_now);
 	int (*outbox_depth)(struct store *s, int64_t now, store_outbox_depth_cb cb, void *ctx);

@@ -16,7 +16,7 @@ if [ "$RELANCE_TEST_ENGINE" = sqlite ]; then
 	[ ! -e "$RELANCE_DB" ] || fail "a read created the database file"
 fi
 expect_status 0 relance init
-expect_grep out.txt "schema created (version 9"
+expect_grep out.txt "schema created (version 10"
 expect_status 0 relance init
 expect_grep out.txt "schema is up to date"
 # Global options before or after the command.

@@ -13,7 +13,7 @@ fi
 expect_status 2 relance policy list
 expect_grep err.txt "older than this relance"
 expect_status 0 relance init
-expect_grep out.txt "schema migrated from version 1 to 9"
+expect_grep out.txt "schema migrated from version 1 to 10"
 
 expect_status 2 relance policy show
 expect_line err.txt "relance: no policy loaded yet"

@@ -10,16 +10,7 @@
 
 VOICE_CONF_EXTRA="    max_calls: 1"
 
-write_fixtures
-cat >> customers.csv <<'CSV'
-C-UA-3,Іван Мельник,uk-UA,Europe/Kyiv,UA,+380631110003,,residential
-C-UA-4,Марія Бондар,uk-UA,Europe/Kyiv,UA,+380994040404,,residential
-CSV
-printf 'A-UA-3,C-UA-3,UAH\nA-UA-4,C-UA-4,UAH\n' >> accounts.csv
-printf 'A-UA-3,I-UA-31,400.00,2024-04-01,2024-04-20,\nA-UA-4,I-UA-41,250.00,2024-04-01,2024-04-20,\n' \
-	>> invoices.csv
-expect_status 0 relance init
-import_fixtures
+voice_debtors
 expect_status 0 relance policy load "$TOP/examples/policies/ukraine-water.yaml"
 
 export RELANCE_PWHASH_FAST=1

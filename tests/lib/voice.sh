@@ -66,3 +66,20 @@ file_has() { db_count "file_entries f JOIN customers c ON c.customer_key = f.cus
 	WHERE c.customer_id = '$1' AND f.body LIKE '$2'"; }
 voice_rows() { db_count "outbox o JOIN accounts a ON a.account_key = o.account_key
 	WHERE a.account_id = '$1' AND o.channel = 'voice' $2"; }
+
+# voice_debtors: the fixtures (tests/lib/fixtures.sh) and two more Ukrainian
+# debtors, 30 days late on 20 May 2024, imported into a new database:
+# A-UA-1 (+380501234567), A-UA-3 (+380631110003), A-UA-4 (+380994040404),
+# called in that order.
+voice_debtors() {
+	write_fixtures
+	cat >> customers.csv <<'CSV'
+C-UA-3,Іван Мельник,uk-UA,Europe/Kyiv,UA,+380631110003,,residential
+C-UA-4,Марія Бондар,uk-UA,Europe/Kyiv,UA,+380994040404,,residential
+CSV
+	printf 'A-UA-3,C-UA-3,UAH\nA-UA-4,C-UA-4,UAH\n' >> accounts.csv
+	printf 'A-UA-3,I-UA-31,400.00,2024-04-01,2024-04-20,\nA-UA-4,I-UA-41,250.00,2024-04-01,2024-04-20,\n' \
+		>> invoices.csv
+	expect_status 0 relance init
+	import_fixtures
+}

@@ -1,253 +1,28 @@
 /*
  * The store interface on both engines: every STORE_TEST runs once in the
- * suite store_sqlite (a fresh file in a fresh temporary folder, removed at
- * the end) and once in store_pg (a fresh database on the server named by
- * RELANCE_TEST_PG_URL, dropped at the end). What only one engine has (URL
- * parsing and connection failures, file paths) has plain Test()s in its
- * suite. Checks made with raw SQL go through the engine's own client
- * library (sqlite3 or libpq) on a connection of their own, never through
- * the store under test, and use SQL that both engines read the same way.
- *
- * tests/run starts the PostgreSQL server with scripts/pg-test-server. Each
- * database gets an ICU en-US collation so that byte-order listings are
- * really checked. Without RELANCE_TEST_PG_URL the PostgreSQL tests fail: a
- * skipped engine would look like a passing one.
+ * suite store_sqlite and once in store_pg, each on a fresh database of its
+ * own (store_support.h). What only one engine has (URL parsing and
+ * connection failures, file paths) has plain Test()s in its suite. Checks
+ * made with raw SQL go through the engine's own client library, never
+ * through the store under test, and use SQL that both engines read the
+ * same way.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <libpq-fe.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../../src/core/custfile.h"
 #include "../../src/store/store.h"
-/* For the migration scripts themselves: a test builds an old schema with them. */
-#include "../../src/store/store_impl.h"
+#include "store_support.h"
 
-enum t_engine { T_SQLITE, T_POSTGRES };
+#define STORE_TEST(name) STORE_SUPPORT_TEST(store_sqlite, store_pg, name)
 
-static enum t_engine t_engine;
-static char t_url[1200];        /* this test's database: a file path or a URL */
-static struct store *t_store;   /* closed at the end of the test */
-static char t_dir[1024];        /* SQLite: the folder holding the file */
-static char t_server[1024];     /* PostgreSQL: RELANCE_TEST_PG_URL */
-static char t_name[64];         /* PostgreSQL: this test's database */
-
-/*
- * Declares a test of the store interface whose body runs in both suites.
- * Two suites rather than one ParameterizedTest so that every report line,
- * and --filter, names the engine.
- */
-#define STORE_TEST(name) \
-	static void name##_body(void); \
-	Test(store_sqlite, name) { name##_body(); } \
-	Test(store_pg, name) { name##_body(); } \
-	static void name##_body(void)
-
-/* ---- raw SQL through each engine's client library ------------------------------- */
-
-/* The server URL with its database replaced by `db`. */
-static void t_pg_url_for(const char *db, char *out, size_t size)
-{
-	const char *auth = strstr(t_server, "://");
-	const char *path, *query;
-
-	cr_assert_not_null(auth, "RELANCE_TEST_PG_URL is not a URL: %s", t_server);
-	path = auth + 3 + strcspn(auth + 3, "/?");
-	query = strchr(path, '?');
-	snprintf(out, size, "%.*s/%s%s", (int)(path - t_server), t_server, db,
-		 query ? query : "");
-}
-
-/* Runs sql on a fresh connection to `url`; returns 0 or -1 with the
- * server's message in msg. The first value of a result goes to msg. */
-static int t_pg_exec_on(const char *url, const char *sql, char *msg, size_t size)
-{
-	PGconn *c = PQconnectdb(url);
-	PGresult *r;
-	int rc = 0;
-
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect to %s: %s", url,
-		     PQerrorMessage(c));
-	r = PQexec(c, "SET client_min_messages = warning");
-	PQclear(r);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (msg != NULL)
-			snprintf(msg, size, "%s", PQresultErrorMessage(r));
-		rc = -1;
-	} else if (msg != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-		snprintf(msg, size, "%s", PQgetvalue(r, 0, 0));
-	}
-	PQclear(r);
-	PQfinish(c);
-	return rc;
-}
-
-struct t_sq_first {
-	char *msg;
-	size_t size;
-	int seen;
-};
-
-/* Keeps the first value of the first row; NULL reads as "", as in libpq. */
-static int t_sq_first(void *ctx, int n, char **values, char **names)
-{
-	struct t_sq_first *f = ctx;
-
-	(void)names;
-	if (!f->seen && n > 0 && f->msg != NULL)
-		snprintf(f->msg, f->size, "%s", values[0] ? values[0] : "");
-	f->seen = 1;
-	return 0;
-}
-
-/* As t_pg_exec_on, on the SQLite file `path`, which must exist: a check
- * must never create the database it looks at. */
-static int t_sq_exec_on(const char *path, const char *sql, char *msg, size_t size)
-{
-	struct t_sq_first f = { msg, size, 0 };
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	int rc;
-
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		cr_assert_fail("cannot open %s: %s", path, why);
-	}
-	sqlite3_busy_timeout(db, 10000);
-	rc = sqlite3_exec(db, sql, t_sq_first, &f, &err);
-	if (rc != SQLITE_OK && msg != NULL)
-		snprintf(msg, size, "%s", err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-/* Runs sql on this test's database; the first value of a result goes to msg. */
-static int t_exec(const char *sql, char *msg, size_t size)
-{
-	if (t_engine == T_SQLITE)
-		return t_sq_exec_on(t_url, sql, msg, size);
-	return t_pg_exec_on(t_url, sql, msg, size);
-}
-
-/* ---- one database per test ---------------------------------------------------------- */
-
-static void t_sqlite_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	t_engine = T_SQLITE;
-	snprintf(t_dir, sizeof(t_dir), "%s/relance-store.XXXXXX",
-		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(t_dir), "mkdtemp %s", t_dir);
-	/* Not created here: the first store_open_ex makes it, as `relance init`. */
-	snprintf(t_url, sizeof(t_url), "%s/relance.db", t_dir);
-	t_store = NULL;
-}
-
-static void t_pg_setup(void)
-{
-	const char *env = getenv("RELANCE_TEST_PG_URL");
-	char admin[1200], sql[256], msg[512];
-	struct timespec ts;
-
-	t_engine = T_POSTGRES;
-	cr_assert(env != NULL && env[0] != '\0',
-		  "RELANCE_TEST_PG_URL is not set: run the tests through tests/run, or start "
-		  "a server with `scripts/pg-test-server start DIR` and export the URL it prints");
-	snprintf(t_server, sizeof(t_server), "%s", env);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(t_name, sizeof(t_name), "t_store_%ld_%ld_%ld", (long)getpid(),
-		 (long)ts.tv_sec, (long)ts.tv_nsec);
-	t_pg_url_for("postgres", admin, sizeof(admin));
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' "
-		 "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'", t_name);
-	if (t_pg_exec_on(admin, sql, msg, sizeof(msg)) != 0) {
-		/* A server built without ICU: its default collation will do. */
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t_name);
-		cr_assert_eq(t_pg_exec_on(admin, sql, msg, sizeof(msg)), 0,
-			     "CREATE DATABASE: %s", msg);
-	}
-	t_pg_url_for(t_name, t_url, sizeof(t_url));
-	t_store = NULL;
-}
-
-/* Removes the test's folder: the file, its -wal and -shm companions and
- * whatever a test wrote next to them (tests make no subfolders). */
-static void t_remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1300];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		remove(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void t_teardown(void)
-{
-	store_close(t_store);
-	t_store = NULL;
-	if (t_engine == T_POSTGRES && t_name[0] != '\0') {
-		char admin[1200], sql[256];
-
-		t_pg_url_for("postgres", admin, sizeof(admin));
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", t_name);
-		t_pg_exec_on(admin, sql, NULL, 0);
-	}
-	if (t_engine == T_SQLITE && t_dir[0] != '\0')
-		t_remove_dir(t_dir);
-}
-
-TestSuite(store_sqlite, .init = t_sqlite_setup, .fini = t_teardown);
-TestSuite(store_pg, .init = t_pg_setup, .fini = t_teardown);
-
-/* Opens this test's database, creating it if it is a SQLite file not made yet. */
-static struct store *t_open(void)
-{
-	char err[512];
-	struct store *s = NULL;
-	int rc = store_open_ex(t_url, STORE_OPEN_CREATE, &s, err, sizeof(err));
-
-	cr_assert_eq(rc, STORE_OK, "store_open_ex(%s): %s", t_url, err);
-	cr_assert_str_eq(store_engine(s), t_engine == T_SQLITE ? "sqlite" : "postgresql");
-	return s;
-}
-
-/* This test's store, migrated. */
-static struct store *t_ready(void)
-{
-	int from = -1;
-
-	t_store = t_open();
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
-	return t_store;
-}
+STORE_SUPPORT_SUITES(store_sqlite, store_pg, "store");
 
 static int64_t t_import(struct store *s, const char *kind)
 {
@@ -263,7 +38,7 @@ static int64_t t_count(const char *table)
 	char sql[128], msg[256];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	cr_assert_eq(t_exec(sql, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec(sql, msg, sizeof(msg)), 0, "%s", msg);
 	return strtoll(msg, NULL, 10);
 }
 
@@ -315,63 +90,60 @@ static int64_t t_key(struct store *s, const char *account_id)
 
 STORE_TEST(migrate_from_empty_then_again_is_a_no_op)
 {
+	struct store *s;
 	int from = -1;
 
-	t_store = t_open();
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	s = store_support.store = store_support_open();
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 0);
-	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(store_check_schema(s), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, STORE_SCHEMA_VERSION);
 	cr_expect_eq(t_count("schema_version"), 1);
 }
 
 STORE_TEST(version_1_database_migrates_to_the_latest_and_keeps_its_rows)
 {
-	const char *v1 = t_engine == T_SQLITE ? store_sqlite_migrations[0] :
-		store_postgres_migrations[0];
+	struct store *s;
 	char msg[512];
 	int from = -1;
 
 	/* A database as the first release left it: script 001 alone, with a
 	 * policy row written by hand (that release had no `policy load`). */
-	t_store = t_open();
-	cr_assert_eq(t_exec(v1, msg, sizeof(msg)), 0, "%s", msg);
-	cr_assert_eq(t_exec("INSERT INTO policies (version, loaded_at, source, body) "
-			    "VALUES (1, 1700000000, 'old.yaml', 'name: old')", msg, sizeof(msg)),
-		     0, "%s", msg);
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
-	cr_expect(strstr(store_errmsg(t_store), "run `relance init`") != NULL, "%s",
-		  store_errmsg(t_store));
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	s = store_support_at_version(1);
+	cr_assert_eq(store_support_exec("INSERT INTO policies (version, loaded_at, source, body) "
+					"VALUES (1, 1700000000, 'old.yaml', 'name: old')", msg,
+					sizeof(msg)), 0, "%s", msg);
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_expect(strstr(store_errmsg(s), "run `relance init`") != NULL, "%s", store_errmsg(s));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 1);
-	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
+	cr_expect_eq(store_check_schema(s), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(t_count("schema_version"), 1);
-	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
 	cr_expect_eq(strtol(msg, NULL, 10), STORE_SCHEMA_VERSION, "%s", msg);
 	/* What 002 adds is in force, and the row of version 1 is still there. */
-	cr_expect_eq(t_exec("DELETE FROM policies", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM policies", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
 	cr_expect_eq(t_count("policies"), 1);
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, STORE_SCHEMA_VERSION);
 }
 
 STORE_TEST(newer_schema_is_refused_and_left_untouched)
 {
+	struct store *s = store_support_ready();
 	char msg[256];
 	int from = -1;
 
-	t_ready();
-	cr_assert_eq(t_exec("UPDATE schema_version SET version = 99", msg, sizeof(msg)), 0,
-		     "%s", msg);
-	cr_expect_eq(store_migrate(t_store, &from), STORE_ERR_INPUT);
+	cr_assert_eq(store_support_exec("UPDATE schema_version SET version = 99", msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_expect_eq(store_migrate(s, &from), STORE_ERR_INPUT);
 	cr_expect_eq(from, 99);
-	cr_expect(strstr(store_errmsg(t_store), "newer") != NULL, "%s",
-		  store_errmsg(t_store));
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_INPUT);
-	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect(strstr(store_errmsg(s), "newer") != NULL, "%s", store_errmsg(s));
+	cr_expect_eq(store_check_schema(s), STORE_ERR_INPUT);
+	cr_assert_eq(store_support_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "99");
 }
 
@@ -392,8 +164,8 @@ STORE_TEST(concurrent_migrations_both_succeed)
 			char err[512];
 			int from = -1;
 
-			if (store_open_ex(t_url, STORE_OPEN_CREATE, &s, err, sizeof(err)) !=
-			    STORE_OK) {
+			if (store_open_ex(store_support.url, STORE_OPEN_CREATE, &s, err,
+					  sizeof(err)) != STORE_OK) {
 				fprintf(stderr, "%s\n", err);
 				_exit(10);
 			}
@@ -437,7 +209,7 @@ STORE_TEST(customers_new_same_updated_duplicate)
 		{ 9, "C3", "Chloe", "fr-FR", "Europe/Paris", "fr", NULL, NULL, NULL },
 	};
 	struct store_outcome o[4];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t imp = t_import(s, "customers");
 	char msg[256];
 
@@ -457,14 +229,14 @@ STORE_TEST(customers_new_same_updated_duplicate)
 	t_expect(&o[0], STORE_PUT_DUPLICATE, NULL, 4, "later C3");
 
 	cr_expect_eq(t_count("customers"), 3);
-	cr_assert_eq(t_exec("SELECT phone FROM customers WHERE customer_id = 'C2'", msg,
-			      sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT phone FROM customers WHERE customer_id = 'C2'", msg,
+					sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "+25779000000");
-	cr_assert_eq(t_exec("SELECT name FROM customers WHERE customer_id = 'C3'", msg,
-			      sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT name FROM customers WHERE customer_id = 'C3'", msg,
+					sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "Chloé \"the\" \\ one");
-	cr_assert_eq(t_exec("SELECT count(*) FROM customers WHERE email IS NULL AND "
-			      "segment IS NULL", msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM customers WHERE email IS NULL AND "
+					"segment IS NULL", msg, sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "3", "absent optional fields are stored as NULL");
 }
 
@@ -480,7 +252,7 @@ STORE_TEST(accounts_no_ref_conflicts_same_duplicate)
 		{ 16, "A8", "", "EUR" },
 	};
 	struct store_outcome o[7];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t imp;
 
 	t_base(s);
@@ -510,7 +282,7 @@ STORE_TEST(services_no_ref_new_updated_conflict_same)
 		{ 5, "S1", "A1", "mobile", "+33600000001", "webhook" },
 	};
 	struct store_outcome o[4];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t imp;
 	char msg[256];
 
@@ -526,8 +298,8 @@ STORE_TEST(services_no_ref_new_updated_conflict_same)
 	t_expect(&o[1], STORE_PUT_CONFLICT, "account_id", 0, "S1 other account");
 	t_expect(&o[2], STORE_PUT_UPDATED, NULL, 0, "S1 changed");
 	t_expect(&o[3], STORE_PUT_DUPLICATE, NULL, 4, "S1 after its update");
-	cr_assert_eq(t_exec("SELECT kind || ' ' || identifier || ' ' || adapter || ' ' || "
-			      "source_line FROM services", msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT kind || ' ' || identifier || ' ' || adapter || "
+					"' ' || source_line FROM services", msg, sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "fixed_internet CPE-1 tr069 4");
 }
 
@@ -541,7 +313,7 @@ static struct invoice_row t_inv(int64_t line, int64_t key, const char *id, int32
 
 STORE_TEST(invoices_new_duplicate_same_conflict)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct invoice_row rows[4], again[6];
 	struct store_outcome o[6];
 	int64_t a1, a2, imp;
@@ -601,7 +373,7 @@ static struct credit_row t_note(int64_t line, int64_t key, const char *id, int32
 
 STORE_TEST(credits_payments_and_notes_apart)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct credit_row rows[5], again[8];
 	struct store_outcome o[8];
 	int64_t a1, imp;
@@ -643,14 +415,14 @@ STORE_TEST(credits_payments_and_notes_apart)
 	t_expect(&o[7], STORE_PUT_CONFLICT, "invoice_id", 0, "note invoice");
 	cr_expect_eq(t_count("payments"), 2);
 	cr_expect_eq(t_count("credit_notes"), 1);
-	cr_assert_eq(t_exec("SELECT count(*) FROM payments WHERE method IS NULL", msg,
-			      sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM payments WHERE method IS NULL", msg,
+					sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "1");
 }
 
 STORE_TEST(ledger_rows_cannot_change)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct invoice_row r;
 	struct store_outcome o;
 	char msg[512];
@@ -658,9 +430,9 @@ STORE_TEST(ledger_rows_cannot_change)
 	t_base(s);
 	r = t_inv(2, t_key(s, "A1"), "I1", 19900, 19930, 100);
 	cr_assert_eq(store_invoices_put(s, t_import(s, "invoices"), &r, 1, &o), STORE_OK);
-	cr_expect_eq(t_exec("UPDATE invoices SET amount = 1", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE invoices SET amount = 1", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("DELETE FROM invoices", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM invoices", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
 	cr_expect_eq(t_count("invoices"), 1);
 }
@@ -671,7 +443,7 @@ STORE_TEST(big_batches_with_repeats)
 	static struct invoice_row rows[N], again[N];
 	static struct store_outcome o[N];
 	static char ids[N][16];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t a1, imp;
 	size_t news = 0, dups = 0, n = 0;
 
@@ -723,7 +495,7 @@ STORE_TEST(big_credit_batches)
 	static struct credit_row rows[N];
 	static struct store_outcome o[N];
 	static char ids[N][16];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t a1;
 
 	t_base(s);
@@ -771,7 +543,7 @@ STORE_TEST(accounts_find_and_invoices_find)
 	const char *inv_ids[3] = { "I1", "I0", "I1" };
 	struct account_ref ref[4];
 	struct invoice_ref iref[3];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct invoice_row r;
 	struct store_outcome o;
 	int64_t a1;
@@ -865,7 +637,7 @@ STORE_TEST(ledger_scan_groups_orders_and_selects)
 	struct invoice_row inv[4];
 	struct credit_row cr[3];
 	struct store_outcome o[4];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t k1, k2, k3, k0, keys[2];
 
 	t_base(s);
@@ -946,7 +718,7 @@ STORE_TEST(ledger_scan_pages_through_many_accounts)
 	static int64_t keys[N];
 	static const char *idp[N];
 	static struct account_ref ref[N];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	size_t nk = 0;
 
 	t_base(s);
@@ -1033,7 +805,7 @@ STORE_TEST(snapshots_round_trip_through_accounts_scan)
 	struct position p[3];
 	int64_t keys[3];
 	struct store_outcome o[3];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char msg[256];
 
 	t_base(s);
@@ -1051,9 +823,9 @@ STORE_TEST(snapshots_round_trip_through_accounts_scan)
 				  .open = items + 2, .n_open = 1 };
 	cr_assert_eq(store_snapshots_put(s, keys, p, 2), STORE_OK, "%s", store_errmsg(s));
 	cr_assert_eq(store_snapshots_put(s, keys, p, 3), STORE_OK, "%s", store_errmsg(s));
-	cr_assert_eq(t_exec("INSERT INTO cases (account_key, stage, stage_since) "
-			      "SELECT account_key, 'reminder', 0 FROM accounts "
-			      "WHERE account_id = 'A2'", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("INSERT INTO cases (account_key, stage, stage_since) "
+					"SELECT account_key, 'reminder', 0 FROM accounts "
+					"WHERE account_id = 'A2'", msg, sizeof(msg)), 0, "%s", msg);
 
 	cr_assert_eq(store_accounts_scan(s, NULL, t_summarise, &c), STORE_OK, "%s",
 		     store_errmsg(s));
@@ -1066,10 +838,9 @@ STORE_TEST(snapshots_round_trip_through_accounts_scan)
 	cr_expect_str_eq(c.lines[3], "aB C1 EUR Europe/Paris fr fr-FR Alice  [] [] 1 "
 			 "42/42/0/0@7 (-5,-40,9223372036854775807)");
 	cr_expect_str_eq(c.lines[4], "a_c C1 EUR Europe/Paris fr fr-FR Alice  [] [] 0");
-	cr_assert_eq(t_exec("SELECT coalesce(CAST(oldest_open_due AS TEXT), 'none') "
-			    "FROM positions p "
-			      "JOIN accounts a USING (account_key) WHERE account_id = 'aB'",
-			      msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT coalesce(CAST(oldest_open_due AS TEXT), 'none') "
+					"FROM positions p JOIN accounts a USING (account_key) "
+					"WHERE account_id = 'aB'", msg, sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "-5");
 
 	/* Back to two open items, then one account alone. */
@@ -1098,7 +869,7 @@ STORE_TEST(accounts_scan_pages_and_stops)
 	static struct account_row a[N];
 	static struct store_outcome o[N];
 	static char ids[N][16];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int n = 0;
 
 	t_base(s);
@@ -1136,7 +907,7 @@ STORE_TEST(accounts_of_customer_in_byte_order_and_stops)
 		{ 7, "Z1", "C2", "BIF" },
 	};
 	struct store_outcome o[4];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 
 	t_base(s);
 	cr_assert_eq(store_accounts_put(s, t_import(s, "accounts"), a, 4, o), STORE_OK);
@@ -1193,7 +964,7 @@ STORE_TEST(services_scan_and_customer_get)
 		{ 4, "S3", "A2", "water", "M-1", "webhook" },
 	};
 	struct store_outcome o[3];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 
 	t_base(s);
 	cr_assert_eq(store_services_put(s, t_import(s, "services"), sv, 3, o), STORE_OK);
@@ -1245,7 +1016,7 @@ static int t_file_entry(void *ctx, const struct file_entry_view *v)
 STORE_TEST(file_append_numbers_each_customer_and_chains_by_hash)
 {
 	static struct t_file f;
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t seq = 0;
 	char msg[256];
 
@@ -1285,26 +1056,27 @@ STORE_TEST(file_append_numbers_each_customer_and_chains_by_hash)
 	cr_expect_eq(f.n, 0);
 
 	/* The links as stored: entry 1 after 32 zero bytes, entry 2 after entry 1. */
-	cr_assert_eq(t_exec("SELECT count(*) FROM file_entries f JOIN file_entries g "
-			    "ON g.customer_key = f.customer_key AND g.seq = f.seq + 1 "
-			    "WHERE g.prev_hash = f.hash", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM file_entries f JOIN file_entries g "
+					"ON g.customer_key = f.customer_key AND g.seq = f.seq + 1 "
+					"WHERE g.prev_hash = f.hash", msg, sizeof(msg)), 0, "%s",
+		     msg);
 	cr_expect_str_eq(msg, "2");
-	cr_assert_eq(t_exec("SELECT count(*) FROM file_entries WHERE seq = 1 AND "
-			    "prev_hash = (SELECT prev_hash FROM file_entries f, customers c "
-			    "WHERE c.customer_key = f.customer_key AND c.customer_id = 'C2')",
-			    msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM file_entries WHERE seq = 1 AND "
+					"prev_hash = (SELECT prev_hash FROM file_entries f, "
+					"customers c WHERE c.customer_key = f.customer_key AND "
+					"c.customer_id = 'C2')", msg, sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "2");
 	/* Append-only: the schema refuses changes. */
-	cr_expect_neq(t_exec("UPDATE file_entries SET body = 'nothing happened'", msg,
-			     sizeof(msg)), 0);
+	cr_expect_neq(store_support_exec("UPDATE file_entries SET body = 'nothing happened'", msg,
+					 sizeof(msg)), 0);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
-	cr_expect_neq(t_exec("DELETE FROM file_entries", msg, sizeof(msg)), 0);
+	cr_expect_neq(store_support_exec("DELETE FROM file_entries", msg, sizeof(msg)), 0);
 	cr_expect_eq(t_count("file_entries"), 4);
 }
 
 STORE_TEST(file_append_refuses_unknown_customer_and_foreign_account)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t seq = 0;
 
 	t_base(s);
@@ -1327,7 +1099,7 @@ STORE_TEST(file_append_refuses_unknown_customer_and_foreign_account)
 STORE_TEST(file_notes_chain_after_the_last_entry_of_each_customer)
 {
 	static struct t_file f;
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t seq = 0, a1, a2;
 
 	t_base(s);
@@ -1390,7 +1162,7 @@ STORE_TEST(file_scan_pages_in_order_and_stops)
 {
 	enum { N = 1203 };
 	static struct t_file f;
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t seq = 0;
 
 	t_base(s);
@@ -1425,7 +1197,7 @@ STORE_TEST(concurrent_appends_do_not_fork_a_chain)
 {
 	enum { KIDS = 3, EACH = 40 };
 	static struct t_file f;
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	pid_t kids[KIDS];
 
 	t_base(s);
@@ -1437,7 +1209,7 @@ STORE_TEST(concurrent_appends_do_not_fork_a_chain)
 			char err[512];
 			int64_t seq;
 
-			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+			if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 				_exit(10);
 			for (int j = 0; j < EACH; j++) {
 				if (store_begin(k) != STORE_OK ||
@@ -1494,7 +1266,7 @@ STORE_TEST(policy_versions_count_from_one_and_read_back)
 	static const char *const bodies[3] = {
 		"name: a\n", "name: b # é, ё\n", "name: c\njurisdictions: {}\n"
 	};
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_policies v = { 0 };
 	int64_t version = 0;
 
@@ -1551,7 +1323,7 @@ static int t_policy_stop(void *ctx, const struct stored_policy *p)
 
 STORE_TEST(policies_cannot_change_and_list_stops)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t version;
 	char msg[512];
 	int seen = 0;
@@ -1561,22 +1333,25 @@ STORE_TEST(policies_cannot_change_and_list_stops)
 			     "%s", store_errmsg(s));
 	cr_expect_eq(store_policy_list(s, t_policy_stop, &seen), STORE_STOP);
 	cr_expect_eq(seen, 2);
-	cr_expect_eq(t_exec("UPDATE policies SET body = 'name: q'", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE policies SET body = 'name: q'", msg, sizeof(msg)),
+		     -1);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("DELETE FROM policies WHERE version = 3", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM policies WHERE version = 3", msg, sizeof(msg)),
+		     -1);
 	cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
-	if (t_engine == T_POSTGRES) {
-		cr_expect_eq(t_exec("TRUNCATE policies", msg, sizeof(msg)), -1);
+	if (store_support.engine == STORE_SUPPORT_POSTGRES) {
+		cr_expect_eq(store_support_exec("TRUNCATE policies", msg, sizeof(msg)), -1);
 		cr_expect(strstr(msg, "append-only") != NULL, "%s", msg);
 	}
 	cr_expect_eq(t_count("policies"), 3);
-	cr_assert_eq(t_exec("SELECT body FROM policies WHERE version = 3", msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT body FROM policies WHERE version = 3", msg,
+					sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "name: p\n");
 }
 
 STORE_TEST(policy_put_belongs_to_the_open_transaction)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t version = 0;
 
 	cr_assert_eq(store_begin(s), STORE_OK);
@@ -1612,7 +1387,7 @@ STORE_TEST(concurrent_loads_get_distinct_versions)
 {
 	enum { KIDS = 3, EACH = 20 };
 	struct t_policy_run run = { 0, 1, 0 };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	pid_t kids[KIDS];
 
 	for (int i = 0; i < KIDS; i++) {
@@ -1623,7 +1398,7 @@ STORE_TEST(concurrent_loads_get_distinct_versions)
 			char err[512];
 			int64_t version, last = 0;
 
-			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+			if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 				_exit(10);
 			for (int j = 0; j < EACH; j++) {
 				if (store_policy_put(k, "p.yaml", "name: p\n", j, &version) !=
@@ -1677,7 +1452,7 @@ static int t_case(void *ctx, const struct case_row *c)
 
 STORE_TEST(cases_put_get_and_due)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_cases v = { 0 };
 	int64_t a1, a2;
 
@@ -1746,7 +1521,7 @@ static int t_recheck(void *ctx, const struct case_row *c)
 STORE_TEST(cases_due_pages_and_callbacks_may_rewrite)
 {
 	enum { N = 2500 };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct customer_row c = { 2, "CN", "N", "fr-FR", "Europe/Paris", "fr", NULL, NULL, NULL };
 	static struct account_row a[N];
 	static char ids[N][16];
@@ -1806,7 +1581,7 @@ static int t_view(void *ctx, const struct outbox_view *v)
 
 STORE_TEST(outbox_put_is_new_then_same_by_key_whatever_the_state)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o[3];
 	struct t_views v = { 0 };
 	int64_t a1;
@@ -1851,7 +1626,7 @@ STORE_TEST(outbox_put_is_new_then_same_by_key_whatever_the_state)
 
 STORE_TEST(outbox_put_belongs_to_the_open_transaction)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o[2];
 	int64_t a1;
 
@@ -1883,7 +1658,7 @@ STORE_TEST(outbox_put_belongs_to_the_open_transaction)
 
 STORE_TEST(outbox_claim_respects_due_max_and_order)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o[5];
 	struct t_views v = { 0 };
 	int64_t a1;
@@ -1911,8 +1686,8 @@ STORE_TEST(outbox_claim_respects_due_max_and_order)
 		cr_expect_eq(v.attempts[i], 1);
 	}
 	/* Committed before the callbacks: another connection sees the claim. */
-	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' "
-			    "AND lease_owner = 'w1'", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' "
+					"AND lease_owner = 'w1'", msg, sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "2");
 	memset(&v, 0, sizeof(v));
 	cr_assert_eq(store_outbox_claim(s, "w2", 250, 60, 10, t_view, &v), STORE_OK);
@@ -1926,14 +1701,14 @@ STORE_TEST(outbox_claim_respects_due_max_and_order)
 	v.stop_at = 1;
 	cr_expect_eq(store_outbox_claim(s, "w3", 600, 60, 10, t_view, &v), STORE_STOP);
 	cr_expect_eq(v.n, 1);
-	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE lease_owner = 'w3'", msg,
-			    sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM outbox WHERE lease_owner = 'w3'", msg,
+					sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "5");
 }
 
 STORE_TEST(outbox_expired_lease_is_reclaimed_and_the_first_worker_lost_it)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o;
 	struct t_views v = { 0 };
 	struct outbox_row row;
@@ -1974,7 +1749,7 @@ STORE_TEST(outbox_expired_lease_is_reclaimed_and_the_first_worker_lost_it)
 
 STORE_TEST(outbox_sending_left_by_a_dead_worker_comes_back_as_sending)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o[2];
 	struct t_views v = { 0 };
 	struct outbox_row rows[2];
@@ -2021,7 +1796,7 @@ STORE_TEST(outbox_sending_left_by_a_dead_worker_comes_back_as_sending)
 
 STORE_TEST(contact_flagged_bad_at_the_threshold_and_a_new_value_is_clean)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int flagged = -1, bad = -1;
 
 	t_base(s);
@@ -2051,7 +1826,7 @@ STORE_TEST(contact_flagged_bad_at_the_threshold_and_a_new_value_is_clean)
 
 STORE_TEST(outbox_deferred_returns_to_pending_at_the_new_due)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o;
 	struct t_views v = { 0 };
 	struct outbox_row row;
@@ -2083,7 +1858,7 @@ STORE_TEST(outbox_deferred_returns_to_pending_at_the_new_due)
 
 STORE_TEST(outbox_scan_filters_by_account_and_state)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct store_outcome o[4];
 	struct t_views v = { 0 };
 	int64_t a1, a2;
@@ -2154,7 +1929,7 @@ STORE_TEST(concurrent_claimers_take_disjoint_sets_covering_every_row)
 	static struct store_outcome o[N];
 	static char keys[N][16];
 	static int seen[N + 1];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int pipes[KIDS][2];
 	pid_t kids[KIDS];
 	int64_t a1, total = 0;
@@ -2177,7 +1952,7 @@ STORE_TEST(concurrent_claimers_take_disjoint_sets_covering_every_row)
 
 			close(pipes[i][0]);
 			snprintf(name, sizeof(name), "w%d", i);
-			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+			if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 				_exit(10);
 			do {
 				c.n = 0;
@@ -2230,7 +2005,7 @@ static void t_killed_child(void (*body)(struct store *k))
 		struct store *k = NULL;
 		char err[512];
 
-		if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+		if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 			_exit(10);
 		body(k);
 		_exit(11);   /* body kills itself first */
@@ -2261,7 +2036,7 @@ static void t_claim_then_die(struct store *k)
 
 STORE_TEST(killed_mid_cycle_loses_nothing_and_hands_out_nothing_twice)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct outbox_row rows[2];
 	struct store_outcome o[2];
 	struct t_views v = { 0 };
@@ -2280,9 +2055,9 @@ STORE_TEST(killed_mid_cycle_loses_nothing_and_hands_out_nothing_twice)
 	cr_expect_eq(o[1].put, STORE_PUT_NEW);
 
 	t_killed_child(t_claim_then_die);
-	cr_assert_eq(t_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' AND "
-			    "lease_owner = 'doomed' AND attempts = 1", msg, sizeof(msg)), 0,
-		     "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM outbox WHERE state = 'claimed' AND "
+					"lease_owner = 'doomed' AND attempts = 1", msg,
+					sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "2", "the claim committed before the callback");
 	cr_assert_eq(store_outbox_claim(s, "next", 160, 60, 10, t_view, &v), STORE_OK,
 		     "%s", store_errmsg(s));
@@ -2299,7 +2074,7 @@ STORE_TEST(concurrent_cycles_queue_each_action_once)
 {
 	enum { KIDS = 2, N = 60 };
 	static char keys[N][16];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	pid_t kids[KIDS];
 	int total = 0;
 
@@ -2317,7 +2092,7 @@ STORE_TEST(concurrent_cycles_queue_each_action_once)
 			char err[512];
 			int fresh = 0;
 
-			if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+			if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 				_exit(200);
 			/* Ten small transactions, as a cycle commits account by account. */
 			for (int b = 0; b < N; b += N / 10) {
@@ -2450,7 +2225,7 @@ STORE_TEST(arrangement_ids_carry_their_kind_and_accounts_come_in_key_order)
 	static const char *const kinds[] = { "promise", "plan", "dispute", "postponement",
 					     "handoff" };
 	static const char *const want[] = { "PR-1", "PL-2", "DS-3", "PP-4", "HO-5" };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_arrs t;
 	char id[32];
 
@@ -2501,7 +2276,7 @@ STORE_TEST(arrangement_create_refuses_unknown_and_foreign_accounts)
 	static const char *const foreign[] = { "A1", "A2" };
 	static const char *const twice[] = { "A3", "A1", "A3" };
 	static const char *const one[] = { "A1" };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char id[32];
 
 	t_arr_base(s);
@@ -2530,7 +2305,7 @@ STORE_TEST(arrangement_create_refuses_unknown_and_foreign_accounts)
 STORE_TEST(arrangement_exclusive_kinds_refuse_a_second_live_one)
 {
 	static const char *const a3a1[] = { "A3", "A1" };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char id[32];
 
 	t_arr_base(s);
@@ -2562,7 +2337,7 @@ STORE_TEST(arrangement_exclusive_kinds_refuse_a_second_live_one)
 
 STORE_TEST(arrangement_update_checks_the_version)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_arrs t;
 	char id[32];
 
@@ -2658,7 +2433,7 @@ static void t_arr_scan(struct store *s, int64_t account_key, const char *custome
 
 STORE_TEST(arrangements_of_account_and_customer_filter_live_ones)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_arrs t;
 	char id[32];
 
@@ -2706,32 +2481,35 @@ STORE_TEST(arrangements_of_account_and_customer_filter_live_ones)
 
 STORE_TEST(arrangements_are_never_deleted)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char id[32], msg[512];
 
 	t_arr_base(s);
 	t_arr_create(s, "promise", "open", "A1,A3", NULL, id);
-	cr_expect_eq(t_exec("DELETE FROM arrangements", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM arrangements", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("DELETE FROM arrangement_accounts", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM arrangement_accounts", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("UPDATE arrangement_accounts SET account_key = 2", msg, sizeof(msg)),
-		     -1);
+	cr_expect_eq(store_support_exec("UPDATE arrangement_accounts SET account_key = 2", msg,
+					sizeof(msg)), -1);
 	/* The id is made of the kind and the key: neither may change. */
-	cr_expect_eq(t_exec("UPDATE arrangements SET kind = 'plan'", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE arrangements SET kind = 'plan'", msg, sizeof(msg)),
+		     -1);
 	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("UPDATE arrangements SET arrangement_key = 7", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE arrangements SET arrangement_key = 7", msg,
+					sizeof(msg)), -1);
 	cr_expect_eq(t_count("arrangements"), 1);
 	cr_expect_eq(t_count("arrangement_accounts"), 2);
-	if (t_engine == T_POSTGRES) {
-		cr_expect_eq(t_exec("TRUNCATE arrangements CASCADE", msg, sizeof(msg)), -1);
+	if (store_support.engine == STORE_SUPPORT_POSTGRES) {
+		cr_expect_eq(store_support_exec("TRUNCATE arrangements CASCADE", msg, sizeof(msg)),
+			     -1);
 		cr_expect_eq(t_count("arrangements"), 1);
 	}
 }
 
 STORE_TEST(arrangement_created_in_a_rolled_back_transaction_leaves_nothing)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_arrs t;
 	char id[32];
 
@@ -2753,7 +2531,7 @@ STORE_TEST(arrangement_created_in_a_rolled_back_transaction_leaves_nothing)
 STORE_TEST(concurrent_exclusive_promises_on_one_account_one_wins)
 {
 	enum { KIDS = 4, ROUNDS = 3 };
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 
 	t_arr_base(s);
 	for (int round = 0; round < ROUNDS; round++) {
@@ -2774,7 +2552,7 @@ STORE_TEST(concurrent_exclusive_promises_on_one_account_one_wins)
 				int rc;
 
 				close(gate[1]);
-				if (store_open(t_url, &k, err, sizeof(err)) != STORE_OK)
+				if (store_open(store_support.url, &k, err, sizeof(err)) != STORE_OK)
 					_exit(10);
 				/* Every child connected, then all go at once. */
 				if (read(gate[0], &c, 1) != 0)
@@ -2822,41 +2600,36 @@ STORE_TEST(concurrent_exclusive_promises_on_one_account_one_wins)
 
 STORE_TEST(version_4_database_migrates_to_the_latest_and_takes_arrangements)
 {
-	const char *const *scripts = t_engine == T_SQLITE ? store_sqlite_migrations :
-		store_postgres_migrations;
+	struct store *s;
 	char msg[512], id[32];
 	int from = -1;
 
 	/* A database as version 4 left it, with its rows. */
-	t_store = t_open();
-	for (int v = 0; v < 4; v++)
-		cr_assert_eq(t_exec(scripts[v], msg, sizeof(msg)), 0, "script %d: %s", v + 1, msg);
-	cr_assert_eq(t_exec("UPDATE schema_version SET version = 4", msg, sizeof(msg)), 0, "%s",
-		     msg);
-	t_arr_base(t_store);
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	s = store_support_at_version(4);
+	t_arr_base(s);
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 4);
-	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
-	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect_eq(store_check_schema(s), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_support_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
 	cr_expect_eq(strtol(msg, NULL, 10), STORE_SCHEMA_VERSION, "version %s", msg);
 	cr_expect_eq(t_count("accounts"), 4);
-	t_arr_create(t_store, "plan", "proposed", "A4,A1", "plan", id);
+	t_arr_create(s, "plan", "proposed", "A4,A1", "plan", id);
 	cr_expect_str_eq(id, "PL-1");
-	t_arr_scan(t_store, 0, "C1", 1, "PL-1");
+	t_arr_scan(s, 0, "C1", 1, "PL-1");
 }
 
 STORE_TEST(imports_are_registered)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	int64_t a = t_import(s, "invoices"), b = t_import(s, "payments");
 	char msg[256];
 
 	cr_expect_gt(b, a);
 	cr_assert_eq(store_import_finish(s, b, 10, 7), STORE_OK);
-	cr_assert_eq(t_exec("SELECT kind || ' ' || source || ' ' || started_at || ' ' || "
-			      "row_count || ' ' || inserted FROM imports WHERE row_count IS NOT NULL",
-			      msg, sizeof(msg)), 0);
+	cr_assert_eq(store_support_exec("SELECT kind || ' ' || source || ' ' || started_at || "
+					"' ' || row_count || ' ' || inserted FROM imports "
+					"WHERE row_count IS NOT NULL", msg, sizeof(msg)), 0);
 	cr_expect_str_eq(msg, "payments test.csv 1700000000 10 7");
 }
 
@@ -2865,18 +2638,18 @@ STORE_TEST(close_rolls_back_and_failed_transactions_do_not_commit)
 	struct customer_row c = { 2, "CX", "X", "fr-FR", "Europe/Paris", "fr", NULL, NULL, NULL };
 	struct invoice_row inv[2];
 	struct store_outcome o[2];
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char msg[256];
 	int from;
 
 	cr_assert_eq(store_begin(s), STORE_OK);
 	cr_assert_eq(store_customers_put(s, t_import(s, "customers"), &c, 1, o), STORE_OK);
 	store_close(s);
-	t_store = NULL;
+	store_support.store = NULL;
 	cr_expect_eq(t_count("customers"), 0);
 	cr_expect_eq(t_count("imports"), 0);
 
-	s = t_ready();
+	s = store_support_ready();
 	cr_assert_eq(store_migrate(s, &from), STORE_OK);
 	t_base(s);
 	cr_assert_eq(store_begin(s), STORE_OK);
@@ -2887,14 +2660,14 @@ STORE_TEST(close_rolls_back_and_failed_transactions_do_not_commit)
 	inv[0] = t_inv(2, t_key(s, "A1"), "I1", 19000, 19030, 5);
 	inv[1] = t_inv(3, t_key(s, "A1"), "IX", 19000, 19030, 0);
 	cr_expect_eq(store_invoices_put(s, t_import(s, "invoices"), inv, 2, o), STORE_ERR_DB);
-	cr_expect(strstr(store_errmsg(s), t_url) != NULL && strstr(store_errmsg(s), "invoice"),
-		  "%s", store_errmsg(s));
+	cr_expect(strstr(store_errmsg(s), store_support.url) != NULL &&
+		  strstr(store_errmsg(s), "invoice"), "%s", store_errmsg(s));
 	/* Whatever part of the batch went in must not be committed. */
 	cr_expect_eq(store_commit(s), STORE_ERR_DB);
 	cr_expect_eq(store_rollback(s), STORE_OK);
 	cr_expect_eq(t_count("invoices"), 0);
-	cr_assert_eq(t_exec("SELECT count(*) FROM customers WHERE customer_id = 'CX'", msg,
-			    sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM customers WHERE customer_id = 'CX'",
+					msg, sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "0");
 
 	/* The store goes on after the failure. */
@@ -2902,8 +2675,8 @@ STORE_TEST(close_rolls_back_and_failed_transactions_do_not_commit)
 	cr_assert_eq(store_customers_put(s, t_import(s, "customers"), &c, 1, o), STORE_OK);
 	t_expect(&o[0], STORE_PUT_NEW, NULL, 0, "CX after the rollback");
 	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
-	cr_assert_eq(t_exec("SELECT count(*) FROM customers WHERE customer_id = 'CX'", msg,
-			    sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(store_support_exec("SELECT count(*) FROM customers WHERE customer_id = 'CX'",
+					msg, sizeof(msg)), 0, "%s", msg);
 	cr_expect_str_eq(msg, "1");
 }
 
@@ -2951,7 +2724,7 @@ static void t_refused(struct store *s, int rc, int want, const char *part)
 
 STORE_TEST(users_added_and_read_back)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_user u;
 
 	t_base(s);
@@ -2985,7 +2758,7 @@ STORE_TEST(users_added_and_read_back)
 
 STORE_TEST(users_refused_change_nothing)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char long_name[STORE_USER_NAME_MAX + 2];
 
 	t_base(s);
@@ -3047,7 +2820,7 @@ STORE_TEST(users_refused_change_nothing)
 
 STORE_TEST(users_password_and_disable)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	struct t_user u;
 
 	t_base(s);
@@ -3073,26 +2846,29 @@ STORE_TEST(users_password_and_disable)
 
 STORE_TEST(users_are_never_deleted)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	char msg[512];
 
 	t_base(s);
 	cr_assert_eq(store_user_add(s, "ana", "staff", "agent", NULL, "h", 1), STORE_OK);
 	cr_assert_eq(store_user_add(s, "alice", "customer", "customer", "C1", NULL, 1), STORE_OK);
-	cr_expect_eq(t_exec("DELETE FROM users", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM users", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("UPDATE users SET kind = 'api', role = 'api', password_hash = '' "
-			    "WHERE name = 'ana'", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE users SET kind = 'api', role = 'api', "
+					"password_hash = '' WHERE name = 'ana'", msg, sizeof(msg)),
+		     -1);
 	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("UPDATE users SET customer_key = NULL", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE users SET customer_key = NULL", msg, sizeof(msg)),
+		     -1);
 	/* The schema checks the kind and role too, whoever writes. */
-	cr_expect_eq(t_exec("INSERT INTO users (name, kind, role, created_at) "
-			    "VALUES ('x', 'staff', 'api', 1)", msg, sizeof(msg)), -1);
-	cr_expect_eq(t_exec("INSERT INTO users (name, kind, role, created_at) "
-			    "VALUES ('x', 'customer', 'customer', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("INSERT INTO users (name, kind, role, created_at) "
+					"VALUES ('x', 'staff', 'api', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("INSERT INTO users (name, kind, role, created_at) "
+					"VALUES ('x', 'customer', 'customer', 1)", msg,
+					sizeof(msg)), -1);
 	cr_expect_eq(t_count("users"), 2);
-	if (t_engine == T_POSTGRES) {
-		cr_expect_eq(t_exec("TRUNCATE users CASCADE", msg, sizeof(msg)), -1);
+	if (store_support.engine == STORE_SUPPORT_POSTGRES) {
+		cr_expect_eq(store_support_exec("TRUNCATE users CASCADE", msg, sizeof(msg)), -1);
 		cr_expect_eq(t_count("users"), 2);
 	}
 }
@@ -3130,7 +2906,7 @@ static struct t_token t_token(struct store *s, const unsigned char hash[32])
 
 STORE_TEST(tokens_added_found_revoked)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	unsigned char h1[32], h2[32], h3[32], none[32];
 	int64_t k1 = 0, k2 = 0, k3 = 0;
 	struct t_token t;
@@ -3194,34 +2970,29 @@ STORE_TEST(tokens_added_found_revoked)
 
 STORE_TEST(version_5_database_migrates_to_6_and_takes_users)
 {
-	const char *const *scripts = t_engine == T_SQLITE ? store_sqlite_migrations :
-		store_postgres_migrations;
+	struct store *s;
 	char msg[512];
 	int from = -1;
 
 	/* A database as version 5 left it, with its rows. */
-	t_store = t_open();
-	for (int v = 0; v < 5; v++)
-		cr_assert_eq(t_exec(scripts[v], msg, sizeof(msg)), 0, "script %d: %s", v + 1, msg);
-	cr_assert_eq(t_exec("UPDATE schema_version SET version = 5", msg, sizeof(msg)), 0, "%s",
-		     msg);
-	t_base(t_store);
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	s = store_support_at_version(5);
+	t_base(s);
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 5);
-	cr_expect_eq(store_check_schema(t_store), STORE_OK, "%s", store_errmsg(t_store));
-	cr_assert_eq(t_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
+	cr_expect_eq(store_check_schema(s), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_support_exec("SELECT version FROM schema_version", msg, sizeof(msg)), 0);
 	cr_expect_eq(strtol(msg, NULL, 10), STORE_SCHEMA_VERSION, "%s", msg);
 	cr_expect_eq(t_count("customers"), 2);
 	cr_expect_eq(t_count("users"), 0);
-	cr_assert_eq(store_user_add(t_store, "alice", "customer", "customer", "C1", NULL, 1),
-		     STORE_OK, "%s", store_errmsg(t_store));
-	cr_expect_str_eq(t_user(t_store, "alice").customer_id, "C1");
+	cr_assert_eq(store_user_add(s, "alice", "customer", "customer", "C1", NULL, 1),
+		     STORE_OK, "%s", store_errmsg(s));
+	cr_expect_str_eq(t_user(s, "alice").customer_id, "C1");
 }
 
 STORE_TEST(tokens_are_never_deleted_nor_changed)
 {
-	struct store *s = t_ready();
+	struct store *s = store_support_ready();
 	unsigned char h[32];
 	int64_t k = 0;
 	char msg[512];
@@ -3230,19 +3001,21 @@ STORE_TEST(tokens_are_never_deleted_nor_changed)
 	cr_assert_eq(store_user_add(s, "crm", "api", "api", NULL, NULL, 1), STORE_OK);
 	cr_assert_eq(store_token_add(s, "crm", h, "admin", 1, &k), STORE_OK, "%s",
 		     store_errmsg(s));
-	cr_expect_eq(t_exec("DELETE FROM api_tokens", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM api_tokens", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
-	cr_expect_eq(t_exec("UPDATE api_tokens SET scopes = 'x'", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE api_tokens SET scopes = 'x'", msg, sizeof(msg)),
+		     -1);
 	cr_expect(strstr(msg, "never change") != NULL, "%s", msg);
 	/* The hash column holds 32 bytes, once. */
-	cr_expect_eq(t_exec(t_engine == T_SQLITE ?
-			    "INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
-			    "VALUES (1, x'00', 'admin', 1)" :
-			    "INSERT INTO api_tokens (user_key, hash, scopes, created_at) "
-			    "VALUES (1, '\\x00', 'admin', 1)", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec(store_support.engine == STORE_SUPPORT_SQLITE ?
+					"INSERT INTO api_tokens (user_key, hash, scopes, "
+					"created_at) VALUES (1, x'00', 'admin', 1)" :
+					"INSERT INTO api_tokens (user_key, hash, scopes, "
+					"created_at) VALUES (1, '\\x00', 'admin', 1)", msg,
+					sizeof(msg)), -1);
 	cr_expect_eq(t_count("api_tokens"), 1);
-	if (t_engine == T_POSTGRES) {
-		cr_expect_eq(t_exec("TRUNCATE api_tokens", msg, sizeof(msg)), -1);
+	if (store_support.engine == STORE_SUPPORT_POSTGRES) {
+		cr_expect_eq(store_support_exec("TRUNCATE api_tokens", msg, sizeof(msg)), -1);
 		cr_expect_eq(t_count("api_tokens"), 1);
 	}
 }
@@ -3282,7 +3055,7 @@ Test(store_pg, open_errors_name_the_url_without_password)
 	t_open_fails("postgresql://u:s3cr3tpw@localhost/x?nonsense=1", 0, STORE_ERR_INPUT,
 		     "postgresql://u@localhost/x?nonsense=1: not a valid PostgreSQL URL",
 		     "s3cr3tpw");
-	t_pg_url_for("no_such_database_here", url, sizeof(url));
+	store_support_pg_url_for("no_such_database_here", url, sizeof(url));
 	snprintf(want, sizeof(want), "%s: database \"no_such_database_here\" does not exist", url);
 	t_open_fails(url, 0, STORE_ERR_DB, want, "s3cr3tpw");
 }
@@ -3318,16 +3091,16 @@ Test(store_sqlite, open_errors_name_the_path)
 
 	/* A folder that does not exist: not even `relance init` can make the
 	 * file, and nothing is created on the way. */
-	snprintf(path, sizeof(path), "%s/no/such/folder/relance.db", t_dir);
+	snprintf(path, sizeof(path), "%s/no/such/folder/relance.db", store_support.dir);
 	snprintf(want, sizeof(want), "%s: ", path);
 	t_open_fails(path, STORE_OPEN_CREATE, STORE_ERR_INPUT, want, NULL);
 	snprintf(want, sizeof(want), "%s: no such database: run `relance init`", path);
 	t_open_fails(path, 0, STORE_ERR_INPUT, want, NULL);
-	snprintf(path, sizeof(path), "%s/no", t_dir);
+	snprintf(path, sizeof(path), "%s/no", store_support.dir);
 	cr_expect_neq(stat(path, &st), 0, "%s was created", path);
 
 	/* A CSV file given as the database: named, refused as input, untouched. */
-	snprintf(path, sizeof(path), "%s/customers.csv", t_dir);
+	snprintf(path, sizeof(path), "%s/customers.csv", store_support.dir);
 	t_write_file(path, csv);
 	snprintf(want, sizeof(want), "%s: ", path);
 	t_open_fails(path, 0, STORE_ERR_INPUT, want, NULL);
@@ -3337,7 +3110,7 @@ Test(store_sqlite, open_errors_name_the_path)
 	cr_expect_str_eq(back, csv);
 
 	/* A missing file: only `relance init` creates databases. */
-	snprintf(path, sizeof(path), "%s/missing.db", t_dir);
+	snprintf(path, sizeof(path), "%s/missing.db", store_support.dir);
 	snprintf(want, sizeof(want), "%s: no such database: run `relance init`", path);
 	t_open_fails(path, 0, STORE_ERR_INPUT, want, NULL);
 	snprintf(prefixed, sizeof(prefixed), "sqlite:%s", path);
@@ -3348,22 +3121,23 @@ Test(store_sqlite, open_errors_name_the_path)
 Test(store_sqlite, sqlite_prefix_and_an_empty_file)
 {
 	char prefixed[1300];
+	struct store *s;
 	int from = -1;
 
 	/* An empty file (`touch relance.db`) is an empty database. */
-	t_write_file(t_url, "");
-	snprintf(prefixed, sizeof(prefixed), "sqlite:%s", t_url);
+	t_write_file(store_support.url, "");
+	snprintf(prefixed, sizeof(prefixed), "sqlite:%s", store_support.url);
 	{
 		char err[512];
-		int rc = store_open(prefixed, &t_store, err, sizeof(err));
+		int rc = store_open(prefixed, &store_support.store, err, sizeof(err));
 
 		cr_assert_eq(rc, STORE_OK, "store_open(%s): %s", prefixed, err);
 	}
-	cr_expect_str_eq(store_engine(t_store), "sqlite");
-	cr_expect_eq(store_check_schema(t_store), STORE_ERR_SCHEMA);
-	cr_expect(strstr(store_errmsg(t_store), "run `relance init`") != NULL, "%s",
-		  store_errmsg(t_store));
-	cr_assert_eq(store_migrate(t_store, &from), STORE_OK, "%s", store_errmsg(t_store));
+	s = store_support.store;
+	cr_expect_str_eq(store_engine(s), "sqlite");
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_expect(strstr(store_errmsg(s), "run `relance init`") != NULL, "%s", store_errmsg(s));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 0);
 	cr_expect_eq(t_count("schema_version"), 1);
 }

@@ -1,206 +1,26 @@
 /*
  * The provisioning state of services (store.h "provisioning state") on both
- * engines: every PROV_TEST runs in the suite store_provisioning_sqlite (a
- * fresh file in a fresh temporary folder) and in store_provisioning_pg (a
- * fresh database on the server named by RELANCE_TEST_PG_URL, with an ICU
- * en-US collation so that byte-order listings are really checked, dropped
- * at the end; without the variable the PostgreSQL tests fail rather than
- * pass unseen). Raw SQL goes through the engine's own client library on a
- * connection of its own.
+ * engines: every PROV_TEST runs in the suite store_provisioning_sqlite and
+ * in store_provisioning_pg, each on a fresh database of its own
+ * (store_support.h).
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../../src/store/store.h"
-/* For the migration scripts themselves: a test builds a version 8 schema. */
-#include "../../src/store/store_impl.h"
-
-enum p_engine { P_SQLITE, P_POSTGRES };
-
-static enum p_engine p_engine;
-static char p_url[1200], p_dir[1024], p_server[1024], p_name[64];
-static struct store *p_store;
+#include "store_support.h"
 
 #define PROV_TEST(name) \
-	static void name##_body(void); \
-	Test(store_provisioning_sqlite, name) { name##_body(); } \
-	Test(store_provisioning_pg, name) { name##_body(); } \
-	static void name##_body(void)
+	STORE_SUPPORT_TEST(store_provisioning_sqlite, store_provisioning_pg, name)
 
-/* ---- raw SQL and one database per test ---------------------------------------------- */
-
-static void p_pg_url_for(const char *db, char *out, size_t size)
-{
-	const char *auth = strstr(p_server, "://"), *path, *query;
-
-	cr_assert_not_null(auth, "RELANCE_TEST_PG_URL is not a URL: %s", p_server);
-	path = auth + 3 + strcspn(auth + 3, "/?");
-	query = strchr(path, '?');
-	snprintf(out, size, "%.*s/%s%s", (int)(path - p_server), p_server, db, query ? query : "");
-}
-
-static int p_pg_exec_on(const char *url, const char *sql, char *msg, size_t size)
-{
-	PGconn *c = PQconnectdb(url);
-	PGresult *r;
-	int rc = 0;
-
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect to %s: %s", url,
-		     PQerrorMessage(c));
-	PQclear(PQexec(c, "SET client_min_messages = warning"));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (msg != NULL)
-			snprintf(msg, size, "%s", PQresultErrorMessage(r));
-		rc = -1;
-	} else if (msg != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-		snprintf(msg, size, "%s", PQgetvalue(r, 0, 0));
-	}
-	PQclear(r);
-	PQfinish(c);
-	return rc;
-}
-
-struct p_first {
-	char *msg;
-	size_t size;
-	int seen;
-};
-
-static int p_sq_first(void *ctx, int n, char **values, char **names)
-{
-	struct p_first *f = ctx;
-
-	(void)names;
-	if (!f->seen && n > 0 && f->msg != NULL)
-		snprintf(f->msg, f->size, "%s", values[0] ? values[0] : "");
-	f->seen = 1;
-	return 0;
-}
-
-/*
- * Runs sql (one statement or a script) on this test's database; returns 0,
- * or -1 with the reason in msg. The first value of a result goes to msg.
- */
-static int p_exec(const char *sql, char *msg, size_t size)
-{
-	struct p_first f = { msg, size, 0 };
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	int rc;
-
-	if (p_engine == P_POSTGRES)
-		return p_pg_exec_on(p_url, sql, msg, size);
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	cr_assert_eq(sqlite3_open_v2(p_url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK,
-		     "cannot open %s", p_url);
-	sqlite3_busy_timeout(db, 10000);
-	rc = sqlite3_exec(db, sql, p_sq_first, &f, &err);
-	if (rc != SQLITE_OK && msg != NULL)
-		snprintf(msg, size, "%s", err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-static int64_t p_count(const char *sql)
-{
-	char msg[512];
-
-	cr_assert_eq(p_exec(sql, msg, sizeof(msg)), 0, "%s: %s", sql, msg);
-	return strtoll(msg, NULL, 10);
-}
-
-static void p_sqlite_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	p_engine = P_SQLITE;
-	snprintf(p_dir, sizeof(p_dir), "%s/relance-prov.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(p_dir), "mkdtemp %s", p_dir);
-	snprintf(p_url, sizeof(p_url), "%s/relance.db", p_dir);
-	p_store = NULL;
-}
-
-static void p_pg_setup(void)
-{
-	const char *env = getenv("RELANCE_TEST_PG_URL");
-	char admin[1200], sql[256], msg[512];
-	struct timespec ts;
-
-	p_engine = P_POSTGRES;
-	cr_assert(env != NULL && env[0] != '\0', "RELANCE_TEST_PG_URL is not set: run the tests "
-		  "through tests/run, or start a server with `scripts/pg-test-server start DIR` "
-		  "and export the URL it prints");
-	snprintf(p_server, sizeof(p_server), "%s", env);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(p_name, sizeof(p_name), "t_prov_%ld_%ld_%ld", (long)getpid(), (long)ts.tv_sec,
-		 (long)ts.tv_nsec);
-	p_pg_url_for("postgres", admin, sizeof(admin));
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' "
-		 "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'", p_name);
-	if (p_pg_exec_on(admin, sql, msg, sizeof(msg)) != 0) {
-		/* A server built without ICU: its default collation will do. */
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", p_name);
-		cr_assert_eq(p_pg_exec_on(admin, sql, msg, sizeof(msg)), 0, "CREATE DATABASE: %s",
-			     msg);
-	}
-	p_pg_url_for(p_name, p_url, sizeof(p_url));
-	p_store = NULL;
-}
-
-static void p_teardown(void)
-{
-	store_close(p_store);
-	p_store = NULL;
-	if (p_engine == P_POSTGRES && p_name[0] != '\0') {
-		char admin[1200], sql[256];
-
-		p_pg_url_for("postgres", admin, sizeof(admin));
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", p_name);
-		p_pg_exec_on(admin, sql, NULL, 0);
-	}
-	if (p_engine == P_SQLITE && p_dir[0] != '\0') {
-		DIR *d = opendir(p_dir);
-		struct dirent *e;
-		char path[1300];
-
-		while (d != NULL && (e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", p_dir, e->d_name);
-			remove(path);
-		}
-		if (d != NULL)
-			closedir(d);
-		rmdir(p_dir);
-	}
-}
-
-TestSuite(store_provisioning_sqlite, .init = p_sqlite_setup, .fini = p_teardown);
-TestSuite(store_provisioning_pg, .init = p_pg_setup, .fini = p_teardown);
+STORE_SUPPORT_SUITES(store_provisioning_sqlite, store_provisioning_pg, "prov");
 
 /* ---- a store with services -------------------------------------------------------------- */
 
 #define T0 1721919600   /* 2024-07-25T15:00:00Z */
-
-static void p_open(void)
-{
-	char err[512];
-
-	cr_assert_eq(store_open_ex(p_url, STORE_OPEN_CREATE, &p_store, err, sizeof(err)), STORE_OK,
-		     "%s", err);
-}
 
 /*
  * Customers C1 (account A1) and C2 (account A2); services S1, S2, S3 of A1
@@ -222,23 +42,18 @@ static struct store *p_ready(void)
 		{ 7, "Sb", "A2", "mobile", "+25779000006", "radius" },
 	};
 	struct store_outcome o[6];
+	struct store *s = store_support_ready();
 	int64_t imp = 0;
-	int from;
 
-	p_open();
-	cr_assert_eq(store_migrate(p_store, &from), STORE_OK, "%s", store_errmsg(p_store));
-	cr_assert_eq(store_import_begin(p_store, "customers", "t.csv", T0, &imp), STORE_OK);
-	cr_assert_eq(store_customers_put(p_store, imp, c, 2, o), STORE_OK, "%s",
-		     store_errmsg(p_store));
-	cr_assert_eq(store_import_begin(p_store, "accounts", "t.csv", T0, &imp), STORE_OK);
-	cr_assert_eq(store_accounts_put(p_store, imp, a, 2, o), STORE_OK, "%s",
-		     store_errmsg(p_store));
-	cr_assert_eq(store_import_begin(p_store, "services", "t.csv", T0, &imp), STORE_OK);
-	cr_assert_eq(store_services_put(p_store, imp, v, 6, o), STORE_OK, "%s",
-		     store_errmsg(p_store));
+	cr_assert_eq(store_import_begin(s, "customers", "t.csv", T0, &imp), STORE_OK);
+	cr_assert_eq(store_customers_put(s, imp, c, 2, o), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_import_begin(s, "accounts", "t.csv", T0, &imp), STORE_OK);
+	cr_assert_eq(store_accounts_put(s, imp, a, 2, o), STORE_OK, "%s", store_errmsg(s));
+	cr_assert_eq(store_import_begin(s, "services", "t.csv", T0, &imp), STORE_OK);
+	cr_assert_eq(store_services_put(s, imp, v, 6, o), STORE_OK, "%s", store_errmsg(s));
 	for (int i = 0; i < 6; i++)
 		cr_assert_eq(o[i].put, STORE_PUT_NEW, "service %s: %d", v[i].service_id, o[i].put);
-	return p_store;
+	return s;
 }
 
 /* What the callbacks saw, copied. */
@@ -283,10 +98,11 @@ static int p_keep(void *ctx, const struct store_service_state *s)
 /* The state of one service; fails the test when it has none. */
 static struct p_row p_get(const char *service_id)
 {
+	struct store *s = store_support.store;
 	struct p_seen seen = { .n = 0 };
 
-	cr_assert_eq(store_service_state_get(p_store, service_id, p_keep, &seen), STORE_OK, "%s",
-		     store_errmsg(p_store));
+	cr_assert_eq(store_service_state_get(s, service_id, p_keep, &seen), STORE_OK, "%s",
+		     store_errmsg(s));
 	cr_assert_eq(seen.n, 1, "service %s: %zu states", service_id, seen.n);
 	return seen.r[0];
 }
@@ -294,11 +110,12 @@ static struct p_row p_get(const char *service_id)
 /* The service ids a scan listed, space-separated. */
 static void p_scan(int all, char *out, size_t size)
 {
+	struct store *s = store_support.store;
 	struct p_seen seen = { .n = 0 };
 	size_t len = 0;
 
-	cr_assert_eq(store_service_states_scan(p_store, all, p_keep, &seen), STORE_OK, "%s",
-		     store_errmsg(p_store));
+	cr_assert_eq(store_service_states_scan(s, all, p_keep, &seen), STORE_OK, "%s",
+		     store_errmsg(s));
 	out[0] = '\0';
 	for (size_t i = 0; i < seen.n; i++)
 		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "",
@@ -307,10 +124,10 @@ static void p_scan(int all, char *out, size_t size)
 
 static void p_expect_counts(int64_t total, int64_t drift, int64_t alerted)
 {
+	struct store *s = store_support.store;
 	int64_t t = -1, d = -1, a = -1;
 
-	cr_assert_eq(store_service_state_counts(p_store, &t, &d, &a), STORE_OK, "%s",
-		     store_errmsg(p_store));
+	cr_assert_eq(store_service_state_counts(s, &t, &d, &a), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(t, total, "total %lld, expected %lld", (long long)t, (long long)total);
 	cr_expect_eq(d, drift, "drift %lld, expected %lld", (long long)d, (long long)drift);
 	cr_expect_eq(a, alerted, "alerted %lld, expected %lld", (long long)a, (long long)alerted);
@@ -370,7 +187,7 @@ PROV_TEST(desire_attempt_confirm_read_back)
 	cr_expect_str_eq(r.error, "");
 	cr_expect_eq(r.attempts, 4);
 	cr_expect_eq(r.alerted_at, 0);
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 1);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 1);
 }
 
 PROV_TEST(desire_resets_the_tries_and_the_alert_and_keeps_the_confirmed_level)
@@ -588,7 +405,7 @@ PROV_TEST(unknown_services_and_levels_are_refused)
 	cr_expect_eq(store_service_confirm(s, NULL, "total", T0), STORE_ERR_INPUT);
 	cr_expect_eq(store_service_attempt(s, "", "x", T0, 0, &n), STORE_ERR_INPUT);
 	cr_expect_eq(store_service_state_get(s, NULL, p_keep, NULL), STORE_ERR_INPUT);
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 0);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 0);
 
 	/* Each of the four levels is accepted. */
 	cr_expect_eq(store_service_desire(s, "S1", "full", T0, "k"), STORE_OK, "%s",
@@ -600,20 +417,21 @@ PROV_TEST(unknown_services_and_levels_are_refused)
 
 PROV_TEST(the_schema_refuses_bad_levels_and_deletes)
 {
+	struct store *s = p_ready();
 	char msg[512];
 
-	p_ready();
-	cr_assert_eq(store_service_desire(p_store, "S1", "total", T0, "k1"), STORE_OK);
-	cr_expect_eq(p_exec("UPDATE service_states SET desired = 'off'", msg, sizeof(msg)), -1);
-	cr_expect_eq(p_exec("UPDATE service_states SET confirmed = 'on', confirmed_at = 1", msg,
-			    sizeof(msg)), -1);
-	cr_expect_eq(p_exec("DELETE FROM service_states", msg, sizeof(msg)), -1);
+	cr_assert_eq(store_service_desire(s, "S1", "total", T0, "k1"), STORE_OK);
+	cr_expect_eq(store_support_exec("UPDATE service_states SET desired = 'off'", msg,
+					sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("UPDATE service_states SET confirmed = 'on', "
+					"confirmed_at = 1", msg, sizeof(msg)), -1);
+	cr_expect_eq(store_support_exec("DELETE FROM service_states", msg, sizeof(msg)), -1);
 	cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
-	if (p_engine == P_POSTGRES) {
-		cr_expect_eq(p_exec("TRUNCATE service_states", msg, sizeof(msg)), -1);
+	if (store_support.engine == STORE_SUPPORT_POSTGRES) {
+		cr_expect_eq(store_support_exec("TRUNCATE service_states", msg, sizeof(msg)), -1);
 		cr_expect(strstr(msg, "never deleted") != NULL, "%s", msg);
 	}
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 1);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 1);
 	cr_expect_str_eq(p_get("S1").desired, "total");
 }
 
@@ -630,7 +448,7 @@ PROV_TEST(writes_belong_to_the_callers_transaction)
 	cr_expect_eq(n, 1);
 	cr_expect_eq(p_get("S1").attempts, 1);
 	cr_assert_eq(store_rollback(s), STORE_OK, "%s", store_errmsg(s));
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 0);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 0);
 
 	/* A refused call leaves the transaction usable. */
 	cr_assert_eq(store_begin(s), STORE_OK, "%s", store_errmsg(s));
@@ -641,7 +459,7 @@ PROV_TEST(writes_belong_to_the_callers_transaction)
 		     store_errmsg(s));
 	cr_assert_eq(store_service_confirm(s, "S2", "full", T0), STORE_OK, "%s", store_errmsg(s));
 	cr_assert_eq(store_commit(s), STORE_OK, "%s", store_errmsg(s));
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 2);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 2);
 	p_expect_counts(2, 1, 0);
 }
 
@@ -649,44 +467,41 @@ PROV_TEST(writes_belong_to_the_callers_transaction)
 
 PROV_TEST(version_8_database_with_data_migrates_to_9)
 {
-	const char *const *scripts = p_engine == P_SQLITE ? store_sqlite_migrations :
-		store_postgres_migrations;
+	static const char rows[] =
+		"INSERT INTO imports (import_id, kind, source, started_at) "
+		"VALUES (1, 'customers', 'old.csv', 1700000000); "
+		"INSERT INTO customers (customer_key, customer_id, name, locale, timezone, "
+		"jurisdiction, import_id, source_line) VALUES "
+		"(1, 'C1', 'Alice', 'fr-FR', 'Europe/Paris', 'fr', 1, 2); "
+		"INSERT INTO accounts (account_key, account_id, customer_key, currency, "
+		"import_id, source_line) VALUES (1, 'A1', 1, 'EUR', 1, 2); "
+		"INSERT INTO services (service_key, service_id, account_key, kind, "
+		"identifier, adapter, import_id, source_line) VALUES "
+		"(1, 'S1', 1, 'mobile', '+33600000001', 'radius', 1, 2), "
+		"(2, 'S2', 1, 'mobile', '+33600000002', 'webhook', 1, 3)";
+	struct store *s;
 	char msg[512];
 	int from = -1;
 
 	cr_assert_geq(STORE_SCHEMA_VERSION, 9);
-	p_open();
-	for (int v = 0; v < 8; v++)
-		cr_assert_eq(p_exec(scripts[v], msg, sizeof(msg)), 0, "script %d: %s", v + 1, msg);
-	cr_assert_eq(p_exec("UPDATE schema_version SET version = 8; "
-			    "INSERT INTO imports (import_id, kind, source, started_at) "
-			    "VALUES (1, 'customers', 'old.csv', 1700000000); "
-			    "INSERT INTO customers (customer_key, customer_id, name, locale, timezone, "
-			    "jurisdiction, import_id, source_line) VALUES "
-			    "(1, 'C1', 'Alice', 'fr-FR', 'Europe/Paris', 'fr', 1, 2); "
-			    "INSERT INTO accounts (account_key, account_id, customer_key, currency, "
-			    "import_id, source_line) VALUES (1, 'A1', 1, 'EUR', 1, 2); "
-			    "INSERT INTO services (service_key, service_id, account_key, kind, "
-			    "identifier, adapter, import_id, source_line) VALUES "
-			    "(1, 'S1', 1, 'mobile', '+33600000001', 'radius', 1, 2), "
-			    "(2, 'S2', 1, 'mobile', '+33600000002', 'webhook', 1, 3)", msg,
-			    sizeof(msg)), 0, "%s", msg);
-	cr_expect_eq(store_check_schema(p_store), STORE_ERR_SCHEMA);
-	cr_expect(strstr(store_errmsg(p_store), "version 8") != NULL, "%s",
-		  store_errmsg(p_store));
-	cr_expect_eq(p_exec("SELECT count(*) FROM service_states", msg, sizeof(msg)), -1);
+	s = store_support_at_version(8);
+	cr_assert_eq(store_support_exec(rows, msg, sizeof(msg)), 0, "%s", msg);
+	cr_expect_eq(store_check_schema(s), STORE_ERR_SCHEMA);
+	cr_expect(strstr(store_errmsg(s), "version 8") != NULL, "%s", store_errmsg(s));
+	cr_expect_eq(store_support_exec("SELECT count(*) FROM service_states", msg, sizeof(msg)),
+		     -1);
 
-	cr_assert_eq(store_migrate(p_store, &from), STORE_OK, "%s", store_errmsg(p_store));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, 8);
-	cr_expect_eq(store_check_schema(p_store), STORE_OK, "%s", store_errmsg(p_store));
-	cr_expect_eq(p_count("SELECT version FROM schema_version"), STORE_SCHEMA_VERSION);
-	cr_expect_eq(p_count("SELECT count(*) FROM schema_version"), 1);
-	cr_expect_eq(p_count("SELECT count(*) FROM services"), 2);
-	cr_expect_eq(p_count("SELECT count(*) FROM service_states"), 0);
+	cr_expect_eq(store_check_schema(s), STORE_OK, "%s", store_errmsg(s));
+	cr_expect_eq(store_support_int("SELECT version FROM schema_version"), STORE_SCHEMA_VERSION);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM schema_version"), 1);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM services"), 2);
+	cr_expect_eq(store_support_int("SELECT count(*) FROM service_states"), 0);
 
 	/* The old rows work with the new table. */
-	cr_assert_eq(store_service_desire(p_store, "S2", "throttle", T0, "k"), STORE_OK, "%s",
-		     store_errmsg(p_store));
+	cr_assert_eq(store_service_desire(s, "S2", "throttle", T0, "k"), STORE_OK, "%s",
+		     store_errmsg(s));
 	{
 		struct p_row r = p_get("S2");
 
@@ -695,7 +510,7 @@ PROV_TEST(version_8_database_with_data_migrates_to_9)
 		cr_expect_str_eq(r.adapter, "webhook");
 	}
 	p_expect_counts(1, 1, 0);
-	cr_assert_eq(store_migrate(p_store, &from), STORE_OK, "%s", store_errmsg(p_store));
+	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
 	cr_expect_eq(from, STORE_SCHEMA_VERSION);
 }
 
@@ -714,7 +529,8 @@ Test(store_provisioning_sqlite, drift_reads_its_partial_index)
 	sqlite3 *db = NULL;
 
 	p_ready();
-	cr_assert_eq(sqlite3_open_v2(p_url, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_open_v2(store_support.url, &db, SQLITE_OPEN_READONLY, NULL),
+		     SQLITE_OK);
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		sqlite3_stmt *st = NULL;
 		char plan[1024] = "";

@@ -1,190 +1,21 @@
 /*
  * The serve state (store.h "serve state") on both engines: every STATE_TEST
- * runs in the suite store_serve_state_sqlite (a fresh file in a fresh
- * temporary folder) and in store_serve_state_pg (a fresh database on the
- * server named by RELANCE_TEST_PG_URL, dropped at the end; without the
- * variable the PostgreSQL tests fail rather than pass unseen). Two stores
- * opened on one database stand for two nodes of `relance serve`.
+ * runs in the suite store_serve_state_sqlite and in store_serve_state_pg,
+ * each on a fresh database of its own (store_support.h). Two stores opened
+ * on one database stand for two nodes of `relance serve`.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../../src/store/store.h"
-
-enum p_engine { P_SQLITE, P_POSTGRES };
-
-static enum p_engine p_engine;
-static char p_url[1200], p_dir[1024], p_server[1024], p_name[64];
-static struct store *p_store;
+#include "store_support.h"
 
 #define STATE_TEST(name) \
-	static void name##_body(void); \
-	Test(store_serve_state_sqlite, name) { name##_body(); } \
-	Test(store_serve_state_pg, name) { name##_body(); } \
-	static void name##_body(void)
+	STORE_SUPPORT_TEST(store_serve_state_sqlite, store_serve_state_pg, name)
 
-/* ---- raw SQL and one database per test ---------------------------------------------- */
-
-static void p_pg_url_for(const char *db, char *out, size_t size)
-{
-	const char *auth = strstr(p_server, "://"), *path, *query;
-
-	cr_assert_not_null(auth, "RELANCE_TEST_PG_URL is not a URL: %s", p_server);
-	path = auth + 3 + strcspn(auth + 3, "/?");
-	query = strchr(path, '?');
-	snprintf(out, size, "%.*s/%s%s", (int)(path - p_server), p_server, db, query ? query : "");
-}
-
-static int p_pg_exec_on(const char *url, const char *sql, char *msg, size_t size)
-{
-	PGconn *c = PQconnectdb(url);
-	PGresult *r;
-	int rc = 0;
-
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect to %s: %s", url,
-		     PQerrorMessage(c));
-	PQclear(PQexec(c, "SET client_min_messages = warning"));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (msg != NULL)
-			snprintf(msg, size, "%s", PQresultErrorMessage(r));
-		rc = -1;
-	} else if (msg != NULL && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-		snprintf(msg, size, "%s", PQgetvalue(r, 0, 0));
-	}
-	PQclear(r);
-	PQfinish(c);
-	return rc;
-}
-
-struct p_first {
-	char *msg;
-	size_t size;
-	int seen;
-};
-
-static int p_sq_first(void *ctx, int n, char **values, char **names)
-{
-	struct p_first *f = ctx;
-
-	(void)names;
-	if (!f->seen && n > 0 && f->msg != NULL)
-		snprintf(f->msg, f->size, "%s", values[0] ? values[0] : "");
-	f->seen = 1;
-	return 0;
-}
-
-/*
- * Runs sql (one statement or a script) on this test's database; returns 0,
- * or -1 with the reason in msg. The first value of a result goes to msg.
- */
-static int p_exec(const char *sql, char *msg, size_t size)
-{
-	struct p_first f = { msg, size, 0 };
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	int rc;
-
-	if (p_engine == P_POSTGRES)
-		return p_pg_exec_on(p_url, sql, msg, size);
-	if (msg != NULL && size > 0)
-		msg[0] = '\0';
-	cr_assert_eq(sqlite3_open_v2(p_url, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK,
-		     "cannot open %s", p_url);
-	sqlite3_busy_timeout(db, 10000);
-	rc = sqlite3_exec(db, sql, p_sq_first, &f, &err);
-	if (rc != SQLITE_OK && msg != NULL)
-		snprintf(msg, size, "%s", err ? err : sqlite3_errmsg(db));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-static int64_t p_count(const char *sql)
-{
-	char msg[512];
-
-	cr_assert_eq(p_exec(sql, msg, sizeof(msg)), 0, "%s: %s", sql, msg);
-	return strtoll(msg, NULL, 10);
-}
-
-static void p_sqlite_setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	p_engine = P_SQLITE;
-	snprintf(p_dir, sizeof(p_dir), "%s/relance-state.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(p_dir), "mkdtemp %s", p_dir);
-	snprintf(p_url, sizeof(p_url), "%s/relance.db", p_dir);
-	p_store = NULL;
-}
-
-static void p_pg_setup(void)
-{
-	const char *env = getenv("RELANCE_TEST_PG_URL");
-	char admin[1200], sql[256], msg[512];
-	struct timespec ts;
-
-	p_engine = P_POSTGRES;
-	cr_assert(env != NULL && env[0] != '\0', "RELANCE_TEST_PG_URL is not set: run the tests "
-		  "through tests/run, or start a server with `scripts/pg-test-server start DIR` "
-		  "and export the URL it prints");
-	snprintf(p_server, sizeof(p_server), "%s", env);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(p_name, sizeof(p_name), "t_state_%ld_%ld_%ld", (long)getpid(), (long)ts.tv_sec,
-		 (long)ts.tv_nsec);
-	p_pg_url_for("postgres", admin, sizeof(admin));
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' "
-		 "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'", p_name);
-	if (p_pg_exec_on(admin, sql, msg, sizeof(msg)) != 0) {
-		/* A server built without ICU: its default collation will do. */
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", p_name);
-		cr_assert_eq(p_pg_exec_on(admin, sql, msg, sizeof(msg)), 0, "CREATE DATABASE: %s",
-			     msg);
-	}
-	p_pg_url_for(p_name, p_url, sizeof(p_url));
-	p_store = NULL;
-}
-
-static void p_teardown(void)
-{
-	store_close(p_store);
-	p_store = NULL;
-	if (p_engine == P_POSTGRES && p_name[0] != '\0') {
-		char admin[1200], sql[256];
-
-		p_pg_url_for("postgres", admin, sizeof(admin));
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", p_name);
-		p_pg_exec_on(admin, sql, NULL, 0);
-	}
-	if (p_engine == P_SQLITE && p_dir[0] != '\0') {
-		DIR *d = opendir(p_dir);
-		struct dirent *e;
-		char path[1300];
-
-		while (d != NULL && (e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", p_dir, e->d_name);
-			remove(path);
-		}
-		if (d != NULL)
-			closedir(d);
-		rmdir(p_dir);
-	}
-}
-
-TestSuite(store_serve_state_sqlite, .init = p_sqlite_setup, .fini = p_teardown);
-TestSuite(store_serve_state_pg, .init = p_pg_setup, .fini = p_teardown);
+STORE_SUPPORT_SUITES(store_serve_state_sqlite, store_serve_state_pg, "state");
 
 /* ---- two nodes on one database ------------------------------------------------------- */
 
@@ -192,24 +23,15 @@ TestSuite(store_serve_state_pg, .init = p_pg_setup, .fini = p_teardown);
 
 static struct store *other;   /* the second node's */
 
-static struct store *s_open(void)
-{
-	struct store *s = NULL;
-	char err[512];
-	int from;
-
-	cr_assert_eq(store_open_ex(p_url, STORE_OPEN_CREATE, &s, err, sizeof(err)), STORE_OK,
-		     "%s", err);
-	cr_assert_eq(store_migrate(s, &from), STORE_OK, "%s", store_errmsg(s));
-	return s;
-}
-
-/* This test's two stores: p_store (node A) and the returned one (node B). */
+/* This test's two stores: store_support.store (node A), returned, and other (node B). */
 static struct store *s_ready(void)
 {
-	p_store = s_open();
-	other = s_open();
-	return p_store;
+	struct store *a = store_support_ready();
+	int from;
+
+	other = store_support_open();
+	cr_assert_eq(store_migrate(other, &from), STORE_OK, "%s", store_errmsg(other));
+	return a;
 }
 
 static void s_close_other(void)
@@ -496,12 +318,15 @@ STATE_TEST(the_sweep_deletes_what_expired_and_nothing_else)
 	cr_assert_eq(s_begin(a, "billing", "new", hx('5', h), T0, &v), STORE_IDEM_FIRST);
 	cr_assert_eq(store_serve_sweep(other, T0 + 10, T0 - 50), STORE_OK, "%s",
 		     store_errmsg(other));
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_sessions"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_attempts WHERE name = 'new'"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_attempts"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_codes WHERE user_name = 'new'"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_codes"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_idempotency WHERE idem_key = 'new'"), 1);
-	cr_assert_eq(p_count("SELECT count(*) FROM serve_idempotency"), 1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_sessions"), 1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_attempts WHERE name = 'new'"),
+		     1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_attempts"), 1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_codes WHERE user_name = 'new'"),
+		     1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_codes"), 1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_idempotency "
+				       "WHERE idem_key = 'new'"), 1);
+	cr_assert_eq(store_support_int("SELECT count(*) FROM serve_idempotency"), 1);
 	s_close_other();
 }

@@ -11,6 +11,7 @@
  * account look-ups during an import hit an in-memory cache first.
  */
 #include <assert.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,10 +500,40 @@ static int idle(struct sqlite_store *q, int rc)
 	return rc;
 }
 
+/*
+ * The words for a failed write that an operator can act on, or NULL.
+ * SQLite reports SQLITE_FULL only for ENOSPC and short writes; a write
+ * refused with EFBIG (file size limit) or EDQUOT (quota) is a bare "disk
+ * I/O error", and the errno it keeps is often gone by then (0).
+ */
+static const char *disk_full(struct sqlite_store *q)
+{
+	int code = sqlite3_extended_errcode(q->db);
+	int sys = sqlite3_system_errno(q->db);
+
+	if ((code & 0xff) == SQLITE_FULL)
+		return "disk full (no space left for the database)";
+	/* The errno is kept from the last I/O error, whatever failed since. */
+	if ((code & 0xff) != SQLITE_IOERR)
+		return NULL;
+	if (sys == ENOSPC)
+		return "disk full (no space left on the device)";
+	if (sys == EFBIG)
+		return "disk full (file size limit reached)";
+#ifdef EDQUOT
+	if (sys == EDQUOT)
+		return "disk full (disk quota exceeded)";
+#endif
+	if (code == SQLITE_IOERR_WRITE && sys == 0)
+		return "disk full or failing: a write was refused (disk I/O error)";
+	return NULL;
+}
+
 static int db_error(struct sqlite_store *q, const char *what)
 {
+	const char *full = disk_full(q);
 	int rc = store_set_error(&q->base, STORE_ERR_DB, "%s: %s: %s", q->path, what,
-				 sqlite3_errmsg(q->db));
+				 full ? full : sqlite3_errmsg(q->db));
 
 	/* A put that fails has written part of its batch: as on PostgreSQL,
 	 * the transaction can then only be rolled back. */
@@ -735,8 +766,10 @@ static int sq_exec(struct sqlite_store *q, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		const char *full = disk_full(q);
+
 		store_set_error(&q->base, STORE_ERR_DB, "%s: %s", q->path,
-				msg ? msg : sqlite3_errmsg(q->db));
+				full ? full : msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
 		return STORE_ERR_DB;
 	}

@@ -244,7 +244,7 @@ int dispatch_reconcile(struct dispatch *d)
 
 	if (d == NULL || d->prov == NULL)
 		return STORE_OK;
-	rc = reconcile_run_after_cycle(d->ctx, d->store, d->prov, &n);
+	rc = reconcile_run(d->ctx, d->store, d->prov, 1, &n);
 	d->n.rec_checked += n.checked;
 	d->n.rec_confirmed += n.confirmed;
 	d->n.rec_drifting += n.drifting;

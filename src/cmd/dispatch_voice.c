@@ -93,11 +93,8 @@ struct voice_history {
 static int history_call(void *ctx, const struct store_voice_call *c)
 {
 	struct voice_history *h = ctx;
-	enum dialer_outcome o = DIALER_NOT_CALLED;
+	enum dialer_outcome o = dialer_outcome_parse(c->outcome);
 
-	for (int k = 0; k < DIALER_N_OUTCOMES; k++)
-		if (strcmp(c->outcome, dialer_outcome_name((enum dialer_outcome)k)) == 0)
-			o = (enum dialer_outcome)k;
 	/* A trunk failure never reached the customer: neither an attempt
 	 * nor the call that decides the entry's place. */
 	if (o == DIALER_NOT_CALLED || o == DIALER_TRUNK_FAILURE)

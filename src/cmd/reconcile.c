@@ -130,18 +130,9 @@ static int reconcile_one(void *arg, const struct store_service_state *st)
 }
 
 int reconcile_run(struct cmd_ctx *ctx, struct store *store, struct prov_adapters *pa,
-		  struct reconcile_counts *out)
+		  int after_cycle, struct reconcile_counts *out)
 {
-	struct rec_ctx c = { ctx, store, pa, out, 0 };
-
-	memset(out, 0, sizeof(*out));
-	return store_service_states_scan(store, 0, reconcile_one, &c);
-}
-
-int reconcile_run_after_cycle(struct cmd_ctx *ctx, struct store *store, struct prov_adapters *pa,
-			      struct reconcile_counts *out)
-{
-	struct rec_ctx c = { ctx, store, pa, out, 1 };
+	struct rec_ctx c = { ctx, store, pa, out, after_cycle };
 
 	memset(out, 0, sizeof(*out));
 	return store_service_states_scan(store, 0, reconcile_one, &c);
@@ -170,7 +161,7 @@ int cmd_reconcile(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if ((status = cmd_open_store(ctx, &store)) != 0)
 		goto out;
-	if ((rc = reconcile_run(ctx, store, pa, &n)) != STORE_OK) {
+	if ((rc = reconcile_run(ctx, store, pa, 0, &n)) != STORE_OK) {
 		status = cmd_fail(EXIT_RUNTIME, "%s", store_errmsg(store));
 		goto out;
 	}

@@ -22,12 +22,10 @@ struct reconcile_counts {
 };
 
 /* One pass over the services in drift, each in its own transaction (call
- * outside one). Returns a store code; *out counts what it did. */
+ * outside one); after_cycle leaves alone the services desired at ctx->now
+ * or later (a cycle's own actions, tried a moment ago). Returns a store
+ * code; *out counts what it did. */
 int reconcile_run(struct cmd_ctx *ctx, struct store *store, struct prov_adapters *pa,
-		  struct reconcile_counts *out);
-/* The same, leaving alone the services desired at ctx->now or later (a
- * cycle's own actions, tried a moment ago). */
-int reconcile_run_after_cycle(struct cmd_ctx *ctx, struct store *store, struct prov_adapters *pa,
-			      struct reconcile_counts *out);
+		  int after_cycle, struct reconcile_counts *out);
 
 #endif

@@ -96,12 +96,9 @@ static int read_call(void *ctx, const struct store_voice_call *v)
 {
 	struct calls_read *c = ctx;
 	struct dialer_call_record *r;
-	int o = -1;
+	enum dialer_outcome o = dialer_outcome_parse(v->outcome);
 
-	for (int k = 0; k < DIALER_N_OUTCOMES; k++)
-		if (strcmp(v->outcome, dialer_outcome_name((enum dialer_outcome)k)) == 0)
-			o = k;
-	if (o < 0)
+	if (o == DIALER_NOT_CALLED)
 		return STORE_ERR_INPUT;
 	if (grow((void **)&c->calls, &c->cap_calls, c->n_calls, sizeof(*c->calls)) != 0)
 		return STORE_ERR_NOMEM;
@@ -110,7 +107,7 @@ static int read_call(void *ctx, const struct store_voice_call *v)
 		return STORE_ERR_NOMEM;
 	r->at = v->ended_at;
 	r->day = instant_utc_day(v->ended_at);
-	r->outcome = (enum dialer_outcome)o;
+	r->outcome = o;
 	r->share = v->share;
 	r->requeued = v->requeued;
 	c->n_calls++;

@@ -40,6 +40,14 @@ const char *dialer_outcome_name(enum dialer_outcome o)
 	return outcome_names[o];
 }
 
+enum dialer_outcome dialer_outcome_parse(const char *name)
+{
+	for (int k = 0; name != NULL && k < DIALER_N_OUTCOMES; k++)
+		if (strcmp(name, outcome_names[k]) == 0)
+			return (enum dialer_outcome)k;
+	return DIALER_NOT_CALLED;
+}
+
 const char *dialer_end_name(enum dialer_end e)
 {
 	if ((unsigned)e >= sizeof(end_names) / sizeof(end_names[0]))

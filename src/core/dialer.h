@@ -335,6 +335,9 @@ int dialer_feed(struct dialer *d, size_t id, int64_t now, const struct dialer_ca
 		dialer_when_fn when, void *ctx, struct dialer_result *out);
 
 const char *dialer_outcome_name(enum dialer_outcome o);
+/* The outcome a name gives (as dialer_outcome_name writes it, as the store
+ * keeps calls), or DIALER_NOT_CALLED for any other. */
+enum dialer_outcome dialer_outcome_parse(const char *name);
 const char *dialer_end_name(enum dialer_end e);
 
 /* ---- `relance report calls` ------------------------------------------- */
